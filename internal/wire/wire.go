@@ -9,6 +9,7 @@ package wire
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,7 +63,22 @@ type Exchange struct {
 	Done func(ex *Exchange, resp *Response, err error)
 	// Value is the engine's own; connections never touch it.
 	Value any
+
+	taken atomic.Bool
 }
+
+// Take is called by a connection for each exchange it receives from the
+// queue, before writing anything. It reports false when the engine has
+// withdrawn the exchange (its caller gave up before it was sent); the
+// connection then drops it without calling Done.
+func (ex *Exchange) Take() bool { return ex.taken.CompareAndSwap(false, true) }
+
+// Withdraw takes the exchange back before any connection took it, so it is
+// never sent. It reports false if a connection already took it.
+func (ex *Exchange) Withdraw() bool { return ex.taken.CompareAndSwap(false, true) }
+
+// Reset makes a completed exchange ready to be queued again (a retry).
+func (ex *Exchange) Reset() { ex.taken.Store(false) }
 
 // Error is a transport failure of one exchange.
 type Error struct {
