@@ -62,3 +62,33 @@ func (e *APIError) Error() string {
 	}
 	return string(b)
 }
+
+// SendError is the outcome of a failed send: what OnError receives for an
+// async send, and the error a sync send returns once it was accepted.
+type SendError struct {
+	Message *Message // the message that was sent (the same pointer passed in)
+	Target  Target   // whom it addressed
+	Err     error    // *APIError, a transport error, ErrClosed, ...; see Unwrap
+	// Attempts is how many times the request reached the server.
+	Attempts int
+}
+
+func (e *SendError) Error() string {
+	return "mipush: send to " + e.Target.String() + " failed after " + strconv.Itoa(e.Attempts) + " attempt(s): " + e.Err.Error()
+}
+
+// Unwrap returns the cause, for errors.Is and errors.As.
+func (e *SendError) Unwrap() error { return e.Err }
+
+// MaybeProcessed reports whether the server may have processed the send
+// although it failed: sending it again may deliver it twice.
+func (e *SendError) MaybeProcessed() bool { return errors.Is(e.Err, ErrMaybeProcessed) }
+
+// SendResult is the outcome of a successful async send, as OnSuccess
+// receives it.
+type SendResult struct {
+	Message  *Message
+	Target   Target
+	Result   *Result
+	Attempts int
+}

@@ -63,6 +63,9 @@ type Exchange struct {
 	Done func(ex *Exchange, resp *Response, err error)
 	// Value is the engine's own; connections never touch it.
 	Value any
+	// Dropped, if set, is called by Take when it finds the exchange
+	// withdrawn, so the engine can release what the exchange held.
+	Dropped func(ex *Exchange)
 
 	taken atomic.Bool
 }
@@ -71,7 +74,15 @@ type Exchange struct {
 // queue, before writing anything. It reports false when the engine has
 // withdrawn the exchange (its caller gave up before it was sent); the
 // connection then drops it without calling Done.
-func (ex *Exchange) Take() bool { return ex.taken.CompareAndSwap(false, true) }
+func (ex *Exchange) Take() bool {
+	if ex.taken.CompareAndSwap(false, true) {
+		return true
+	}
+	if ex.Dropped != nil {
+		ex.Dropped(ex)
+	}
+	return false
+}
 
 // Withdraw takes the exchange back before any connection took it, so it is
 // never sent. It reports false if a connection already took it.

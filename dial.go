@@ -1,0 +1,102 @@
+//go:build engine
+
+package mipush
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+
+	"github.com/mipush-go/mipush/internal/h1conn"
+	"github.com/mipush-go/mipush/internal/h2conn"
+	"github.com/mipush-go/mipush/internal/wire"
+)
+
+// tlsConfig returns the client TLS configuration for a host: the caller's
+// config (cloned), verification as the caller set it, at least TLS 1.2,
+// and ALPN offering h2 (unless disabled) and http/1.1.
+func (s *settings) tlsConfig(authority string) *tls.Config {
+	var cfg *tls.Config
+	if s.TLSConfig != nil {
+		cfg = s.TLSConfig.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.MinVersion < tls.VersionTLS12 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	if s.DisableHTTP2 {
+		cfg.NextProtos = []string{"http/1.1"}
+	} else {
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+	}
+	if cfg.ServerName == "" {
+		host := authority
+		if h, _, err := net.SplitHostPort(authority); err == nil {
+			host = h
+		}
+		if len(host) > 1 && host[0] == '[' {
+			host = host[1 : len(host)-1]
+		}
+		cfg.ServerName = host
+	}
+	return cfg
+}
+
+// dial opens, handshakes and starts one connection of the pool.
+func (p *pool) dial() (wire.Conn, error) {
+	s := &p.e.s
+	ctx, cancel := context.WithTimeout(p.ctx, s.DialTimeout)
+	defer cancel()
+	dialFn := s.DialContext
+	if dialFn == nil {
+		var d net.Dialer
+		dialFn = d.DialContext
+	}
+	raw, err := dialFn(ctx, "tcp", p.addr)
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(raw, s.tlsConfig(p.authority))
+	if err := tc.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	p.dialled.Add(1)
+	var conn wire.Conn
+	cfg := wire.Config{
+		Queue:     p.queue,
+		Window:    s.Window,
+		Authority: p.authority,
+		UserAgent: s.UserAgent,
+		MaxBody:   s.MaxResponseBytes,
+		Timeout:   s.RequestTimeout,
+	}
+	// OnClose may run as soon as the connection starts, so the connection
+	// is registered under connsMu before OnClose can look for it.
+	p.live.Add(1)
+	p.connsWG.Add(1)
+	cfg.OnClose = func(error) {
+		p.connsMu.Lock()
+		delete(p.conns, conn)
+		p.connsMu.Unlock()
+		p.live.Add(-1)
+		p.connsWG.Done()
+	}
+	p.connsMu.Lock()
+	defer p.connsMu.Unlock()
+	if tc.ConnectionState().NegotiatedProtocol == "h2" {
+		c, err := h2conn.New(ctx, tc, cfg)
+		if err != nil {
+			p.live.Add(-1)
+			p.connsWG.Done()
+			tc.Close()
+			return nil, err
+		}
+		conn = c
+	} else {
+		conn = h1conn.New(tc, cfg)
+	}
+	p.conns[conn] = struct{}{}
+	return conn, nil
+}

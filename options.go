@@ -1,0 +1,238 @@
+//go:build engine
+
+package mipush
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultConns          = 4
+	DefaultWindow         = 256
+	DefaultConnMaxAge     = 10 * time.Minute
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultDialTimeout    = 10 * time.Second
+	DefaultCloseTimeout   = 30 * time.Second
+	DefaultMaxAttempts    = 3
+	DefaultMaxResponse    = 1 << 20
+)
+
+// Options configures a Client. The zero value of every field but AppSecret
+// selects a sensible default.
+//
+// Options never prints the AppSecret: %v and %+v show it redacted.
+type Options struct {
+	// AppSecret is sent as "Authorization: key=<AppSecret>". Required.
+	AppSecret string
+	// Host is "host" or "host:port"; "" means ProductionHost:443.
+	Host string
+	// TLSConfig is cloned and used for every connection. nil means the
+	// system roots and full verification; verification stays on unless this
+	// config disables it. MinVersion is raised to TLS 1.2 and NextProtos is
+	// set by the client.
+	TLSConfig *tls.Config
+	// Conns is the number of connections in the pool; 0 means DefaultConns.
+	Conns int
+	// ConnMaxAge is the age at which a connection stops taking requests,
+	// finishes those in flight and closes; its replacement is dialled first.
+	// 0 means DefaultConnMaxAge; a negative value disables recycling.
+	ConnMaxAge time.Duration
+	// Window is the most requests in flight on one connection; 0 means
+	// DefaultWindow. 1 turns HTTP/1.1 pipelining off. On HTTP/2 the
+	// server's SETTINGS_MAX_CONCURRENT_STREAMS also applies.
+	Window int
+	// MaxPending bounds the sends accepted but not yet finished, client-wide
+	// (sync and async together); a send beyond it waits for room. 0 means
+	// twice Conns × Window.
+	MaxPending int
+
+	// OnError receives the outcome of each failed async send, exactly once.
+	// See the package documentation for which goroutine runs it.
+	OnError func(*SendError)
+	// OnSuccess, if set, receives the outcome of each successful async send.
+	OnSuccess func(*SendResult)
+
+	// RequestTimeout bounds one attempt from when it is written to when its
+	// response is complete; 0 means DefaultRequestTimeout, negative none.
+	RequestTimeout time.Duration
+	// DialTimeout bounds dialling and the TLS handshake; 0 means
+	// DefaultDialTimeout.
+	DialTimeout time.Duration
+	// CloseTimeout bounds how long Close waits for sends in flight; 0 means
+	// DefaultCloseTimeout.
+	CloseTimeout time.Duration
+	// MaxAttempts bounds the attempts of one send (the first included) when
+	// it meets a retryable answer; 0 means DefaultMaxAttempts, 1 disables
+	// retries. Requests the server surely did not process are re-sent on
+	// another connection without counting against it.
+	MaxAttempts int
+	// RetryMaybeProcessed opts in to at-least-once sending: a request whose
+	// connection broke after it was written is sent again (the server may
+	// then deliver it twice). Off by default: such a send fails with an
+	// error for which errors.Is(err, ErrMaybeProcessed) holds.
+	RetryMaybeProcessed bool
+	// MaxResponseBytes caps a response body; 0 means DefaultMaxResponse.
+	MaxResponseBytes int
+
+	// DialContext, if set, dials the TCP connection (TLS is layered on top).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DisableHTTP2 offers only HTTP/1.1 in ALPN.
+	DisableHTTP2 bool
+	// UserAgent is sent with every request; "" means "mipush-go".
+	UserAgent string
+}
+
+// String returns a description of o with the AppSecret redacted, so
+// printing Options with %v or %+v never leaks it.
+func (o Options) String() string {
+	var b strings.Builder
+	b.WriteString("mipush.Options{AppSecret:")
+	if o.AppSecret == "" {
+		b.WriteString(`""`)
+	} else {
+		b.WriteString("[redacted]")
+	}
+	b.WriteString(" Host:")
+	b.WriteString(strconv.Quote(o.Host))
+	b.WriteString(" Conns:")
+	b.WriteString(strconv.Itoa(o.Conns))
+	b.WriteString(" Window:")
+	b.WriteString(strconv.Itoa(o.Window))
+	b.WriteString(" ConnMaxAge:")
+	b.WriteString(o.ConnMaxAge.String())
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is String, so %#v does not leak the AppSecret either.
+func (o Options) GoString() string { return o.String() }
+
+// Validate reports the first problem with o, or nil. NewClient does not
+// fail on invalid Options; every call on such a client returns this error.
+func (o *Options) Validate() error {
+	if o.AppSecret == "" {
+		return &ValidationError{Field: "Options.AppSecret", Reason: "is required"}
+	}
+	if i := strings.IndexAny(o.AppSecret, "\r\n\x00"); i >= 0 {
+		// Never echo the secret itself.
+		return &ValidationError{Field: "Options.AppSecret", Reason: "must not contain CR, LF or NUL"}
+	}
+	if err := validateHost(o.Host); err != nil {
+		return err
+	}
+	if strings.ContainsAny(o.UserAgent, "\r\n\x00") {
+		return &ValidationError{Field: "Options.UserAgent", Reason: "must not contain CR, LF or NUL"}
+	}
+	for _, n := range []struct {
+		field string
+		v     int
+	}{
+		{"Options.Conns", o.Conns}, {"Options.Window", o.Window}, {"Options.MaxPending", o.MaxPending},
+		{"Options.MaxAttempts", o.MaxAttempts}, {"Options.MaxResponseBytes", o.MaxResponseBytes},
+	} {
+		if n.v < 0 {
+			return &ValidationError{Field: n.field, Reason: "must not be negative, got " + strconv.Itoa(n.v)}
+		}
+	}
+	return nil
+}
+
+// validateHost accepts "host" or "host:port" with a DNS name or IP literal.
+func validateHost(h string) error {
+	if h == "" {
+		return nil
+	}
+	bad := func(reason string) error {
+		return &ValidationError{Field: "Options.Host", Reason: reason + ", got " + strconv.Quote(h)}
+	}
+	if strings.ContainsAny(h, "\r\n\x00 /\\?#@") {
+		return bad(`must be "host" or "host:port" without scheme, path or spaces`)
+	}
+	host, port := h, ""
+	if strings.HasPrefix(h, "[") || strings.Count(h, ":") == 1 {
+		var err error
+		host, port, err = net.SplitHostPort(h)
+		if err != nil {
+			return bad(`must be "host" or "host:port"`)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad("port must be 1..65535")
+		}
+	}
+	if host == "" {
+		return bad("host is empty")
+	}
+	return nil
+}
+
+// settings are Options with every default applied.
+type settings struct {
+	Options
+	addr      string // host:port to dial
+	authority string // Host header / :authority
+	auth      string // "key=<secret>"
+}
+
+func newSettings(o Options) settings {
+	s := settings{Options: o}
+	if s.Conns == 0 {
+		s.Conns = DefaultConns
+	}
+	if s.Window == 0 {
+		s.Window = DefaultWindow
+	}
+	if s.MaxPending == 0 {
+		s.MaxPending = 2 * s.Conns * s.Window
+	}
+	if s.ConnMaxAge == 0 {
+		s.ConnMaxAge = DefaultConnMaxAge
+	}
+	if s.RequestTimeout == 0 {
+		s.RequestTimeout = DefaultRequestTimeout
+	} else if s.RequestTimeout < 0 {
+		s.RequestTimeout = 0
+	}
+	if s.DialTimeout <= 0 {
+		s.DialTimeout = DefaultDialTimeout
+	}
+	if s.CloseTimeout <= 0 {
+		s.CloseTimeout = DefaultCloseTimeout
+	}
+	if s.MaxAttempts == 0 {
+		s.MaxAttempts = DefaultMaxAttempts
+	}
+	if s.MaxResponseBytes == 0 {
+		s.MaxResponseBytes = DefaultMaxResponse
+	}
+	if s.UserAgent == "" {
+		s.UserAgent = "mipush-go"
+	}
+	host := s.Host
+	if host == "" {
+		host = ProductionHost
+	}
+	s.addr, s.authority = hostAddr(host)
+	s.auth = "key=" + s.AppSecret
+	return s
+}
+
+// hostAddr returns the address to dial and the authority to send for a
+// "host" or "host:port" value; port 443 is implied and not sent.
+func hostAddr(host string) (addr, authority string) {
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if port == "443" {
+			if strings.Contains(h, ":") {
+				h = "[" + h + "]" // IPv6 literal
+			}
+			return host, h
+		}
+		return host, host
+	}
+	return net.JoinHostPort(host, "443"), host
+}

@@ -1,0 +1,353 @@
+//go:build engine
+
+package mipush
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mipush-go/mipush/internal/wire"
+)
+
+// maxUnprocessedRetries bounds how often one send is re-queued because the
+// server surely did not process it (a GOAWAY, a Connection: close, a failed
+// dial). Such retries do not count against Options.MaxAttempts.
+const maxUnprocessedRetries = 10
+
+// call is one accepted send, from acceptance to its single outcome.
+type call struct {
+	ex     wire.Exchange
+	e      *engine
+	pool   *pool
+	msg    *Message
+	target Target
+	async  bool
+
+	attempts    int // attempts that reached the server
+	unprocessed int // re-queues of requests the server never processed
+
+	// Set once, before done is closed (sync) or the call is delivered (async).
+	res  *Result
+	err  error
+	done chan struct{} // sync only
+}
+
+// engine is what Client shares with its views: the pools, the bound on
+// accepted sends, the outcome dispatcher and the retry timers.
+type engine struct {
+	s settings
+
+	sem     chan struct{} // one token per accepted, unfinished send
+	closing chan struct{} // closed when Close starts
+	closed  atomic.Bool
+
+	poolsMu sync.Mutex
+	pools   map[string]*pool
+
+	pending atomic.Int64 // async sends whose outcome is not yet reported
+	active  atomic.Int64 // all accepted sends not yet finished
+	idleMu  sync.Mutex
+	idle    chan struct{} // closed when pending or active drops to zero
+
+	disp dispatcher
+
+	retryMu  sync.Mutex
+	retrying map[*call]*time.Timer
+
+	onDone  func(*wire.Exchange, *wire.Response, error)
+	dropped func(*wire.Exchange)
+
+	shutdownOnce sync.Once
+	shutdownDone chan struct{}
+	shutdownErr  error
+}
+
+func newEngine(s settings) *engine {
+	e := &engine{
+		s:            s,
+		sem:          make(chan struct{}, s.MaxPending),
+		closing:      make(chan struct{}),
+		pools:        make(map[string]*pool),
+		retrying:     make(map[*call]*time.Timer),
+		shutdownDone: make(chan struct{}),
+	}
+	e.onDone = e.exchangeDone
+	e.dropped = e.exchangeDropped
+	e.disp.start(e, s.MaxPending)
+	return e
+}
+
+// send validates and encodes, accepts the send (waiting for room while
+// ctx allows), queues it, and for a sync send waits for its outcome.
+func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, async bool) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	body, err := encodeSend(t, msg)
+	if err != nil {
+		return nil, err
+	}
+	c := &call{e: e, msg: msg, target: t, async: async}
+	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
+	return e.start(ctx, c)
+}
+
+// start accepts c and, for a sync call, waits for its outcome.
+func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
+	c.ex.Done = e.onDone
+	c.ex.Dropped = e.dropped
+	c.ex.Value = c
+	if !c.async {
+		c.done = make(chan struct{})
+	}
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := e.acquire(ctx); err != nil {
+		return nil, err
+	}
+	if e.closed.Load() {
+		e.release(false)
+		return nil, ErrClosed
+	}
+	e.active.Add(1)
+	if c.async {
+		e.pending.Add(1)
+	}
+	if c.pool == nil {
+		c.pool = e.pool(e.s.addr, e.s.authority)
+	}
+	c.pool.enqueue(c)
+	if c.async {
+		return nil, nil
+	}
+	select {
+	case <-c.done:
+		return c.res, c.err
+	case <-ctx.Done():
+		if c.ex.Withdraw() {
+			// Never written: exchangeDropped releases it when a
+			// connection (or the pool's shutdown) meets it in the queue.
+			return nil, ctx.Err()
+		}
+		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: c.attempts + 1}
+	}
+}
+
+// acquire takes a token for one accepted send.
+func (e *engine) acquire(ctx context.Context) error {
+	select {
+	case e.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	if e.disp.onDispatcher() {
+		// A callback is sending while the window is full: tokens are
+		// freed by outcome deliveries, which this goroutine must run.
+		return e.disp.helpUntil(ctx, func() bool {
+			select {
+			case e.sem <- struct{}{}:
+				return true
+			default:
+				return false
+			}
+		})
+	}
+	select {
+	case e.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-e.closing:
+		return ErrClosed
+	}
+}
+
+// release returns a token; finished reports that an accepted send ended.
+func (e *engine) release(finished bool) {
+	<-e.sem
+	if finished && (e.active.Add(-1) == 0 || e.disp.helpers.Load() > 0) {
+		e.signalIdle()
+	}
+}
+
+func (e *engine) signalIdle() {
+	e.idleMu.Lock()
+	if e.idle != nil {
+		close(e.idle)
+		e.idle = nil
+	}
+	e.idleMu.Unlock()
+}
+
+func (e *engine) idleChan() <-chan struct{} {
+	e.idleMu.Lock()
+	defer e.idleMu.Unlock()
+	if e.idle == nil {
+		e.idle = make(chan struct{})
+	}
+	return e.idle
+}
+
+// waitZero waits until n drops to at most the outcomes being delivered on
+// this goroutine (callbacks that called Flush or Close), helping the
+// dispatcher if this goroutine is the dispatcher.
+func (e *engine) waitZero(ctx context.Context, n *atomic.Int64) error {
+	if e.disp.onDispatcher() {
+		return e.disp.helpUntil(ctx, func() bool { return n.Load() <= e.disp.depth() })
+	}
+	for {
+		ch := e.idleChan()
+		if n.Load() == 0 {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// exchangeDropped releases a withdrawn sync call that a connection met.
+func (e *engine) exchangeDropped(ex *wire.Exchange) {
+	e.release(true)
+}
+
+// exchangeDone is called by a connection with the outcome of one attempt.
+// It runs on the connection's reader and must not block.
+func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
+	c := ex.Value.(*call)
+	if err != nil {
+		var we *wire.Error
+		if errors.As(err, &we) && we.NotProcessed {
+			if c.unprocessed < maxUnprocessedRetries && e.retry(c, e.unprocessedDelay(c)) {
+				c.unprocessed++
+				return
+			}
+			e.finish(c, nil, transportError(err, false))
+			return
+		}
+		c.attempts++
+		if e.s.RetryMaybeProcessed && c.attempts < e.s.MaxAttempts && e.retry(c, backoff(c.attempts)) {
+			return
+		}
+		e.finish(c, nil, transportError(err, true))
+		return
+	}
+	c.attempts++
+	res, err := decodeSendResult(resp.Status, resp.Body)
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) {
+			switch classify(ae) {
+			case classRetry:
+				if c.attempts < e.s.MaxAttempts && e.retry(c, backoff(c.attempts)) {
+					return
+				}
+			case classMaybe:
+				err = errors.Join(err, ErrMaybeProcessed)
+				if e.s.RetryMaybeProcessed && c.attempts < e.s.MaxAttempts && e.retry(c, backoff(c.attempts)) {
+					return
+				}
+			}
+		}
+		e.finish(c, nil, err)
+		return
+	}
+	e.finish(c, res, nil)
+}
+
+// unprocessedDelay is no delay for the first re-queue (another connection
+// takes it at once) and a growing one after, so a failing dial does not spin.
+func (e *engine) unprocessedDelay(c *call) time.Duration {
+	if c.unprocessed == 0 {
+		return 0
+	}
+	return backoff(c.unprocessed)
+}
+
+// transportError wraps a connection failure for the caller.
+func transportError(err error, maybe bool) error {
+	if maybe {
+		return errors.Join(err, ErrMaybeProcessed)
+	}
+	return err
+}
+
+// retry re-queues c after d. It reports false when the client is closing,
+// in which case the caller finishes c.
+func (e *engine) retry(c *call, d time.Duration) bool {
+	if e.closed.Load() && d > 0 {
+		return false
+	}
+	c.ex.Reset()
+	if d == 0 {
+		return c.pool.enqueue(c)
+	}
+	e.retryMu.Lock()
+	defer e.retryMu.Unlock()
+	if e.retrying == nil { // Close has cancelled the timers
+		return false
+	}
+	e.retrying[c] = time.AfterFunc(d, func() {
+		e.retryMu.Lock()
+		_, ok := e.retrying[c]
+		delete(e.retrying, c)
+		e.retryMu.Unlock()
+		if ok {
+			c.pool.enqueue(c)
+		}
+	})
+	return true
+}
+
+// cancelRetries fails every send waiting for a retry timer with err.
+func (e *engine) cancelRetries(err error) {
+	e.retryMu.Lock()
+	waiting := e.retrying
+	e.retrying = nil
+	e.retryMu.Unlock()
+	for c, t := range waiting {
+		if t.Stop() {
+			e.finishUnlessWithdrawn(c, err)
+		}
+	}
+}
+
+// finishUnlessWithdrawn finishes c with err unless its sync caller has
+// already withdrawn it.
+func (e *engine) finishUnlessWithdrawn(c *call, err error) {
+	if c.ex.Take() {
+		e.finish(c, nil, err)
+	}
+}
+
+// finish records the single outcome of c.
+func (e *engine) finish(c *call, res *Result, err error) {
+	c.res, c.err = res, err
+	if !c.async {
+		if err != nil {
+			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.attempts}
+		}
+		close(c.done)
+		e.release(true)
+		return
+	}
+	if (err != nil && e.s.OnError != nil) || (err == nil && e.s.OnSuccess != nil) {
+		e.disp.push(c)
+		return
+	}
+	e.reported(c)
+}
+
+// reported ends an async call once its callback (if any) has returned.
+func (e *engine) reported(c *call) {
+	if e.pending.Add(-1) == 0 || e.disp.helpers.Load() > 0 {
+		e.signalIdle()
+	}
+	e.release(true)
+}

@@ -1,0 +1,214 @@
+//go:build engine
+
+package mipush
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mipush-go/mipush/internal/wire"
+)
+
+// Dial retry backoff of a pool slot.
+const (
+	dialBackoffMin = 100 * time.Millisecond
+	dialBackoffMax = 5 * time.Second
+)
+
+// pool is the set of connections to one host. Its connections pull
+// requests from one shared queue, so a busy or recycling connection never
+// holds up the others.
+type pool struct {
+	e         *engine
+	addr      string // host:port dialled
+	authority string // Host header / :authority
+
+	// queue holds accepted requests not yet taken by a connection. It never
+	// fills: every entry holds one of the engine's MaxPending tokens.
+	queue chan *wire.Exchange
+
+	mu     sync.RWMutex // enqueue (read) against shutdown (write)
+	closed bool
+
+	ctx    context.Context // ends when the pool shuts down
+	cancel context.CancelFunc
+	slots  sync.WaitGroup
+
+	connsMu sync.Mutex
+	conns   map[wire.Conn]struct{}
+	connsWG sync.WaitGroup
+	live    atomic.Int32
+
+	// Counters for Metrics and tests.
+	dialled, recycled atomic.Int64
+}
+
+// pool returns the pool for addr, starting it on first use.
+func (e *engine) pool(addr, authority string) *pool {
+	e.poolsMu.Lock()
+	defer e.poolsMu.Unlock()
+	if p, ok := e.pools[addr]; ok {
+		return p
+	}
+	p := &pool{
+		e:         e,
+		addr:      addr,
+		authority: authority,
+		queue:     make(chan *wire.Exchange, e.s.MaxPending),
+		conns:     make(map[wire.Conn]struct{}),
+	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	for range e.s.Conns {
+		p.slots.Add(1)
+		go p.runSlot()
+	}
+	e.pools[addr] = p
+	return p
+}
+
+// enqueue queues c for the pool's connections. If the pool has shut down
+// it finishes c with ErrClosed and reports false.
+func (p *pool) enqueue(c *call) bool {
+	p.mu.RLock()
+	if p.closed {
+		p.mu.RUnlock()
+		p.e.finishUnlessWithdrawn(c, ErrClosed)
+		return false
+	}
+	p.queue <- &c.ex
+	p.mu.RUnlock()
+	return true
+}
+
+// runSlot keeps one connection alive: it dials, recycles the connection at
+// ConnMaxAge (dialling the replacement first), and redials when it dies.
+func (p *pool) runSlot() {
+	defer p.slots.Done()
+	var conn wire.Conn
+	delay := dialBackoffMin
+	maxAge := p.e.s.ConnMaxAge
+	for {
+		if conn == nil {
+			c, err := p.dial()
+			if err != nil {
+				if p.ctx.Err() != nil {
+					return
+				}
+				if p.live.Load() == 0 {
+					p.failQueued(err)
+				}
+				if !sleepCtx(p.ctx, delay) {
+					return
+				}
+				delay = min(2*delay, dialBackoffMax)
+				continue
+			}
+			conn, delay = c, dialBackoffMin
+		}
+		var expiry <-chan time.Time
+		var timer *time.Timer
+		if maxAge > 0 {
+			timer = time.NewTimer(maxAge)
+			expiry = timer.C
+		}
+		select {
+		case <-conn.Done():
+			conn = nil
+		case <-expiry:
+			next, err := p.dial()
+			if err != nil {
+				// Keep the old connection until a replacement can be had.
+				if p.ctx.Err() != nil {
+					conn.Retire()
+					return
+				}
+				continue
+			}
+			p.recycled.Add(1)
+			conn.Retire()
+			conn = next
+		case <-p.ctx.Done():
+			conn.Retire()
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// sleepCtx waits for d or ctx; it reports whether d elapsed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// failQueued hands every request now queued back to the engine as not
+// processed, with the dial error, so that no send waits forever for a
+// connection that cannot be had. The engine re-queues each with backoff
+// until its retries run out.
+func (p *pool) failQueued(dialErr error) {
+	err := &wire.Error{Err: dialErr, NotProcessed: true}
+	for range len(p.queue) {
+		select {
+		case ex := <-p.queue:
+			if ex.Take() {
+				ex.Done(ex, nil, err)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// shutdown stops the pool: graceful retires every connection and waits for
+// the requests in flight; otherwise connections close at once and their
+// requests fail. Requests still queued then fail with ErrClosed.
+func (p *pool) shutdown(graceful bool) {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.cancel()
+	p.slots.Wait()
+	p.connsMu.Lock()
+	for c := range p.conns {
+		if graceful {
+			c.Retire()
+		} else {
+			c.Close()
+		}
+	}
+	p.connsMu.Unlock()
+	p.connsWG.Wait()
+	err := &wire.Error{Err: ErrClosed, NotProcessed: true}
+	for {
+		select {
+		case ex := <-p.queue:
+			if ex.Take() {
+				ex.Done(ex, nil, err)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// closeNow closes every connection of the pool at once (Close's timeout).
+func (p *pool) closeNow() {
+	p.connsMu.Lock()
+	for c := range p.conns {
+		c.Close()
+	}
+	p.connsMu.Unlock()
+}

@@ -1,0 +1,161 @@
+package mipush
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// Result is the server's answer to a successful send.
+type Result struct {
+	ID          string   // data.id: the message id (also the schedule job id)
+	TraceID     string   // trace_id: the request id
+	BadRegIDs   []string // data.bad_regids, split: targets the server rejected
+	Info        string   // info, e.g. "Received push messages for 1 REGID"
+	Description string   // description, e.g. "成功"
+	// DayQuota and DayAcked are data.day_quota and data.day_acked, when the
+	// server reports them (-1 when absent).
+	DayQuota, DayAcked int64
+	// Data is the raw "data" object, for fields this type does not name.
+	Data json.RawMessage
+}
+
+// response is the JSON envelope every MiPush call answers with.
+type response struct {
+	Result      string          `json:"result"`
+	Code        flexInt         `json:"code"`
+	Description string          `json:"description"`
+	Reason      string          `json:"reason"`
+	Info        string          `json:"info"`
+	TraceID     string          `json:"trace_id"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// sendData is the "data" object of a send.
+type sendData struct {
+	ID        string   `json:"id"`
+	BadRegIDs flexList `json:"bad_regids"`
+	DayQuota  *flexInt `json:"day_quota"`
+	DayAcked  *flexInt `json:"day_acked"`
+}
+
+// decodeEnvelope parses a response body. A body that is not JSON yields an
+// *APIError carrying the HTTP status, so the caller always gets a typed error.
+func decodeEnvelope(status int, body []byte) (*response, error) {
+	var r response
+	if err := json.Unmarshal(body, &r); err != nil {
+		if status == 200 {
+			return nil, &APIError{HTTPStatus: status, Reason: "response is not JSON: " + snippet(body)}
+		}
+		return nil, &APIError{HTTPStatus: status, Reason: snippet(body)}
+	}
+	if status != 200 || r.Result == "error" || (r.Result != "ok" && r.Code != 0) {
+		return nil, &APIError{
+			Code:        int(r.Code),
+			Description: r.Description,
+			Reason:      r.Reason,
+			TraceID:     r.TraceID,
+			HTTPStatus:  status,
+		}
+	}
+	if r.Result != "ok" {
+		return nil, &APIError{HTTPStatus: status, Reason: "response has no result: " + snippet(body)}
+	}
+	return &r, nil
+}
+
+// decodeSendResult parses the answer to a send.
+func decodeSendResult(status int, body []byte) (*Result, error) {
+	r, err := decodeEnvelope(status, body)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		TraceID:     r.TraceID,
+		Info:        r.Info,
+		Description: r.Description,
+		DayQuota:    -1,
+		DayAcked:    -1,
+	}
+	if len(r.Data) > 0 && r.Data[0] == '{' {
+		res.Data = bytes.Clone(r.Data)
+		var d sendData
+		if err := json.Unmarshal(r.Data, &d); err == nil {
+			res.ID = d.ID
+			res.BadRegIDs = d.BadRegIDs
+			if d.DayQuota != nil {
+				res.DayQuota = int64(*d.DayQuota)
+			}
+			if d.DayAcked != nil {
+				res.DayAcked = int64(*d.DayAcked)
+			}
+		}
+	}
+	return res, nil
+}
+
+// snippet returns the start of a body for an error message.
+func snippet(b []byte) string {
+	const max = 200
+	s := strings.TrimSpace(string(b[:min(len(b), max)]))
+	if len(b) > max {
+		s += "…"
+	}
+	return strconv.Quote(s)
+}
+
+// flexInt accepts a JSON number or a string holding one.
+type flexInt int64
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	s := string(bytes.Trim(b, `"`))
+	if s == "" || s == "null" {
+		return nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return err
+		}
+		v = int64(f)
+	}
+	*n = flexInt(v)
+	return nil
+}
+
+// flexList accepts a comma-joined string or an array of strings.
+type flexList []string
+
+func (l *flexList) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '[' {
+		var a []string
+		if err := json.Unmarshal(b, &a); err != nil {
+			return err
+		}
+		*l = a
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil // null or another type: no list
+	}
+	*l = splitList(s)
+	return nil
+}
+
+// splitList splits a comma-joined list, dropping empty items.
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

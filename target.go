@@ -1,0 +1,215 @@
+package mipush
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Limits on the targets of one send (api-reference §4.4).
+const (
+	MaxTargets = 1000 // regids, aliases or user accounts per request
+	MaxTopics  = 5    // topics in one multi-topic send
+)
+
+// TopicOp combines the topics of a multi-topic send.
+type TopicOp string
+
+// The operations of PushToTopics.
+const (
+	TopicUnion        TopicOp = "UNION"
+	TopicIntersection TopicOp = "INTERSECTION"
+	TopicExcept       TopicOp = "EXCEPT"
+)
+
+// TargetKind says whom a send addresses.
+type TargetKind int
+
+// The kinds of target.
+const (
+	TargetRegID TargetKind = iota + 1
+	TargetAlias
+	TargetUserAccount
+	TargetTopic
+	TargetTopics
+	TargetAll
+)
+
+var targetKindNames = [...]string{"", "regid", "alias", "user_account", "topic", "topics", "all"}
+
+func (k TargetKind) String() string {
+	if k > 0 && int(k) < len(targetKindNames) {
+		return targetKindNames[k]
+	}
+	return "TargetKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Target is whom one send addresses, as reported in SendError and
+// SendResult. IDs is the slice the caller passed in (not a copy).
+type Target struct {
+	Kind TargetKind
+	IDs  []string // regids, aliases, accounts or topics; nil for TargetAll
+	Op   TopicOp  // TargetTopics only
+}
+
+// String describes the target briefly, e.g. "regid[3]" or "topic news".
+func (t Target) String() string {
+	switch t.Kind {
+	case TargetAll:
+		return "all"
+	case TargetTopic:
+		if len(t.IDs) == 1 {
+			return "topic " + t.IDs[0]
+		}
+	case TargetTopics:
+		return "topics " + string(t.Op) + "[" + strconv.Itoa(len(t.IDs)) + "]"
+	}
+	return t.Kind.String() + "[" + strconv.Itoa(len(t.IDs)) + "]"
+}
+
+// topicSeparator joins the topics of a multi-topic send.
+const topicSeparator = ";$;"
+
+// validate checks the target rules before anything is encoded.
+func (t Target) validate() error {
+	switch t.Kind {
+	case TargetAll:
+		return nil
+	case TargetTopic:
+		return checkIDs("topic", t.IDs, 1, 1)
+	case TargetTopics:
+		if err := checkIDs("topics", t.IDs, 1, MaxTopics); err != nil {
+			return err
+		}
+		switch t.Op {
+		case TopicUnion, TopicIntersection, TopicExcept:
+		default:
+			return &ValidationError{Field: "topic_op", Reason: "must be UNION, INTERSECTION or EXCEPT, got " + strconv.Quote(string(t.Op))}
+		}
+		return nil
+	default:
+		return checkIDs(t.param(), t.IDs, 1, MaxTargets)
+	}
+}
+
+func checkIDs(field string, ids []string, lo, hi int) error {
+	if len(ids) < lo || len(ids) > hi {
+		return &ValidationError{Field: field, Reason: "needs " + strconv.Itoa(lo) + " to " + strconv.Itoa(hi) + " values, got " + strconv.Itoa(len(ids))}
+	}
+	for i, id := range ids {
+		if id == "" {
+			return &ValidationError{Field: field, Reason: "value " + strconv.Itoa(i) + " is empty"}
+		}
+		// A comma or the topic separator would split one value into two.
+		if strings.ContainsAny(id, ",\r\n\x00") || strings.Contains(id, topicSeparator) {
+			return &ValidationError{Field: field, Reason: "value " + strconv.Itoa(i) + ` must not contain ",", ";$;", CR, LF or NUL`}
+		}
+	}
+	return nil
+}
+
+// param is the form field that carries the target.
+func (t Target) param() string {
+	switch t.Kind {
+	case TargetRegID:
+		return "registration_id"
+	case TargetAlias:
+		return "alias"
+	case TargetUserAccount:
+		return "user_account"
+	case TargetTopic:
+		return "topic"
+	case TargetTopics:
+		return "topics"
+	}
+	return ""
+}
+
+// path returns the endpoint for a send of msg to t (api-reference §3.1).
+func (t Target) path(msg *Message) string {
+	switch t.Kind {
+	case TargetRegID:
+		return "/v3/message/regid"
+	case TargetAlias:
+		return "/v3/message/alias"
+	case TargetUserAccount:
+		return "/v2/message/user_account"
+	}
+	// Broadcasts use v3 when the package is absent or names several
+	// packages, as the official SDK does.
+	v3 := msg.RestrictedPackageName == "" || strings.Contains(msg.RestrictedPackageName, ",")
+	switch {
+	case t.Kind == TargetTopic || (t.Kind == TargetTopics && len(t.IDs) == 1):
+		if v3 {
+			return "/v3/message/topic"
+		}
+		return "/v2/message/topic"
+	case t.Kind == TargetTopics:
+		if v3 {
+			return "/v3/message/multi_topic"
+		}
+		return "/v2/message/multi_topic"
+	default:
+		if v3 {
+			return "/v3/message/all"
+		}
+		return "/v2/message/all"
+	}
+}
+
+// appendForm appends the target's form fields ("key=value", no leading '&').
+func (t Target) appendForm(b []byte) []byte {
+	switch t.Kind {
+	case TargetAll:
+		return b
+	case TargetTopics:
+		if len(t.IDs) == 1 { // the SDK sends one topic as a plain topic send
+			b = append(b, "topic="...)
+			return appendFormEscaped(b, t.IDs[0])
+		}
+		b = append(b, "topics="...)
+		for i, id := range t.IDs {
+			if i > 0 {
+				b = appendFormEscaped(b, topicSeparator)
+			}
+			b = appendFormEscaped(b, id)
+		}
+		b = append(b, "&topic_op="...)
+		return append(b, t.Op...)
+	}
+	b = append(b, t.param()...)
+	b = append(b, '=')
+	for i, id := range t.IDs {
+		if i > 0 {
+			b = append(b, "%2C"...)
+		}
+		b = appendFormEscaped(b, id)
+	}
+	return b
+}
+
+// sizeHint estimates the bytes appendForm appends.
+func (t Target) sizeHint() int {
+	n := 16
+	for _, id := range t.IDs {
+		n += len(id) + 3
+	}
+	return n
+}
+
+// encodeSend validates msg and t and returns the request body.
+func encodeSend(t Target, msg *Message) ([]byte, error) {
+	if err := t.validate(); err != nil {
+		return nil, err
+	}
+	if err := msg.Validate(); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, t.sizeHint()+msg.formSizeHint())
+	b = t.appendForm(b)
+	n := len(b)
+	b = msg.appendForm(b)
+	if n == 0 && len(b) > 0 {
+		b = b[1:] // no target field: drop the message's leading '&'
+	}
+	return b, nil
+}
