@@ -145,6 +145,7 @@ const (
 	buttonRight = "notification_style_button_right_"
 )
 
+// encodeMode selects what an encoder produces.
 type encodeMode uint8
 
 const (
@@ -163,13 +164,13 @@ const (
 
 // encoder writes fields in one of the encodeModes.
 type encoder struct {
-	b     []byte
-	n     int        // modeSize: the count
-	mode  encodeMode //
-	group string     // the current group
-	open  bool       // modeJSON: the current group's object has been written
-	top   int        // modeJSON: members written in the outer object
-	inner int        // modeJSON: members written in the current group's object
+	b     []byte // modeForm, modeJSON: the output
+	n     int    // modeSize: the count
+	mode  encodeMode
+	group string // the current group
+	open  bool   // modeJSON: the current group's object has been written
+	top   int    // modeJSON: members written in the outer object
+	inner int    // modeJSON: members written in the current group's object
 }
 
 // begin ends the current group (closing its JSON object, if any) and starts
@@ -371,11 +372,12 @@ func appendFormEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if formSafe(c) {
+		class := formClass[c]
+		if class == formKeep {
 			continue
 		}
 		b = append(b, s[start:i]...)
-		if c == ' ' {
+		if class == formPlus {
 			b = append(b, '+')
 		} else {
 			b = append(b, '%', hex[c>>4], hex[c&0xF])
@@ -389,28 +391,37 @@ func appendFormEscaped(b []byte, s string) []byte {
 func formEscapedLen(s string) int {
 	n := len(s)
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !formSafe(c) && c != ' ' {
-			n += 2
-		}
+		n += int(formClass[s[i]] & formHex) // 2 more bytes for %XX
 	}
 	return n
 }
 
-// formSafe reports whether c is sent as is: [A-Za-z0-9.*_-]. The two
-// constants are bit sets of the bytes 0-63 and 64-127.
-func formSafe(c byte) bool {
-	const (
-		lo = (1<<10-1)<<'0' | 1<<'*' | 1<<'-' | 1<<'.'
-		hi = (1<<26-1)<<('A'-64) | 1<<('_'-64) | (1<<26-1)<<('a'-64)
-	)
-	switch {
-	case c < 64:
-		return lo>>c&1 != 0
-	case c < 128:
-		return hi>>(c-64)&1 != 0
-	}
-	return false
-}
+// How appendFormEscaped writes a byte.
+const (
+	formKeep = 0 // as is: [A-Za-z0-9.*_-]
+	formPlus = 1 // space, as '+'
+	formHex  = 2 // as %XX
+)
+
+// formClass maps each byte to its form class. A table, as this is the
+// innermost loop of encoding; TestAppendFormEscapedEveryByte checks it.
+const formClass = "" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0x00
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0x10
+	"\x01\x02\x02\x02\x02\x02\x02\x02\x02\x02\x00\x02\x02\x00\x00\x02" + // 0x20
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x02\x02\x02\x02\x02" + // 0x30
+	"\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x40
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x02\x02\x02\x00" + // 0x50
+	"\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x60
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x02\x02\x02\x02" + // 0x70
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0x80
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0x90
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0xA0
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0xB0
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0xC0
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0xD0
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" + // 0xE0
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" // 0xF0
 
 // appendJSONText appends s escaped as the inside of a JSON string: '"',
 // '\\' and the control characters are escaped, and so are U+2028 and U+2029

@@ -351,18 +351,19 @@ func (m *Message) validateExtra(time.Time) error {
 		if n := utf8.RuneCountInString(k); n > maxExtraRunes {
 			return fieldError("extra", "keys must be at most 1024 characters, got one of "+strconv.Itoa(n))
 		}
-		if i := indexControl(k); i >= 0 || !utf8.ValidString(k) {
+		if indexControl(k) >= 0 || !utf8.ValidString(k) {
 			// Not in Field: the key may hold a line break.
 			return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+quoteShort(k))
 		}
-		field := "extra." + k
+		// The field name is built only for an error: no allocation otherwise.
 		if strings.HasPrefix(k, "extra.") {
-			return fieldError(field, "key must be given without the \"extra.\" prefix")
+			return fieldError("extra."+k, "key must be given without the \"extra.\" prefix")
 		}
 		if f := typedExtraField(k); f != "" {
-			return fieldError(field, "is set by the typed field "+f+"; use that field instead of Extra")
+			return fieldError("extra."+k, "is set by the typed field "+f+"; use that field instead of Extra")
 		}
-		if err := checkTextRunes(field, m.Extra[k], maxExtraRunes); err != nil {
+		if err := checkTextRunes("", m.Extra[k], maxExtraRunes); err != nil {
+			err.(*ValidationError).Field = "extra." + k
 			return err
 		}
 	}

@@ -1,0 +1,79 @@
+package mipush_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mipush-go/mipush"
+)
+
+func ExampleMessage_Validate() {
+	// An Android notification that opens a web page when tapped.
+	notification := &mipush.Message{
+		RestrictedPackageName: "com.example.shop",
+		Title:                 "Your order has shipped",
+		Description:           "Order 12345 arrives on Friday.",
+		NotifyType:            mipush.NotifyDefaultAll,
+		NotifyEffect:          mipush.NotifyEffectWeb,
+		WebURI:                "https://shop.example.com/orders/12345",
+		JobKey:                "order-12345", // lets the device drop a resent copy
+		TimeToLive:            24 * time.Hour,
+		Callback: &mipush.Callback{
+			URL:  "https://hooks.example.com/mipush?token=s3cr3t",
+			Type: mipush.ReceiptDelivered | mipush.ReceiptInvalidTarget,
+		},
+	}
+	fmt.Println(notification.Validate())
+
+	// A pass-through message: the payload alone is enough.
+	passThrough := &mipush.Message{
+		RestrictedPackageName: "com.example.shop",
+		Payload:               `{"type":"sync"}`,
+		PassThrough:           true,
+	}
+	fmt.Println(passThrough.Validate())
+
+	// Titles are limited in characters, not bytes.
+	notification.Title = strings.Repeat("长", 60)
+	var ve *mipush.ValidationError
+	if err := notification.Validate(); errors.As(err, &ve) {
+		fmt.Printf("%s: %s\n", ve.Field, ve.Reason)
+	}
+
+	// Documented extras have typed fields; Extra is for the others.
+	notification.Title = "Your order has shipped"
+	notification.Extra = map[string]string{"jobkey": "order-12345"}
+	if err := notification.Validate(); errors.As(err, &ve) {
+		fmt.Printf("%s: %s\n", ve.Field, ve.Reason)
+	}
+	// Output:
+	// <nil>
+	// <nil>
+	// title: must be shorter than 50 characters, got 60
+	// extra.jobkey: is set by the typed field JobKey; use that field instead of Extra
+}
+
+func ExampleIOS() {
+	// An iOS message needs no title: setting IOS marks it as one.
+	msg := &mipush.Message{
+		Description: "You have a new message",
+		IOS: &mipush.IOS{
+			Badge:    new(3),
+			SoundURL: "default",
+			ApsTitle: "Mail",
+			ApsBody:  "You have a new message",
+		},
+	}
+	fmt.Println(msg.Validate())
+	// Output: <nil>
+}
+
+func ExampleReceiptType_String() {
+	fmt.Println(mipush.ReceiptDelivered | mipush.ReceiptClicked)
+	fmt.Println(mipush.ReceiptType(243)) // what Xiaomi support recommends
+	// Output:
+	// delivered|clicked
+	// delivered|clicked|invalid_target|disabled|filtered|over_quota
+}
