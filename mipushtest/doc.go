@@ -1,0 +1,68 @@
+// Package mipushtest provides an in-process fake Xiaomi Push (MiPush) server
+// for tests and benchmarks, as net/http/httptest does for HTTP.
+//
+// A Server listens on 127.0.0.1 with TLS, using a certificate authority
+// generated for it in memory. It speaks the MiPush REST wire protocol: the
+// paths, parameters, limits, answers and error codes of the MiPush server
+// API. It does not import the mipush client package, so it serves the
+// client's own tests as well as the tests of programs that use the client,
+// or any other client.
+//
+// A typical test:
+//
+//	srv := mipushtest.NewServer(mipushtest.Options{})
+//	defer srv.Close()
+//	// Point the client under test at srv.Host(), trusting srv.ClientTLSConfig().
+//	// ... send ...
+//	for _, r := range srv.Requests() {
+//		// r.Path, r.Form, r.Targets, r.Code ...
+//	}
+//
+// # Protocols
+//
+// By default the server offers only HTTP/1.1 (ALPN "http/1.1"), served by a
+// small HTTP/1.1 loop of its own that answers pipelined requests in order,
+// coalesces the answers to a pipelined burst into few writes, and closes
+// connections gracefully (see Server.SetCloseAfter). With Options.HTTP2 it
+// prefers h2 (served by golang.org/x/net/http2) and still accepts http/1.1.
+//
+// # Validation
+//
+// The server checks what the reference of the MiPush API documents and
+// answers the way the real server does: HTTP 200 with a JSON body whose
+// "result" is "error" and whose "code" says what is wrong (21301 for a bad
+// Authorization, 21305 for a missing parameter, 10017 for an invalid value,
+// 65009 for a payload too long, ...). Unknown paths answer HTTP 404 and a
+// path used with the wrong method answers HTTP 405, both with a JSON error.
+// See Endpoints for the paths it knows.
+//
+// A notification message (pass_through absent or 0) needs a description.
+// It also needs a title, unless it carries no Android-only field
+// (notify_type, notify_id, extra.notify_effect, extra.channel_id,
+// extra.intent_uri, extra.web_uri, extra.sound_uri, extra.notify_foreground
+// or any extra.notification_* field): such a message is taken for an iOS
+// message, which has no title.
+//
+// # Faults
+//
+// Methods of Server change its behaviour while it serves: answer an error
+// code for some targets or paths (FailTarget, FailPath), any answer at all
+// from a hook (SetHook), mark registration ids as bad (SetBadRegIDs), delay
+// answers (SetDelay), close connections gracefully (SetCloseAfter), drop
+// them abruptly (SetDropAfter, SetDropRate), or never answer (SetStall).
+//
+// # Recording
+//
+// Every request the server processes is recorded as a *Request (see
+// Requests), with its form, its targets and what the server answered.
+// Options.NoRecording or SetRecording(false) keeps only the counters, for
+// benchmarks.
+//
+// # Benchmarks and synctest
+//
+// Options.RTT puts a latency proxy (see NewLatencyProxy) in front of the
+// server, so benchmarks see a realistic round trip. Server.DialContext
+// connects through an in-memory pipe instead of TCP; with Options.InMemory
+// the server has no TCP listener at all, which lets a client run inside a
+// testing/synctest bubble with a fake clock.
+package mipushtest

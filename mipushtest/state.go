@@ -1,0 +1,145 @@
+package mipushtest
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// apiState is the little server-side state some answers depend on:
+// scheduled jobs, topic subscriptions, channels and send counters.
+type apiState struct {
+	regid, alias, account, broadcast atomic.Int64 // recipients of sends
+
+	mu       sync.Mutex
+	jobs     map[string]string          // scheduled message id → extra.jobkey
+	topics   map[string]map[string]bool // regid or alias → topics
+	channels []channel
+}
+
+// channel is a notification channel added by /v1/channel/add.
+type channel struct {
+	id, name, desc, notifyType, soundURL string
+}
+
+// sendCounts are the recipients counted by kind.
+type sendCounts struct {
+	regid, alias, account, broadcast int64
+}
+
+func (st *apiState) countSend(kind string, n int) {
+	switch kind {
+	case "REGID":
+		st.regid.Add(int64(n))
+	case "ALIAS":
+		st.alias.Add(int64(n))
+	case "USERACCOUNT":
+		st.account.Add(int64(n))
+	default:
+		st.broadcast.Add(1)
+	}
+}
+
+func (st *apiState) counts() sendCounts {
+	return sendCounts{st.regid.Load(), st.alias.Load(), st.account.Load(), st.broadcast.Load()}
+}
+
+func (st *apiState) reset() {
+	st.regid.Store(0)
+	st.alias.Store(0)
+	st.account.Store(0)
+	st.broadcast.Store(0)
+	st.mu.Lock()
+	st.jobs, st.topics, st.channels = nil, nil, nil
+	st.mu.Unlock()
+}
+
+func (st *apiState) addJob(id, jobKey string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.jobs == nil {
+		st.jobs = make(map[string]string)
+	}
+	st.jobs[id] = jobKey
+}
+
+func (st *apiState) hasJob(id string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := st.jobs[id]
+	return ok
+}
+
+func (st *apiState) deleteJob(id string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := st.jobs[id]
+	delete(st.jobs, id)
+	return ok
+}
+
+func (st *apiState) deleteJobKey(jobKey string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for id, k := range st.jobs {
+		if k == jobKey {
+			delete(st.jobs, id)
+		}
+	}
+}
+
+func (st *apiState) subscribe(targets []string, topic string, on bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, t := range targets {
+		if !on {
+			delete(st.topics[t], topic)
+			continue
+		}
+		if st.topics == nil {
+			st.topics = make(map[string]map[string]bool)
+		}
+		if st.topics[t] == nil {
+			st.topics[t] = make(map[string]bool)
+		}
+		st.topics[t][topic] = true
+	}
+}
+
+func (st *apiState) unsubscribeAll(targets []string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, t := range targets {
+		delete(st.topics, t)
+	}
+}
+
+func (st *apiState) topicsOf(target string) []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []string
+	for t := range st.topics[target] {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (st *apiState) addChannel(ch channel) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.channels = slices.DeleteFunc(st.channels, func(c channel) bool { return c.id == ch.id })
+	st.channels = append(st.channels, ch)
+}
+
+func (st *apiState) discardChannel(id string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.channels = slices.DeleteFunc(st.channels, func(c channel) bool { return c.id == id })
+}
+
+func (st *apiState) channelList() []channel {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(st.channels)
+}
