@@ -84,6 +84,9 @@ func (e *engine) shutdown(ctx context.Context) error {
 			return e.shutdownErr // re-entrant: the first call is below us
 		}
 		<-e.shutdownDone
+		// If the first Close came from a callback, that callback may
+		// still be running: wait for the dispatcher to finish it.
+		<-e.disp.done
 		return e.shutdownErr
 	}
 	err := e.waitZero(ctx, &e.active)

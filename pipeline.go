@@ -4,6 +4,8 @@ package mipush
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -15,7 +17,7 @@ import (
 // maxUnprocessedRetries bounds how often one send is re-queued because the
 // server surely did not process it (a GOAWAY, a Connection: close, a failed
 // dial). Such retries do not count against Options.MaxAttempts.
-const maxUnprocessedRetries = 10
+const maxUnprocessedRetries = 6
 
 // call is one accepted send, from acceptance to its single outcome.
 type call struct {
@@ -224,7 +226,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	if err != nil {
 		var we *wire.Error
 		if errors.As(err, &we) && we.NotProcessed {
-			if c.unprocessed < maxUnprocessedRetries && e.retry(c, e.unprocessedDelay(c)) {
+			if !permanent(we.Err) && c.unprocessed < maxUnprocessedRetries && e.retry(c, e.unprocessedDelay(c)) {
 				c.unprocessed++
 				return
 			}
@@ -270,6 +272,16 @@ func (e *engine) unprocessedDelay(c *call) time.Duration {
 	return backoff(c.unprocessed)
 }
 
+// permanent reports a dial failure that trying again cannot fix: the
+// server's certificate was rejected.
+func permanent(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
+}
+
 // transportError wraps a connection failure for the caller.
 func transportError(err error, maybe bool) error {
 	if maybe {
@@ -278,43 +290,46 @@ func transportError(err error, maybe bool) error {
 	return err
 }
 
-// retry re-queues c after d. It reports false when the client is closing,
-// in which case the caller finishes c.
+// retry re-queues c after d. It reports whether it took charge of c (c is
+// then re-queued, or finished with ErrClosed if its pool has shut down);
+// false means the retry timers were cancelled by Close and the caller must
+// finish c itself.
 func (e *engine) retry(c *call, d time.Duration) bool {
-	if e.closed.Load() && d > 0 {
-		return false
-	}
-	c.ex.Reset()
 	if d == 0 {
-		return c.pool.enqueue(c)
+		c.ex.Reset()
+		c.pool.enqueue(c)
+		return true
 	}
 	e.retryMu.Lock()
 	defer e.retryMu.Unlock()
-	if e.retrying == nil { // Close has cancelled the timers
+	if e.retrying == nil {
 		return false
 	}
+	// Reset now, so that a sync caller whose ctx ends during the backoff
+	// can withdraw the call: it has no request on the wire.
+	c.ex.Reset()
 	e.retrying[c] = time.AfterFunc(d, func() {
 		e.retryMu.Lock()
-		_, ok := e.retrying[c]
+		_, mine := e.retrying[c]
 		delete(e.retrying, c)
 		e.retryMu.Unlock()
-		if ok {
+		if mine {
 			c.pool.enqueue(c)
 		}
 	})
 	return true
 }
 
-// cancelRetries fails every send waiting for a retry timer with err.
+// cancelRetries finishes every send waiting for a retry timer with err.
+// Whoever removes a call from the map owns it: the timer or this.
 func (e *engine) cancelRetries(err error) {
 	e.retryMu.Lock()
 	waiting := e.retrying
 	e.retrying = nil
 	e.retryMu.Unlock()
 	for c, t := range waiting {
-		if t.Stop() {
-			e.finishUnlessWithdrawn(c, err)
-		}
+		t.Stop()
+		e.finishUnlessWithdrawn(c, err)
 	}
 }
 
