@@ -20,7 +20,7 @@ func Example() {
 
 	client := mipush.NewClient(mipush.Options{
 		AppSecret: "your-app-secret",
-		Host:      srv.Host(),             // omit in production
+		Host:      srv.Host(),            // omit in production
 		TLSConfig: srv.ClientTLSConfig(), // omit in production
 	})
 	defer client.Close()

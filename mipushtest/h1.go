@@ -73,12 +73,11 @@ func (c *conn) serveH1() {
 func (h *h1conn) serve() {
 	c, s, x := h.c, h.c.s, &h.x
 	for {
-		b := s.beh.Load()
-		x.begin(b)
-		closeReq, err := h.readRequest(b.fresh())
+		closeReq, err := h.readRequest()
 		if err != nil {
 			var bad *badRequest
 			if errors.As(err, &bad) {
+				x.begin(s.beh.Load())
 				x.fail(bad.status, 10012, bad.reason, "")
 				h.writeAnswer(true)
 				if h.bw.Flush() == nil {
@@ -166,9 +165,8 @@ func (h *h1conn) readLine() ([]byte, error) {
 
 // readRequest reads one request into h.x. It reports whether the client
 // asked to close the connection after it.
-func (h *h1conn) readRequest(withHeader bool) (closeReq bool, err error) {
+func (h *h1conn) readRequest() (closeReq bool, err error) {
 	x := &h.x
-	r := x.req
 
 	// Request line; empty lines before it are allowed (RFC 9112 §2.2).
 	var line []byte
@@ -177,6 +175,10 @@ func (h *h1conn) readRequest(withHeader bool) (closeReq bool, err error) {
 			return false, err
 		}
 	}
+	// The behaviour is the one current when the request arrived.
+	b := h.c.s.beh.Load()
+	r := x.begin(b)
+	withHeader := b.fresh()
 	sp1 := bytes.IndexByte(line, ' ')
 	sp2 := bytes.LastIndexByte(line, ' ')
 	if sp1 <= 0 || sp2 <= sp1+1 {

@@ -154,3 +154,5 @@ func TestClientTLSConfig(t *testing.T) {
 	assert.Equal(t, "http/1.1", conn.ConnectionState().NegotiatedProtocol)
 	conn.Close()
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

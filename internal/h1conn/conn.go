@@ -82,6 +82,7 @@ type Conn struct {
 	sent     atomic.Int64
 	inflight atomic.Int64
 	running  atomic.Int32 // goroutines not yet exited
+	closed   atomic.Bool  // set just before nc is closed
 
 	stop      chan struct{} // closed: the writer takes no more exchanges
 	stopOnce  sync.Once
@@ -185,6 +186,7 @@ func (c *Conn) endLocked(kind endKind, err error) bool {
 func (c *Conn) shutdown(graceful bool) {
 	c.stopWriter()
 	c.closeOnce.Do(func() {
+		c.closed.Store(true)
 		if !graceful {
 			if tc, ok := c.nc.(interface{ NetConn() net.Conn }); ok {
 				tc.NetConn().Close()

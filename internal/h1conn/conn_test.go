@@ -1,7 +1,9 @@
 package h1conn
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -691,4 +693,84 @@ func TestFailureClassification(t *testing.T) {
 			require.Equal(t, tc.notProcessed, err.NotProcessed)
 		})
 	}
+}
+
+// TestUnsentExchangesNotProcessed ends the connection while the writer
+// holds a request it has not flushed yet: that request never reached the
+// socket, so it fails NotProcessed.
+func TestUnsentExchangesNotProcessed(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	queue := make(chan *wire.Exchange, 4)
+	tr := newTracker(4)
+	var c *Conn
+	// Queued before the connection starts, so the writer finds all three
+	// ready and buffers the first without flushing. Taking the second
+	// (withdrawn) calls Dropped on the writer goroutine, which closes
+	// the connection right there.
+	queue <- tr.add()
+	gone := tr.add()
+	require.True(t, gone.Withdraw())
+	ready := make(chan struct{})
+	gone.Dropped = func(*wire.Exchange) { <-ready; c.Close() }
+	queue <- gone
+	queue <- tr.add()
+	closed := make(chan error, 1)
+	c = New(client, wire.Config{Queue: queue, Window: 4, Authority: "x", OnClose: func(err error) { closed <- err }})
+	close(ready)
+	tr.wait(t, 1)
+	<-c.Done()
+	requireFailed(t, tr, 0, 1, wire.ErrConnClosed, true)
+	require.Zero(t, tr.get(1).calls)
+	require.Zero(t, tr.get(2).calls)
+	require.Len(t, queue, 1)
+	require.ErrorIs(t, <-closed, wire.ErrConnClosed)
+}
+
+// failingWriter passes the first left bytes written through, then fails.
+type failingWriter struct {
+	net.Conn
+	left int
+}
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if len(p) <= f.left {
+		f.left -= len(p)
+		return f.Conn.Write(p)
+	}
+	n, _ := f.Conn.Write(p[:f.left])
+	f.left = 0
+	return n, errors.New("injected write failure")
+}
+
+// TestWriteErrorDrainsResponses: after a write fails, the responses to
+// requests that did go out are still read and delivered; the request cut
+// short stays maybe processed, and the wait for it is bounded.
+func TestWriteErrorDrainsResponses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, server := net.Pipe()
+		defer server.Close()
+		queue := make(chan *wire.Exchange, 4)
+		tr := newTracker(4)
+		for i := 0; i < 3; i++ {
+			queue <- tr.add()
+		}
+		var probe bytes.Buffer
+		enc := &Conn{host: "x", bw: bufio.NewWriter(&probe)}
+		enc.encode(&tr.exs[0].Req)
+		enc.bw.Flush()
+		go newPeer(server).serve(echo)
+		start := time.Now()
+		closed := make(chan error, 1)
+		c := New(&failingWriter{Conn: client, left: 2*probe.Len() + 10}, wire.Config{
+			Queue: queue, Window: 4, Authority: "x", OnClose: func(err error) { closed <- err },
+		})
+		tr.wait(t, 3)
+		<-c.Done()
+		require.Equal(t, writeErrGrace, time.Since(start))
+		requireEchoes(t, tr, 0, 2)
+		requireFailed(t, tr, 2, 3, wire.ErrConnClosed, false)
+		require.ErrorContains(t, tr.get(2).err, "injected write failure")
+		require.ErrorContains(t, <-closed, "injected write failure")
+	})
 }

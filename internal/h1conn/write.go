@@ -3,6 +3,7 @@ package h1conn
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"time"
 
@@ -36,7 +37,7 @@ func (c *Conn) writeRequests() error {
 		}
 		select {
 		case <-c.stop:
-			return c.bw.Flush()
+			return c.stopped()
 		default:
 		}
 		var ex *wire.Exchange
@@ -57,7 +58,7 @@ func (c *Conn) writeRequests() error {
 			// The pool closed the queue: nothing more will come, so
 			// finish what is in flight as if retired.
 			c.Retire()
-			return c.bw.Flush()
+			return c.stopped()
 		}
 		if ex == nil || !ex.Take() {
 			continue // withdrawn by the engine: not ours to complete
@@ -66,6 +67,20 @@ func (c *Conn) writeRequests() error {
 			return err
 		}
 	}
+}
+
+// stopped is the writer's last step once told to stop. Retired, it flushes
+// what it buffered, which is in flight and owed a response. Ended, it
+// leaves the buffer alone: those requests were never handed to the socket,
+// so they fail NotProcessed, as they should.
+func (c *Conn) stopped() error {
+	c.mu.Lock()
+	ended := c.end != endNone
+	c.mu.Unlock()
+	if ended {
+		return nil
+	}
+	return c.bw.Flush()
 }
 
 // write records ex as in flight and hands its request to the write buffer.
@@ -224,10 +239,14 @@ func validValue(s string) bool {
 
 // sentCounter is the write buffer's destination: it counts bytes before
 // handing them to the socket, so a failed or partial write still counts
-// them as possibly sent.
+// them as possibly sent. Bytes offered once the socket is closed are
+// refused uncounted: they cannot have left.
 type sentCounter struct{ c *Conn }
 
 func (s sentCounter) Write(p []byte) (int, error) {
+	if s.c.closed.Load() {
+		return 0, net.ErrClosed
+	}
 	s.c.sent.Add(int64(len(p)))
 	return s.c.nc.Write(p)
 }

@@ -273,6 +273,13 @@ func (p *peer) sawSeq(seq string) bool {
 	return ok
 }
 
+// seenID returns the stream id of the request with header x-seq: seq.
+func (p *peer) seenID(seq string) uint32 {
+	p.seenMu.Lock()
+	defer p.seenMu.Unlock()
+	return p.seen[seq]
+}
+
 // setBudget lets readLoop read n more frames (n < 0: any number).
 func (p *peer) setBudget(n int64) {
 	p.budget.Store(n)
@@ -377,7 +384,7 @@ func startPeer(t testing.TB, edit func(*wire.Config), settings ...http2.Setting)
 		p:      p,
 		q:      make(chan *wire.Exchange, 1024),
 		out:    make(chan outcome, 1024),
-		closed: make(chan error, 1),
+		closed: make(chan error, 2), // room for a wrong second call
 	}
 	cfg := testConfig(f.q, f.closed)
 	if edit != nil {
