@@ -226,9 +226,14 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	if err != nil {
 		var we *wire.Error
 		if errors.As(err, &we) && we.NotProcessed {
-			if !permanent(we.Err) && c.unprocessed < maxUnprocessedRetries && e.retry(c, e.unprocessedDelay(c)) {
+			if !permanent(we.Err) && c.unprocessed < maxUnprocessedRetries {
+				// Count before re-queueing: another goroutine may take c
+				// as soon as it is queued.
+				d := e.unprocessedDelay(c)
 				c.unprocessed++
-				return
+				if e.retry(c, d) {
+					return
+				}
 			}
 			e.finish(c, nil, transportError(err, false))
 			return
