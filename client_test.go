@@ -247,7 +247,7 @@ func TestAPIErrors(t *testing.T) {
 	protocols(t, func(t *testing.T, h2 bool) {
 		out := newOutcomes()
 		srv, c := newPair(t, h2, out.options(mipush.Options{Conns: 1}))
-		srv.FailTarget("bad", mipushtest.Error(20301, "No valid targets!"))
+		srv.FailTarget("bad", mipushtest.ErrorAnswer(20301, "No valid targets!"))
 		ctx := context.Background()
 
 		msg := note(1)
@@ -277,7 +277,7 @@ func TestRetryableCodeIsRetried(t *testing.T) {
 		var calls atomic.Int32
 		srv.SetHook(func(r *mipushtest.Request) *mipushtest.Answer {
 			if calls.Add(1) == 1 {
-				return mipushtest.Error(10002, "busy")
+				return mipushtest.ErrorAnswer(10002, "busy")
 			}
 			return nil
 		})

@@ -45,7 +45,7 @@ func Example() {
 func ExampleClient_PushToRegIDAsync() {
 	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true})
 	defer srv.Close()
-	srv.FailTarget("stale-regid", mipushtest.Error(20301, "No valid targets!"))
+	srv.FailTarget("stale-regid", mipushtest.ErrorAnswer(20301, "No valid targets!"))
 
 	var ok, failed atomic.Int64
 	client := mipush.NewClient(mipush.Options{

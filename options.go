@@ -30,8 +30,13 @@ const (
 type Options struct {
 	// AppSecret is sent as "Authorization: key=<AppSecret>". Required.
 	AppSecret string
-	// Host is "host" or "host:port"; "" means ProductionHost:443.
+	// Host is "host" or "host:port"; "" means the Region's message host
+	// (ProductionHost for China). A Host set here pins every call to it,
+	// feedback calls included.
 	Host string
+	// Region selects the hosts when Host is empty; the zero value is
+	// RegionChina.
+	Region Region
 	// TLSConfig is cloned and used for every connection. nil means the
 	// system roots and full verification; verification stays on unless this
 	// config disables it. MinVersion is raised to TLS 1.2 and NextProtos is
@@ -126,6 +131,9 @@ func (o *Options) Validate() error {
 	if err := validateHost(o.Host); err != nil {
 		return err
 	}
+	if o.Region < RegionChina || o.Region > RegionSingapore {
+		return &ValidationError{Field: "Options.Region", Reason: "unknown region " + strconv.Itoa(int(o.Region))}
+	}
 	if strings.ContainsAny(o.UserAgent, "\r\n\x00") {
 		return &ValidationError{Field: "Options.UserAgent", Reason: "must not contain CR, LF or NUL"}
 	}
@@ -215,7 +223,7 @@ func newSettings(o Options) settings {
 	}
 	host := s.Host
 	if host == "" {
-		host = ProductionHost
+		host, _ = s.Region.hosts()
 	}
 	s.addr, s.authority = hostAddr(host)
 	s.auth = "key=" + s.AppSecret

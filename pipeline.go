@@ -94,6 +94,7 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	}
 	c := &call{e: e, msg: msg, target: t, async: async}
 	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
+	c.pool = e.pool(e.s.addr, e.s.authority)
 	return e.start(ctx, c)
 }
 
@@ -118,9 +119,6 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	e.active.Add(1)
 	if c.async {
 		e.pending.Add(1)
-	}
-	if c.pool == nil {
-		c.pool = e.pool(e.s.addr, e.s.authority)
 	}
 	c.pool.enqueue(c)
 	if c.async {

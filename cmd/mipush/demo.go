@@ -39,7 +39,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: !*h1, NoRecording: true})
 	defer srv.Close()
 	if *badEvery > 0 {
-		srv.FailTarget("invalid-0", mipushtest.Error(20301, "No valid targets!"))
+		srv.FailTarget("invalid-0", mipushtest.ErrorAnswer(20301, "No valid targets!"))
 	}
 
 	var ok, failed atomic.Int64
