@@ -8,10 +8,16 @@
 // with each one.
 //
 // Every exchange the connection takes is completed exactly once. When the
-// connection ends with exchanges still in flight, each is classified: one
-// whose bytes may have reached the server fails as maybe processed; one
-// never handed to the socket, or sent after a response that carried
-// "Connection: close", fails NotProcessed and is safe to send again.
+// connection ends with exchanges still in flight, each is classified by
+// where its request stands in the outgoing byte stream. A request counts as
+// sent, and so fails as maybe processed, as soon as any of its bytes has
+// been offered to the socket's Write, whether or not that Write succeeded.
+// A request still wholly in the write buffer, or one sent after a response
+// that carried "Connection: close", fails NotProcessed: the server surely
+// did not act on it, and it is safe to send again.
+//
+// One timer per connection enforces Config.Timeout, counted for each
+// exchange from when the writer takes it, just before writing it.
 package h1conn
 
 import (
