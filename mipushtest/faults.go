@@ -37,16 +37,16 @@ type Answer struct {
 	Action Action
 }
 
-// Error returns an Answer with the MiPush error code and reason, as the
+// ErrorAnswer returns an Answer with the MiPush error code and reason, as the
 // real server answers them (HTTP 200, "result":"error"), with the standard
 // description of code.
-func Error(code int, reason string) *Answer {
+func ErrorAnswer(code int, reason string) *Answer {
 	return &Answer{Code: code, Reason: reason}
 }
 
-// Status returns an Answer with the HTTP status and a small HTML page, as a
+// StatusAnswer returns an Answer with the HTTP status and a small HTML page, as a
 // front proxy answers (e.g. http.StatusServiceUnavailable).
-func Status(status int) *Answer {
+func StatusAnswer(status int) *Answer {
 	return &Answer{Status: status}
 }
 
@@ -225,8 +225,10 @@ func (s *Server) SetRecording(on bool) {
 // SetHook sets a function called for every request before any check of the
 // server's own. A non-nil Answer replaces the server's answer (see Answer);
 // nil lets the server answer normally. nil removes the hook. The hook is
-// called from connection goroutines, concurrently on HTTP/2; it must not
-// modify the Request, and may keep it.
+// called from connection goroutines, concurrently on HTTP/2. It may keep
+// the Request, a copy made before the answer: its Status, Code and MsgID
+// are zero. It must not modify Form, Targets or Body, which are shared
+// with the recorded Request.
 func (s *Server) SetHook(hook func(*Request) *Answer) {
 	s.update(func(b *behaviour) { b.hook = hook })
 }

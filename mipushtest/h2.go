@@ -27,10 +27,16 @@ type h2server struct {
 }
 
 func newH2Server(maxStreams uint32) h2server {
-	return h2server{
+	h := h2server{
 		srv:  &http2.Server{MaxConcurrentStreams: maxStreams},
 		base: &http.Server{ErrorLog: log.New(io.Discard, "", 0)},
 	}
+	// ConfigureServer gives the Server its own internal state; without it,
+	// x/net/http2 pools channels globally, and a channel created inside a
+	// testing/synctest bubble would be reused outside it (a fatal error).
+	// It cannot fail on a fresh http.Server.
+	http2.ConfigureServer(h.base, h.srv)
+	return h
 }
 
 // connKey is the context key of the *conn an HTTP/2 request came on.

@@ -126,7 +126,10 @@ func (x *exchange) process() bool {
 func (x *exchange) answer() {
 	b, r := x.beh, x.req
 	if b.hook != nil {
-		if a := b.hook(r); a != nil && x.applyAnswer(a) {
+		// The hook may keep its Request: give it a copy, since the
+		// server sets Status, Code and MsgID of r afterwards.
+		hr := *r
+		if a := b.hook(&hr); a != nil && x.applyAnswer(a) {
 			return
 		}
 	}
