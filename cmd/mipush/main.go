@@ -1,5 +1,3 @@
-//go:build engine
-
 // Command mipush sends Xiaomi Push messages from the shell.
 //
 //	mipush demo     run a bulk async send against the embedded fake server
