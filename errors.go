@@ -71,6 +71,9 @@ type SendError struct {
 	Err     error    // *APIError, a transport error, ErrClosed, ...; see Unwrap
 	// Attempts is how many times the request reached the server.
 	Attempts int
+	// JobKey is the extra.jobkey the client gave the message
+	// (Options.AutoJobKey), or "".
+	JobKey string
 }
 
 func (e *SendError) Error() string {
@@ -91,4 +94,5 @@ type SendResult struct {
 	Target   Target
 	Result   *Result
 	Attempts int
+	JobKey   string // the extra.jobkey the client gave the message, or ""
 }

@@ -80,6 +80,27 @@ type Options struct {
 	// then deliver it twice). Off by default: such a send fails with an
 	// error for which errors.Is(err, ErrMaybeProcessed) holds.
 	RetryMaybeProcessed bool
+	// RetryBudget is the size of the client-wide retry token bucket: a
+	// retry after a retryable answer costs 5 tokens, after a broken
+	// connection 10, and each first-attempt success refunds 1. When the
+	// bucket is empty failures are reported instead of retried, so a
+	// failing server is not stormed. 0 means DefaultRetryBudget; negative
+	// disables the budget.
+	RetryBudget int
+	// AutoJobKey gives every send of a message without a JobKey a unique
+	// extra.jobkey, reported in SendError and SendResult. Devices drop a
+	// second delivery with the same job key, which makes at-least-once
+	// sending (RetryMaybeProcessed) safe for notifications.
+	AutoJobKey bool
+	// RateLimit, when positive, caps the requests sent per second
+	// (retries included): sends wait for their turn before they are
+	// accepted. Off by default, since apps' quotas differ (about 500 to
+	// 3000 requests per second). Without it the client still pauses after
+	// the server answers "too frequent" (10027).
+	RateLimit float64
+	// RateBurst is how many requests may go at once under RateLimit; 0
+	// means a tenth of a second's worth (at least 1).
+	RateBurst int
 	// MaxResponseBytes caps a response body; 0 means DefaultMaxResponse.
 	MaxResponseBytes int
 
@@ -129,6 +150,9 @@ func (o *Options) Validate() error {
 	if err := validateHost(o.Host); err != nil {
 		return err
 	}
+	if o.RateLimit < 0 || o.RateLimit != o.RateLimit {
+		return &ValidationError{Field: "Options.RateLimit", Reason: "must be a non-negative number of requests per second"}
+	}
 	if o.Region < RegionChina || o.Region > RegionSingapore {
 		return &ValidationError{Field: "Options.Region", Reason: "unknown region " + strconv.Itoa(int(o.Region))}
 	}
@@ -141,6 +165,7 @@ func (o *Options) Validate() error {
 	}{
 		{"Options.Conns", o.Conns}, {"Options.Window", o.Window}, {"Options.MaxPending", o.MaxPending},
 		{"Options.MaxAttempts", o.MaxAttempts}, {"Options.MaxResponseBytes", o.MaxResponseBytes},
+		{"Options.RateBurst", o.RateBurst},
 	} {
 		if n.v < 0 {
 			return &ValidationError{Field: n.field, Reason: "must not be negative, got " + strconv.Itoa(n.v)}
@@ -212,6 +237,12 @@ func newSettings(o Options) settings {
 	}
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = DefaultMaxAttempts
+	}
+	if s.RetryBudget == 0 {
+		s.RetryBudget = DefaultRetryBudget
+	}
+	if s.RateLimit > 0 && s.RateBurst <= 0 {
+		s.RateBurst = max(1, int(s.RateLimit/10))
 	}
 	if s.MaxResponseBytes == 0 {
 		s.MaxResponseBytes = DefaultMaxResponse

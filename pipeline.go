@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -26,8 +28,9 @@ type call struct {
 	target Target
 	async  bool
 
-	attempts    int // attempts that reached the server
-	unprocessed int // re-queues of requests the server never processed
+	attempts    int    // attempts that reached the server
+	unprocessed int    // re-queues of requests the server never processed
+	jobKey      string // the extra.jobkey the client gave the message, if any
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
 	res  *Result
@@ -57,8 +60,15 @@ type engine struct {
 	retryMu  sync.Mutex
 	retrying map[*call]*time.Timer
 
+	blocked  blocks   // fail-fast state per app secret
+	budget   *budget  // retry tokens; nil: unlimited
+	throttle throttle // pauses acceptance after "too frequent" answers
+	limiter  *rate.Limiter
+	jobKeys  jobKeys
+
 	onDone  func(*wire.Exchange, *wire.Response, error)
 	dropped func(*wire.Exchange)
+	gate    func(*wire.Exchange) error
 
 	shutdownOnce sync.Once
 	shutdownDone chan struct{}
@@ -76,6 +86,12 @@ func newEngine(s settings) *engine {
 	}
 	e.onDone = e.exchangeDone
 	e.dropped = e.exchangeDropped
+	e.gate = e.exchangeGate
+	e.budget = newBudget(s.RetryBudget)
+	if s.RateLimit > 0 {
+		e.limiter = rate.NewLimiter(rate.Limit(s.RateLimit), s.RateBurst)
+	}
+	e.jobKeys.init()
 	e.disp.start(e, s.MaxPending)
 	return e
 }
@@ -91,6 +107,10 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 		return nil, err
 	}
 	c := &call{e: e, msg: msg, target: t, async: async}
+	if e.s.AutoJobKey && msg.JobKey == "" {
+		c.jobKey = e.jobKeys.next()
+		body = appendJobKey(body, c.jobKey)
+	}
 	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
 	c.pool = e.pool(e.s.addr, e.s.authority)
 	return e.start(ctx, c)
@@ -100,12 +120,19 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	c.ex.Done = e.onDone
 	c.ex.Dropped = e.dropped
+	c.ex.Gate = e.gate
 	c.ex.Value = c
 	if !c.async {
 		c.done = make(chan struct{})
 	}
 	if e.closed.Load() {
 		return nil, ErrClosed
+	}
+	if err := e.blocked.check(c.ex.Req.Auth); err != nil {
+		return nil, err
+	}
+	if err := e.pace(ctx); err != nil {
+		return nil, err
 	}
 	if err := e.acquire(ctx); err != nil {
 		return nil, err
@@ -131,7 +158,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 			// connection (or the pool's shutdown) meets it in the queue.
 			return nil, ctx.Err()
 		}
-		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: c.attempts + 1}
+		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: c.attempts + 1, JobKey: c.jobKey}
 	}
 }
 
@@ -235,7 +262,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 			return
 		}
 		c.attempts++
-		if e.s.RetryMaybeProcessed && c.attempts < e.s.MaxAttempts && e.retry(c, backoff(c.attempts)) {
+		if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retry(c, e.retryDelay(c)) {
 			return
 		}
 		e.finish(c, nil, transportError(err, true))
@@ -246,14 +273,18 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) {
+			e.blocked.observe(ex.Req.Auth, ae)
+			if Code(ae.Code) == CodeTooFrequent {
+				e.throttle.tooFrequent()
+			}
 			switch classify(ae) {
 			case classRetry:
-				if c.attempts < e.s.MaxAttempts && e.retry(c, backoff(c.attempts)) {
+				if e.mayRetry(c, retryCost) && e.retry(c, e.retryDelay(c)) {
 					return
 				}
 			case classMaybe:
 				err = errors.Join(err, ErrMaybeProcessed)
-				if e.s.RetryMaybeProcessed && c.attempts < e.s.MaxAttempts && e.retry(c, backoff(c.attempts)) {
+				if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retry(c, e.retryDelay(c)) {
 					return
 				}
 			}
@@ -261,7 +292,52 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		e.finish(c, nil, err)
 		return
 	}
+	e.throttle.ok()
+	if c.attempts == 1 {
+		e.budget.refund(retryRefund)
+	}
 	e.finish(c, res, nil)
+}
+
+// exchangeGate stops a queued send whose app has been blocked since it was
+// accepted (see blocks), before it is written.
+func (e *engine) exchangeGate(ex *wire.Exchange) error {
+	return e.blocked.check(ex.Req.Auth)
+}
+
+// mayRetry reports whether c may be sent again: attempts are left and the
+// client-wide retry budget pays for it.
+func (e *engine) mayRetry(c *call, cost int64) bool {
+	return c.attempts < e.s.MaxAttempts && e.budget.take(cost)
+}
+
+// retryDelay is the backoff before the next attempt of c, stretched to the
+// rate limit when one is set.
+func (e *engine) retryDelay(c *call) time.Duration {
+	d := backoff(c.attempts)
+	if e.limiter != nil {
+		r := e.limiter.Reserve()
+		d = max(d, r.Delay())
+	}
+	return d
+}
+
+// pace waits, before a send is accepted, for the rate limit (if set) and
+// for a pause after "too frequent" answers.
+func (e *engine) pace(ctx context.Context) error {
+	if d := e.throttle.wait(); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+	if e.limiter != nil {
+		return e.limiter.Wait(ctx)
+	}
+	return nil
 }
 
 // unprocessedDelay is no delay for the first re-queue (another connection
@@ -273,9 +349,13 @@ func (e *engine) unprocessedDelay(c *call) time.Duration {
 	return backoff(c.unprocessed)
 }
 
-// permanent reports a dial failure that trying again cannot fix: the
-// server's certificate was rejected.
+// permanent reports a failure of an unsent request that trying again
+// cannot fix: the server's certificate was rejected, or the app is blocked.
 func permanent(err error) bool {
+	var ff *failFastError
+	if errors.As(err, &ff) {
+		return true
+	}
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
@@ -347,7 +427,7 @@ func (e *engine) finish(c *call, res *Result, err error) {
 	c.res, c.err = res, err
 	if !c.async {
 		if err != nil {
-			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.attempts}
+			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.attempts, JobKey: c.jobKey}
 		}
 		close(c.done)
 		e.release(true)

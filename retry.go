@@ -2,6 +2,7 @@ package mipush
 
 import (
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,25 +31,109 @@ const (
 	classMaybe                 // the server may have acted: report as maybe processed
 )
 
-// retryableCode reports the API codes that mean the request was not
-// accepted and may be sent again (api-reference §5.3).
-func retryableCode(code int) bool {
-	switch code {
-	case -1, 1, 10001, 10002, 10003, 10027, 10028, 10037, 26003:
-		return true
-	}
-	return false
-}
-
-// classify maps an API error to its handling.
+// classify maps an API error to its handling. HTTP 503 means the server
+// (or its gateway) refused the request; other 5xx may come from a gateway
+// after the server acted.
 func classify(e *APIError) errClass {
 	switch {
 	case e.HTTPStatus == 503:
 		return classRetry
 	case e.HTTPStatus >= 500:
 		return classMaybe
-	case retryableCode(e.Code):
+	case Code(e.Code).Retryable():
 		return classRetry
 	}
 	return classFail
+}
+
+// Retry budget, as in aws-sdk-go-v2's retry package: a client-wide token
+// bucket that retries draw from and successes refill, so a failing server
+// is not stormed with retries.
+const (
+	DefaultRetryBudget = 500 // tokens in a full bucket
+	retryCost          = 5   // a retry after a retryable answer
+	retryCostTransport = 10  // a retry after a broken connection or timeout
+	retryRefund        = 1   // a success
+)
+
+// budget is a token bucket of retries; a nil budget is unlimited.
+type budget struct {
+	tokens atomic.Int64
+	max    int64
+}
+
+func newBudget(max int) *budget {
+	if max < 0 {
+		return nil
+	}
+	b := &budget{max: int64(max)}
+	b.tokens.Store(b.max)
+	return b
+}
+
+// take draws cost tokens; it reports false, drawing nothing, if too few
+// are left.
+func (b *budget) take(cost int64) bool {
+	if b == nil {
+		return true
+	}
+	for {
+		t := b.tokens.Load()
+		if t < cost {
+			return false
+		}
+		if b.tokens.CompareAndSwap(t, t-cost) {
+			return true
+		}
+	}
+}
+
+// refund returns n tokens, up to the bucket's size.
+func (b *budget) refund(n int64) {
+	if b == nil {
+		return
+	}
+	for {
+		t := b.tokens.Load()
+		if t >= b.max {
+			return
+		}
+		if b.tokens.CompareAndSwap(t, min(b.max, t+n)) {
+			return
+		}
+	}
+}
+
+// throttle slows acceptance after the server answered "too frequent"
+// (10027), even when no rate limit is configured: each such answer in a
+// row doubles the pause, a success resets it.
+type throttle struct {
+	until atomic.Int64 // unix nanoseconds; acceptance waits until then
+	level atomic.Int32 // answers in a row
+}
+
+func (t *throttle) tooFrequent() {
+	n := t.level.Add(1)
+	until := time.Now().Add(backoff(int(n))).UnixNano()
+	for {
+		cur := t.until.Load()
+		if cur >= until || t.until.CompareAndSwap(cur, until) {
+			return
+		}
+	}
+}
+
+func (t *throttle) ok() {
+	if t.level.Load() != 0 {
+		t.level.Store(0)
+	}
+}
+
+// wait returns how long acceptance must still pause.
+func (t *throttle) wait() time.Duration {
+	u := t.until.Load()
+	if u == 0 {
+		return 0
+	}
+	return time.Until(time.Unix(0, u))
 }

@@ -66,22 +66,32 @@ type Exchange struct {
 	// Dropped, if set, is called by Take when it finds the exchange
 	// withdrawn, so the engine can release what the exchange held.
 	Dropped func(ex *Exchange)
+	// Gate, if set, is asked by Take whether the exchange may still be
+	// sent. An error fails the exchange (Done, NotProcessed) unsent.
+	Gate func(ex *Exchange) error
 
 	taken atomic.Bool
 }
 
 // Take is called by a connection for each exchange it receives from the
 // queue, before writing anything. It reports false when the engine has
-// withdrawn the exchange (its caller gave up before it was sent); the
-// connection then drops it without calling Done.
+// withdrawn the exchange (its caller gave up before it was sent) or its
+// Gate refused it (Take has then completed it); either way the connection
+// drops it without calling Done.
 func (ex *Exchange) Take() bool {
-	if ex.taken.CompareAndSwap(false, true) {
-		return true
+	if !ex.taken.CompareAndSwap(false, true) {
+		if ex.Dropped != nil {
+			ex.Dropped(ex)
+		}
+		return false
 	}
-	if ex.Dropped != nil {
-		ex.Dropped(ex)
+	if ex.Gate != nil {
+		if err := ex.Gate(ex); err != nil {
+			ex.Done(ex, nil, &Error{Err: err, NotProcessed: true})
+			return false
+		}
 	}
-	return false
+	return true
 }
 
 // Withdraw takes the exchange back before any connection took it, so it is
