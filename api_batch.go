@@ -1,0 +1,147 @@
+//go:build engine
+
+package mipush
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// MaxBatch is the most messages in one multi-message send. The reference
+// documents no cap; the library applies the per-request target limit.
+const MaxBatch = MaxTargets
+
+// TargetedMessage is one element of a multi-message send: Message for one
+// Target, a registration id, an alias or a user account as the method
+// says. A batch names no kind per element, so one batch cannot mix kinds.
+type TargetedMessage struct {
+	Target  string
+	Message *Message
+}
+
+// PushMessagesToRegIDs sends a different message to each registration id
+// in one request: POST /v2/multi_messages/regids with messages, the JSON
+// array [{"target":…,"message":{…}}], and time_to_send. The batch is sent
+// at one time: at, or now when at is zero (at most 7 days ahead); a
+// message's own TimeToSend must be zero or equal to at. Up to MaxBatch
+// messages. Invalid input is returned as a *ValidationError before
+// anything is sent; a failure after acceptance is a *SendError whose
+// Message is nil and whose Target lists the batch's targets.
+func (c *Client) PushMessagesToRegIDs(ctx context.Context, msgs []TargetedMessage, at time.Time) (*Result, error) {
+	return c.pushBatch(ctx, TargetRegID, msgs, at, false)
+}
+
+// PushMessagesToRegIDsAsync is the async twin of PushMessagesToRegIDs: it
+// validates and encodes at once, then queues the batch; its outcome is
+// reported once, later, to Options.OnError or Options.OnSuccess.
+func (c *Client) PushMessagesToRegIDsAsync(ctx context.Context, msgs []TargetedMessage, at time.Time) error {
+	_, err := c.pushBatch(ctx, TargetRegID, msgs, at, true)
+	return err
+}
+
+// PushMessagesToAliases is PushMessagesToRegIDs for aliases: POST
+// /v2/multi_messages/aliases.
+func (c *Client) PushMessagesToAliases(ctx context.Context, msgs []TargetedMessage, at time.Time) (*Result, error) {
+	return c.pushBatch(ctx, TargetAlias, msgs, at, false)
+}
+
+// PushMessagesToAliasesAsync is the async twin of PushMessagesToAliases.
+func (c *Client) PushMessagesToAliasesAsync(ctx context.Context, msgs []TargetedMessage, at time.Time) error {
+	_, err := c.pushBatch(ctx, TargetAlias, msgs, at, true)
+	return err
+}
+
+// PushMessagesToUserAccounts is PushMessagesToRegIDs for user accounts:
+// POST /v2/multi_messages/user_accounts.
+func (c *Client) PushMessagesToUserAccounts(ctx context.Context, msgs []TargetedMessage, at time.Time) (*Result, error) {
+	return c.pushBatch(ctx, TargetUserAccount, msgs, at, false)
+}
+
+// PushMessagesToUserAccountsAsync is the async twin of
+// PushMessagesToUserAccounts.
+func (c *Client) PushMessagesToUserAccountsAsync(ctx context.Context, msgs []TargetedMessage, at time.Time) error {
+	_, err := c.pushBatch(ctx, TargetUserAccount, msgs, at, true)
+	return err
+}
+
+// batchPaths are the endpoints of the multi-message sends by target kind.
+func batchPath(kind TargetKind) string {
+	switch kind {
+	case TargetAlias:
+		return "/v2/multi_messages/aliases"
+	case TargetUserAccount:
+		return "/v2/multi_messages/user_accounts"
+	}
+	return "/v2/multi_messages/regids"
+}
+
+func (c *Client) pushBatch(ctx context.Context, kind TargetKind, msgs []TargetedMessage, at time.Time, async bool) (*Result, error) {
+	body, err := encodeBatch(msgs, at, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	targets := make([]string, len(msgs))
+	for i, m := range msgs {
+		targets[i] = m.Target
+	}
+	r := post(batchPath(kind), body)
+	r.target = Target{Kind: kind, IDs: targets}
+	if async {
+		return nil, c.doAsync(ctx, r)
+	}
+	return c.do(ctx, r)
+}
+
+// encodeBatch validates a batch and returns its form body:
+// messages=<escaped JSON array>&time_to_send=<ms, or 0 for now>.
+func encodeBatch(msgs []TargetedMessage, at, now time.Time) ([]byte, error) {
+	if len(msgs) == 0 || len(msgs) > MaxBatch {
+		return nil, fieldError("messages", "needs 1 to "+strconv.Itoa(MaxBatch)+" messages, got "+strconv.Itoa(len(msgs)))
+	}
+	var atMS int64
+	if !at.IsZero() {
+		if atMS = at.UnixMilli(); atMS < 0 {
+			return nil, fieldError("time_to_send", "must not be before 1970, got "+at.UTC().Format(time.RFC3339))
+		}
+		if ahead := at.Sub(now); ahead > maxScheduleAhead {
+			return nil, fieldError("time_to_send", "must be at most 7 days (168h) ahead, got "+ahead.Round(time.Second).String()+" ahead")
+		}
+	}
+	size := 0
+	for i, m := range msgs {
+		field := "messages[" + strconv.Itoa(i) + "]"
+		if err := checkRequired(field+".target", m.Target); err != nil {
+			return nil, err
+		}
+		if m.Message == nil {
+			return nil, fieldError(field+".message", "is nil")
+		}
+		if err := m.Message.validateAt(now); err != nil {
+			if ve, ok := err.(*ValidationError); ok {
+				return nil, fieldError(field+"."+ve.Field, ve.Reason)
+			}
+			return nil, err
+		}
+		if t := m.Message.TimeToSend; !t.IsZero() && (at.IsZero() || t.UnixMilli() != atMS) {
+			return nil, fieldError(field+".time_to_send", "must be zero or the batch's time: a batch is sent at one time")
+		}
+		size += len(m.Target) + 2*m.Message.formSizeHint() + 32
+	}
+	js := make([]byte, 0, size)
+	js = append(js, '[')
+	for i, m := range msgs {
+		if i > 0 {
+			js = append(js, ',')
+		}
+		js = append(js, `{"target":"`...)
+		js = appendJSONText(js, m.Target)
+		js = append(js, `","message":`...)
+		js = m.Message.appendJSON(js)
+		js = append(js, '}')
+	}
+	js = append(js, ']')
+	body := make([]byte, 0, 3*len(js)/2+48)
+	body = appendParam(body, "messages", string(js))
+	return appendIntParam(body, "time_to_send", atMS), nil
+}

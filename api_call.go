@@ -1,0 +1,164 @@
+//go:build engine
+
+package mipush
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// This file holds what the management calls (schedule, stats, trace,
+// subscription, tools, feedback, revoke, channels) share: input checks and
+// tolerant decoding of the "data" object. The calls themselves go through
+// Client.do, so they are pipelined, pooled and retried like every send.
+
+// get and post build a request for path on the message host.
+func get(path string, params []byte) *request {
+	return &request{method: "GET", path: path, params: params, host: messageHost}
+}
+
+func post(path string, params []byte) *request {
+	return &request{method: "POST", path: path, params: params, host: messageHost}
+}
+
+// decodeData decodes the "data" object of res into v. A missing or empty
+// data object leaves v as it is.
+func decodeData(path string, res *Result, v any) error {
+	if len(res.Data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(res.Data, v); err != nil {
+		return &DataError{Path: path, Data: res.Data, Err: err}
+	}
+	return nil
+}
+
+// DataError reports a successful answer whose "data" object could not be
+// decoded into the call's result type. The request was processed.
+type DataError struct {
+	Path string          // the endpoint, e.g. "/v1/trace/message/status"
+	Data json.RawMessage // the data object as received
+	Err  error           // the decoding error
+}
+
+func (e *DataError) Error() string {
+	return "mipush: cannot decode the data of " + e.Path + ": " + e.Err.Error() + ": " + snippet(e.Data)
+}
+
+// Unwrap returns the decoding error.
+func (e *DataError) Unwrap() error { return e.Err }
+
+// checkRequired checks a required identifier-like value: not empty, valid
+// UTF-8, no control characters (so no CR, LF or NUL).
+func checkRequired(field, v string) error {
+	if v == "" {
+		return fieldError(field, "is required")
+	}
+	return checkToken(field, v)
+}
+
+// checkOptional checks an optional identifier-like value.
+func checkOptional(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	return checkToken(field, v)
+}
+
+// checkPackage checks restricted_package_name: one or more Android package
+// names (or an iOS bundle id) joined with ",", required or not.
+func checkPackage(pkg string, required bool) error {
+	const field = "restricted_package_name"
+	if pkg == "" {
+		if required {
+			return fieldError(field, "is required")
+		}
+		return nil
+	}
+	return checkToken(field, pkg)
+}
+
+// checkValues checks a list of 1 to max identifiers sent under field: none
+// empty, none with a comma (lists are joined with one) or a control
+// character.
+func checkValues(field string, vs []string, max int) error {
+	if len(vs) == 0 || len(vs) > max {
+		return fieldError(field, "needs 1 to "+strconv.Itoa(max)+" values, got "+strconv.Itoa(len(vs)))
+	}
+	return checkList(field, vs)
+}
+
+// scalarText returns the text of a JSON scalar: a string unquoted, anything
+// else as written ("null" included).
+func scalarText(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			return strings.TrimSpace(s)
+		}
+	}
+	return string(b)
+}
+
+// looseInt decodes a JSON number or a string holding one; anything else
+// (null, "", "N/A") decodes as 0. The MiPush answers are not consistent
+// about quoting numbers.
+type looseInt int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *looseInt) UnmarshalJSON(b []byte) error {
+	s := scalarText(b)
+	*n = 0
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*n = looseInt(v)
+	} else if f, err := strconv.ParseFloat(s, 64); err == nil {
+		*n = looseInt(f)
+	}
+	return nil
+}
+
+// loosePercent decodes a rate as the server writes it: a number, or a
+// string holding one with or without a trailing "%" ("12.5%" is 12.5).
+// Anything else decodes as 0.
+type loosePercent float64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *loosePercent) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(strings.TrimSuffix(scalarText(b), "%"))
+	*p = 0
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		*p = loosePercent(f)
+	}
+	return nil
+}
+
+// looseBool decodes true, 1, "true" and "1" as true; anything else as false.
+type looseBool bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (v *looseBool) UnmarshalJSON(b []byte) error {
+	switch strings.ToLower(scalarText(b)) {
+	case "true", "1":
+		*v = true
+	default:
+		*v = false
+	}
+	return nil
+}
+
+// looseString decodes a JSON string, or the text of any other scalar (a
+// number written without quotes); null decodes as "".
+type looseString string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (v *looseString) UnmarshalJSON(b []byte) error {
+	s := scalarText(b)
+	if s == "null" {
+		s = ""
+	}
+	*v = looseString(s)
+	return nil
+}

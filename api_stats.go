@@ -1,0 +1,246 @@
+//go:build engine
+
+package mipush
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// DailyStats are the message counters of one app for one day, as
+// /v1/stats/message/counters reports them.
+type DailyStats struct {
+	// Date is the day, at midnight in the location of the start date
+	// passed to Stats.
+	Date                  time.Time
+	SingleRecipients      int64 // recipients of sends to regids, aliases and accounts
+	BroadcastRecipients   int64 // recipients of topic and broadcast sends
+	RegIDRecipients       int64
+	AliasRecipients       int64
+	UserAccountRecipients int64
+	Received              int64 // messages delivered to devices
+	Clicks                int64 // notifications tapped
+}
+
+// dailyStatsJSON is one element of data.data.
+type dailyStatsJSON struct {
+	Date        looseString `json:"date"`
+	Single      looseInt    `json:"single_recipients"`
+	Broadcast   looseInt    `json:"broadcast_recipients"`
+	RegID       looseInt    `json:"regid_recipients"`
+	Alias       looseInt    `json:"alias_recipients"`
+	UserAccount looseInt    `json:"useraccount_recipients"`
+	Received    looseInt    `json:"received"`
+	Click       looseInt    `json:"click"`
+}
+
+// statsDate is the date layout of the stats call (yyyyMMdd).
+const statsDate = "20060102"
+
+// Stats returns the daily message counters of the app pkg (for iOS, the
+// bundle id) from the date of start to the date of end, both included:
+// GET /v1/stats/message/counters with start_date, end_date (yyyyMMdd, each
+// date taken in its time.Time's own location) and restricted_package_name.
+// The server answers 10038 or 10039 when stats are forbidden or asked for
+// too often.
+func (c *Client) Stats(ctx context.Context, pkg string, start, end time.Time) ([]DailyStats, error) {
+	if err := checkPackage(pkg, true); err != nil {
+		return nil, err
+	}
+	if start.IsZero() || end.IsZero() {
+		return nil, fieldError("start_date", "start and end are required")
+	}
+	from, to := start.Format(statsDate), end.Format(statsDate)
+	if to < from {
+		return nil, fieldError("end_date", "must not be before start_date, got "+from+" to "+to)
+	}
+	p := appendParam(make([]byte, 0, 64+len(pkg)), "start_date", from)
+	p = appendParam(p, "end_date", to)
+	p = appendParam(p, "restricted_package_name", pkg)
+	const path = "/v1/stats/message/counters"
+	res, err := c.do(ctx, get(path, p))
+	if err != nil {
+		return nil, err
+	}
+	var data struct {
+		Data []dailyStatsJSON `json:"data"`
+	}
+	if err := decodeData(path, res, &data); err != nil {
+		return nil, err
+	}
+	out := make([]DailyStats, 0, len(data.Data))
+	for _, d := range data.Data {
+		date, _ := time.ParseInLocation(statsDate, string(d.Date), start.Location())
+		out = append(out, DailyStats{
+			Date:                  date,
+			SingleRecipients:      int64(d.Single),
+			BroadcastRecipients:   int64(d.Broadcast),
+			RegIDRecipients:       int64(d.RegID),
+			AliasRecipients:       int64(d.Alias),
+			UserAccountRecipients: int64(d.UserAccount),
+			Received:              int64(d.Received),
+			Clicks:                int64(d.Click),
+		})
+	}
+	return out, nil
+}
+
+// MessageStatus is the delivery status of one message (or of a group of
+// messages sharing a job key), as the trace calls report it.
+type MessageStatus struct {
+	ID         string        // the message id
+	Created    time.Time     // when the message was created
+	TimeToLive time.Duration // how long the server keeps it for offline devices
+	Type       string        // msg_type, e.g. "Common"
+	Delivered  int64         // devices it was delivered to
+	// DeliveryRate and ClickRate are percentages (0 to 100) as the
+	// server reports them: "12.5%" and 12.5 both decode as 12.5.
+	DeliveryRate float64
+	Clicks       int64
+	ClickRate    float64
+	Resolved     int64 // targets resolved to devices
+	// Raw is the status object as received, for fields not named here.
+	Raw json.RawMessage
+}
+
+// messageStatusJSON is a status object of the trace calls.
+type messageStatusJSON struct {
+	ID              looseString  `json:"id"`
+	CreateTime      looseString  `json:"create_time"`
+	CreateTimestamp looseInt     `json:"create_timestamp"`
+	TimeToLive      looseInt     `json:"time_to_live"`
+	MsgType         looseString  `json:"msg_type"`
+	Delivered       looseInt     `json:"delivered"`
+	DeliveryRate    loosePercent `json:"delivery_rate"`
+	Click           looseInt     `json:"click"`
+	ClickRate       loosePercent `json:"click_rate"`
+	Resolved        looseInt     `json:"resolved"`
+}
+
+// chinaTime is the zone of create_time values without a timestamp: the
+// MiPush servers keep China time (UTC+8, no daylight saving).
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+func decodeMessageStatus(raw json.RawMessage) (MessageStatus, error) {
+	var j messageStatusJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return MessageStatus{}, err
+	}
+	s := MessageStatus{
+		ID:           string(j.ID),
+		TimeToLive:   time.Duration(j.TimeToLive) * time.Millisecond,
+		Type:         string(j.MsgType),
+		Delivered:    int64(j.Delivered),
+		DeliveryRate: float64(j.DeliveryRate),
+		Clicks:       int64(j.Click),
+		ClickRate:    float64(j.ClickRate),
+		Resolved:     int64(j.Resolved),
+		Raw:          raw,
+	}
+	if j.CreateTimestamp > 0 {
+		s.Created = time.UnixMilli(int64(j.CreateTimestamp))
+	} else if j.CreateTime != "" {
+		s.Created, _ = time.ParseInLocation(time.DateTime, string(j.CreateTime), chinaTime)
+	}
+	return s, nil
+}
+
+// traceData is the data object of the trace calls: data.data holds one
+// status object or a list of them.
+type traceData struct {
+	Data json.RawMessage `json:"data"`
+}
+
+// statuses decodes data.data as a list, accepting a single object too.
+func (d *traceData) statuses() ([]MessageStatus, error) {
+	var raws []json.RawMessage
+	switch b := bytes.TrimSpace(d.Data); {
+	case len(b) == 0 || string(b) == "null":
+		return nil, nil
+	case b[0] == '[':
+		if err := json.Unmarshal(b, &raws); err != nil {
+			return nil, err
+		}
+	default:
+		raws = []json.RawMessage{b}
+	}
+	out := make([]MessageStatus, 0, len(raws))
+	for _, r := range raws {
+		s, err := decodeMessageStatus(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// TraceMessage returns the delivery status of the message msgID (a
+// Result.ID): GET /v1/trace/message/status with msg_id. The server answers
+// 10038 or 10039 when tracing is forbidden or asked for too often.
+func (c *Client) TraceMessage(ctx context.Context, msgID string) (*MessageStatus, error) {
+	if err := checkRequired("msg_id", msgID); err != nil {
+		return nil, err
+	}
+	return c.traceOne(ctx, appendParam(nil, "msg_id", msgID))
+}
+
+// TraceJob returns the combined delivery status of the messages sent with
+// extra.jobkey jobKey (Message.JobKey): GET /v1/trace/message/status with
+// job_key.
+func (c *Client) TraceJob(ctx context.Context, jobKey string) (*MessageStatus, error) {
+	if err := checkJobKeyParam("job_key", jobKey); err != nil {
+		return nil, err
+	}
+	return c.traceOne(ctx, appendParam(nil, "job_key", jobKey))
+}
+
+func (c *Client) traceOne(ctx context.Context, params []byte) (*MessageStatus, error) {
+	const path = "/v1/trace/message/status"
+	res, err := c.do(ctx, get(path, params))
+	if err != nil {
+		return nil, err
+	}
+	var d traceData
+	if err := decodeData(path, res, &d); err != nil {
+		return nil, err
+	}
+	ss, err := d.statuses()
+	if err != nil {
+		return nil, &DataError{Path: path, Data: res.Data, Err: err}
+	}
+	if len(ss) == 0 {
+		return &MessageStatus{}, nil
+	}
+	return &ss[0], nil
+}
+
+// TraceRange returns the delivery status of the messages sent from begin
+// to end: GET /v1/trace/messages/status with begin_time and end_time
+// (epoch milliseconds).
+func (c *Client) TraceRange(ctx context.Context, begin, end time.Time) ([]MessageStatus, error) {
+	if begin.IsZero() || end.IsZero() {
+		return nil, fieldError("begin_time", "begin and end are required")
+	}
+	if end.Before(begin) {
+		return nil, fieldError("end_time", "must not be before begin_time")
+	}
+	p := appendIntParam(make([]byte, 0, 64), "begin_time", begin.UnixMilli())
+	p = appendIntParam(p, "end_time", end.UnixMilli())
+	const path = "/v1/trace/messages/status"
+	res, err := c.do(ctx, get(path, p))
+	if err != nil {
+		return nil, err
+	}
+	var d traceData
+	if err := decodeData(path, res, &d); err != nil {
+		return nil, err
+	}
+	ss, err := d.statuses()
+	if err != nil {
+		return nil, &DataError{Path: path, Data: res.Data, Err: err}
+	}
+	return ss, nil
+}
