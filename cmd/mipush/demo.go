@@ -2,82 +2,74 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mipush-go/mipush"
 	"github.com/mipush-go/mipush/mipushtest"
 )
 
+const demoAbout = `
+Start the embedded fake MiPush server in this process, send -n messages
+through the real client asynchronously, and print what happened: how many
+were sent, accepted and failed, a few results, and the throughput. Every
+-bad-every-th send goes to an invalid regid, to show a failure. No account
+and no network are needed.
+`
+
 // demoCmd starts the fake server in-process and sends through the client.
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("demo", stderr)
+	fs := newFlags("demo", "[flags]", demoAbout, stderr)
 	n := fs.Int("n", 10000, "number of async sends")
-	perSend := fs.Int("regids", 1, "regids per send")
+	perSend := fs.Int("regids", 1, "regids per send, 1 to 1000")
 	conns := fs.Int("conns", 1, "connections in the client's pool")
-	h1 := fs.Bool("http1", false, "make the fake server speak HTTP/1.1 only (default: h2)")
-	badEvery := fs.Int("bad-every", 1000, "make every Nth send's first regid invalid (0: none)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	h1 := fs.Bool("http1", false, "make the fake server speak HTTP/1.1 only (default: HTTP/2)")
+	badEvery := fs.Int("bad-every", 1000, "make every Nth send go to an invalid regid (0: none)")
+	if code, ok := fs.parse(args, stdout); !ok {
+		return code
 	}
-	if *n < 0 || *perSend < 1 || *perSend > mipush.MaxTargets || *conns < 1 {
-		fmt.Fprintln(stderr, "mipush demo: -n must be ≥ 0, -regids 1..1000, -conns ≥ 1")
-		return 2
+	if fs.NArg() > 0 {
+		return fail(stderr, "demo", usagef("unexpected argument %q", fs.Arg(0)))
+	}
+	if *n < 0 || *perSend < 1 || *perSend > mipush.MaxTargets || *conns < 1 || *badEvery < 0 {
+		return fail(stderr, "demo", usagef("-n and -bad-every must not be negative, -regids must be 1 to 1000, -conns at least 1"))
 	}
 
 	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: !*h1, NoRecording: true})
 	defer srv.Close()
-	if *badEvery > 0 {
-		srv.FailTarget("invalid-0", mipushtest.ErrorAnswer(20301, "No valid targets!"))
-	}
+	const invalid = "invalid-regid"
+	srv.FailTarget(invalid, mipushtest.ErrorAnswer(20301, "No valid targets!"))
 
-	var ok, failed atomic.Int64
-	var mu sync.Mutex
-	var firstIDs []string
-	var firstErr error
+	var out demoOutcomes
 	client := mipush.NewClient(mipush.Options{
 		AppSecret: "demo-secret",
 		Host:      srv.Host(),
 		TLSConfig: srv.ClientTLSConfig(),
 		Conns:     *conns,
-		OnSuccess: func(r *mipush.SendResult) {
-			if ok.Add(1) <= 3 {
-				mu.Lock()
-				firstIDs = append(firstIDs, r.Result.ID)
-				mu.Unlock()
-			}
-		},
-		OnError: func(e *mipush.SendError) {
-			if failed.Add(1) == 1 {
-				mu.Lock()
-				firstErr = e
-				mu.Unlock()
-			}
-		},
+		OnSuccess: out.success,
+		OnError:   out.failure,
 	})
 
-	fmt.Fprintf(stdout, "fake MiPush server at %s (%s); sending %d messages, %d regid(s) each, over %d connection(s)\n",
-		srv.Host(), map[bool]string{true: "HTTP/1.1", false: "HTTP/2"}[*h1], *n, *perSend, *conns)
+	proto := "HTTP/2"
+	if *h1 {
+		proto = "HTTP/1.1"
+	}
+	fmt.Fprintf(stdout, "fake MiPush server at %s (%s, in this process)\n", srv.Host(), proto)
+	fmt.Fprintf(stdout, "sending %d messages asynchronously, %d regid(s) each, over %d connection(s)\n", *n, *perSend, *conns)
+
 	start := time.Now()
 	sent := 0
-	regids := make([]string, *perSend)
-	for i := 0; i < *n; i++ {
-		for j := range regids {
-			regids[j] = "regid-" + strconv.Itoa(i) + "-" + strconv.Itoa(j)
+	for i := range *n {
+		ids := make([]string, *perSend)
+		for j := range ids {
+			ids[j] = "regid-" + strconv.Itoa(i) + "-" + strconv.Itoa(j)
 		}
-		if *badEvery > 0 && i%*badEvery == 0 {
-			regids[0] = "invalid-0"
+		if *badEvery > 0 && i%*badEvery == *badEvery-1 {
+			ids[0] = invalid
 		}
-		ids := append([]string(nil), regids...)
 		msg := &mipush.Message{
 			RestrictedPackageName: "com.example.demo",
 			Title:                 "Demo",
@@ -90,24 +82,63 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		sent++
 	}
+	// Close flushes: every outcome has been reported when it returns.
 	if err := client.Close(); err != nil {
 		fmt.Fprintln(stderr, "mipush demo: close:", err)
 	}
 	elapsed := time.Since(start)
 
+	ok, failed, ids, firstErr := out.get()
 	fmt.Fprintf(stdout, "sent %d  ok %d  failed %d  in %v (%.0f msgs/s)\n",
-		sent, ok.Load(), failed.Load(), elapsed.Round(time.Millisecond), float64(sent)/elapsed.Seconds())
-	fmt.Fprintf(stdout, "server received %d requests on %d connection(s), at most %d in flight on one\n",
-		srv.Stats().Requests, srv.Stats().Conns, srv.Stats().MaxInFlight)
-	for _, id := range firstIDs {
-		fmt.Fprintln(stdout, "  ok: message id", id)
+		sent, ok, failed, elapsed.Round(time.Millisecond), float64(sent)/elapsed.Seconds())
+	st := srv.Stats()
+	fmt.Fprintf(stdout, "the server answered %d requests on %d connection(s), at most %d in flight on one\n",
+		st.Requests, st.Conns, st.MaxInFlight)
+	for _, id := range ids {
+		fmt.Fprintln(stdout, "  ok:     message id", id)
 	}
 	if firstErr != nil {
-		fmt.Fprintln(stdout, "  failed (expected, an invalid regid):", firstErr)
+		fmt.Fprintln(stdout, "  failed:", firstErr, "(expected: an invalid regid)")
 	}
-	if int64(sent) != ok.Load()+failed.Load() {
-		fmt.Fprintln(stderr, "mipush demo: outcomes do not add up")
-		return 1
+	if sent != ok+failed {
+		fmt.Fprintf(stderr, "mipush demo: %d sends but %d outcomes\n", sent, ok+failed)
+		return exitFailed
 	}
-	return 0
+	if ctx.Err() != nil {
+		return exitInterrupted
+	}
+	return exitOK
+}
+
+// demoOutcomes counts the outcomes of the demo's sends and keeps a few.
+type demoOutcomes struct {
+	mu       sync.Mutex
+	ok       int
+	failed   int
+	firstIDs []string // the message ids of the first three successes
+	firstErr error
+}
+
+func (o *demoOutcomes) success(r *mipush.SendResult) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ok++
+	if len(o.firstIDs) < 3 {
+		o.firstIDs = append(o.firstIDs, r.Result.ID)
+	}
+}
+
+func (o *demoOutcomes) failure(e *mipush.SendError) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.failed++
+	if o.firstErr == nil {
+		o.firstErr = e
+	}
+}
+
+func (o *demoOutcomes) get() (ok, failed int, ids []string, firstErr error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.ok, o.failed, o.firstIDs, o.firstErr
 }

@@ -1,57 +1,105 @@
-// Command mipush sends Xiaomi Push messages from the shell.
+// Command mipush sends Xiaomi Push (MiPush) messages from the shell.
 //
-//	mipush demo     run a bulk async send against the embedded fake server
+// Usage:
+//
+//	mipush <command> [flags] [arguments]
+//
+// The commands:
+//
+//	demo     a bulk async send against the embedded fake server
+//	send     send one message to regids, aliases, accounts, topics or all
+//	bulk     send one message to a file of regids, 1000 per request
+//	stats    message counters of an app over a range of days
+//	trace    the delivery status of a message
+//	topic    subscribe regids or aliases to a topic, or unsubscribe them
+//	revoke   recall a message
+//	bench    compare the client's throughput with other clients
+//
+// Every command takes --help. The app secret comes from the
+// MIPUSH_APP_SECRET environment variable (or --secret-file) and the region
+// from MIPUSH_REGION (or --region). --fake runs any command against an
+// in-process fake server, without an account or a network; --host and
+// --ca point it at a private gateway.
 package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C cancels ctx and lets the command stop cleanly; after
+	// it the signal is no longer caught, so a second one ends the process.
+	context.AfterFunc(ctx, stop)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run dispatches a subcommand and returns the exit code.
+// A command is one subcommand of mipush.
+type command struct {
+	name    string
+	summary string // one line, for the usage message
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	hidden  bool // left out of the usage message
+}
+
+// commands lists the subcommands in the order the usage message shows them.
+// A new subcommand is one more entry here.
+var commands = []command{
+	{name: "demo", summary: "a bulk async send against the embedded fake server (no account, no network)", run: demoCmd},
+	{name: "send", summary: "send one message to regids, aliases, accounts, a topic, topics or all", run: sendCmd},
+	{name: "bulk", summary: "send one message to a file of regids, 1000 per request, with a report of failures", run: bulkCmd},
+	{name: "bench", summary: "compare the client's throughput with other clients", run: benchCmd},
+}
+
+// Exit codes.
+const (
+	exitOK          = 0   // everything succeeded
+	exitFailed      = 1   // the server or the network failed some or all of the work
+	exitUsage       = 2   // bad flags or bad input: nothing was sent
+	exitInterrupted = 130 // stopped by Ctrl-C (128 + SIGINT), after a clean stop
+)
+
+// run runs the subcommand named by args[0] and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+		return exitUsage
 	}
 	switch args[0] {
-	case "demo":
-		return demoCmd(ctx, args[1:], stdout, stderr)
-	case "bench":
-		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
 	}
-	fmt.Fprintf(stderr, "mipush: unknown command %q\n", args[0])
-	usage(stderr)
-	return 2
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "mipush: unknown command %q; run \"mipush help\" for the list\n", args[0])
+	return exitUsage
 }
 
+// usage prints the list of commands.
 func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage: mipush <command> [flags]
+	fmt.Fprint(w, "Usage: mipush <command> [flags] [arguments]\n\nCommands:\n")
+	for _, c := range commands {
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-7s %s\n", c.name, c.summary)
+		}
+	}
+	fmt.Fprint(w, `
+Run "mipush <command> --help" for the flags of a command.
 
-Commands:
-  demo    send a bulk of messages through the real client to the embedded
-          fake server (no account, no network) and print what happened
-
-Run "mipush <command> -h" for the flags of a command.
+Environment:
+  MIPUSH_APP_SECRET  the app secret (never printed); --secret-file overrides it
+  MIPUSH_REGION      china (default), europe, russia, india or singapore;
+                     --region overrides it
 `)
-}
-
-// newFlags returns a flag set that reports errors to stderr and does not exit.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("mipush "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
 }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"os"
+	"strings"
+
+	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/mipushtest"
+)
+
+// Environment variables read by every command that talks to a server.
+const (
+	envSecret = "MIPUSH_APP_SECRET"
+	envRegion = "MIPUSH_REGION"
+)
+
+// fakeSecret is the app secret used with --fake; the fake server accepts
+// any secret.
+const fakeSecret = "fake-secret"
+
+// fakeBadPrefix marks regids that the embedded fake server (--fake)
+// reports as bad, so that a bulk report can be seen without an account.
+const fakeBadPrefix = "bad-"
+
+// serverFlags are the flags that say which server to talk to and how.
+type serverFlags struct {
+	fake       bool
+	host       string
+	ca         string
+	region     string
+	secretFile string
+}
+
+// register defines the flags on fs.
+func (f *serverFlags) register(fs *flagSet) {
+	fs.BoolVar(&f.fake, "fake", false, "run against an embedded fake MiPush server (no account, no network; regids starting with \""+fakeBadPrefix+"\" are bad)")
+	fs.StringVar(&f.host, "host", "", "send to this `host[:port]` (a private gateway) instead of the region's host")
+	fs.StringVar(&f.ca, "ca", "", "trust the CA certificates in this PEM `file` (for --host) instead of the system roots")
+	fs.StringVar(&f.region, "region", "", "`region` of the devices: china, europe, russia, india or singapore (default $"+envRegion+", else china)")
+	fs.StringVar(&f.secretFile, "secret-file", "", "read the app secret from this `file` (default $"+envSecret+")")
+}
+
+// session is a client and, with --fake, the server it talks to.
+type session struct {
+	client *mipush.Client
+	fake   *mipushtest.Server // nil unless --fake
+}
+
+// close closes the client, then the fake server.
+func (s *session) close() {
+	s.client.Close()
+	if s.fake != nil {
+		s.fake.Close()
+	}
+}
+
+// options resolves the flags and the environment into client options. It
+// checks everything it can (a secret is present, the region is known, the
+// CA file parses, the options are valid) without touching the network.
+func (f *serverFlags) options() (mipush.Options, error) {
+	var o mipush.Options
+	if f.fake {
+		if f.host != "" || f.ca != "" {
+			return o, usagef("--fake cannot be combined with --host or --ca")
+		}
+		o.AppSecret = fakeSecret
+		return o, nil
+	}
+	secret, err := f.secret()
+	if err != nil {
+		return o, err
+	}
+	o.AppSecret = secret
+	region := f.region
+	if region == "" {
+		region = os.Getenv(envRegion)
+	}
+	if o.Region, err = parseRegion(region); err != nil {
+		return o, err
+	}
+	o.Host = f.host
+	if f.ca != "" {
+		pem, err := os.ReadFile(f.ca)
+		if err != nil {
+			return o, usagef("--ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return o, usagef("--ca: %s holds no PEM certificate", f.ca)
+		}
+		o.TLSConfig = &tls.Config{RootCAs: pool}
+	}
+	if err := o.Validate(); err != nil {
+		return o, &usageError{err.Error()}
+	}
+	return o, nil
+}
+
+// secret returns the app secret from --secret-file or the environment.
+// Error messages never include it.
+func (f *serverFlags) secret() (string, error) {
+	if f.secretFile != "" {
+		b, err := os.ReadFile(f.secretFile)
+		if err != nil {
+			return "", usagef("--secret-file: %v", err)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", usagef("--secret-file: %s is empty", f.secretFile)
+		}
+		return s, nil
+	}
+	if s := strings.TrimSpace(os.Getenv(envSecret)); s != "" {
+		return s, nil
+	}
+	return "", usagef("no app secret: set %s or use --secret-file (or --fake to try without an account)", envSecret)
+}
+
+// connect returns a session for o, starting the embedded fake server first
+// with --fake. prepare, if not nil, sets up the fake server before use.
+func (f *serverFlags) connect(o mipush.Options, prepare func(*mipushtest.Server)) *session {
+	s := new(session)
+	if f.fake {
+		s.fake = newFakeServer()
+		if prepare != nil {
+			prepare(s.fake)
+		}
+		o.Host = s.fake.Host()
+		o.TLSConfig = s.fake.ClientTLSConfig()
+	}
+	s.client = mipush.NewClient(o)
+	return s
+}
+
+// newFakeServer starts the embedded fake server: HTTP/2, no recording, and
+// regids with fakeBadPrefix reported as bad.
+func newFakeServer() *mipushtest.Server {
+	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true, NoRecording: true})
+	srv.SetBadRegIDFunc(func(id string) bool { return strings.HasPrefix(id, fakeBadPrefix) })
+	return srv
+}
+
+// parseRegion parses a region name; "" is China.
+func parseRegion(s string) (mipush.Region, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return mipush.RegionChina, nil
+	}
+	for r := mipush.RegionChina; r <= mipush.RegionSingapore; r++ {
+		if r.String() == s {
+			return r, nil
+		}
+	}
+	return 0, usagef("unknown region %q: want china, europe, russia, india or singapore", s)
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// flagSet is the flag set of a subcommand, with its usage message.
+type flagSet struct {
+	*flag.FlagSet
+	name, synopsis, about string
+}
+
+// newFlags returns the flag set of a subcommand. Parse errors go to stderr
+// as one line; --help prints synopsis, about and the flags to stdout.
+func newFlags(name, synopsis, about string, stderr io.Writer) *flagSet {
+	fs := flag.NewFlagSet("mipush "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // parse reports errors in one line instead
+	return &flagSet{FlagSet: fs, name: name, synopsis: synopsis, about: about}
+}
+
+// parse parses args. It returns ok, or the exit code to return at once:
+// exitOK after --help, exitUsage after an error (already reported).
+func (fs *flagSet) parse(args []string, stdout io.Writer) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		fs.printUsage(stdout)
+		return exitOK, false
+	}
+	fmt.Fprintf(fs.Output(), "run \"mipush %s --help\" for usage\n", fs.name)
+	return exitUsage, false
+}
+
+// printUsage prints the usage message to w.
+func (fs *flagSet) printUsage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: mipush %s %s\n\n%s\n", fs.name, fs.synopsis, strings.TrimSpace(fs.about))
+	if hasFlags(fs.FlagSet) {
+		fmt.Fprint(w, "\nFlags:\n")
+		out := fs.Output()
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(out)
+	}
+}
+
+// hasFlags reports whether fs defines any flag.
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// listFlag is a repeatable flag of comma-separated values:
+// --regid a,b --regid c gives [a b c].
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+// pairFlag is a repeatable key=value flag, kept in order.
+type pairFlag []pair
+
+type pair struct{ key, value string }
+
+func (p *pairFlag) String() string {
+	s := make([]string, len(*p))
+	for i, kv := range *p {
+		s[i] = kv.key + "=" + kv.value
+	}
+	return strings.Join(s, " ")
+}
+
+func (p *pairFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return errors.New(`want key=value`)
+	}
+	*p = append(*p, pair{k, v})
+	return nil
+}
+
+// usageError is bad input found before anything was sent: the command
+// prints it as one line and exits with exitUsage.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns a *usageError.
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// fail prints err as one line prefixed with the command's name and returns
+// the exit code that fits it: exitUsage for bad input, exitFailed
+// otherwise.
+func fail(stderr io.Writer, name string, err error) int {
+	fmt.Fprintf(stderr, "mipush %s: %v\n", name, oneLine(err.Error()))
+	var u *usageError
+	if errors.As(err, &u) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// oneLine folds a multi-line message (errors.Join) onto one line, without
+// the library's "mipush: " prefix, which the command's own prefix makes
+// redundant.
+func oneLine(s string) string {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "mipush: ")
+	return strings.ReplaceAll(s, "\n", "; ")
+}
