@@ -170,7 +170,7 @@ func bulkInput(fs *flagSet, bf *bulkFlags, mf *messageFlags, sf *serverFlags) (*
 func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, progressOut io.Writer) (*bulkSummary, error) {
 	rep := newReport(j.report)
 	s := newSender(j.list.ids, bf.chunk, rep)
-	sess := sf.connect(s.options(j.opts), nil)
+	sess := sf.connect(s.options(j.opts))
 	if sess.fake != nil {
 		defer sess.fake.Close()
 	}

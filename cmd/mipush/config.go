@@ -119,14 +119,11 @@ func (f *serverFlags) secret() (string, error) {
 }
 
 // connect returns a session for o, starting the embedded fake server first
-// with --fake. prepare, if not nil, sets up the fake server before use.
-func (f *serverFlags) connect(o mipush.Options, prepare func(*mipushtest.Server)) *session {
+// with --fake.
+func (f *serverFlags) connect(o mipush.Options) *session {
 	s := new(session)
 	if f.fake {
 		s.fake = newFakeServer()
-		if prepare != nil {
-			prepare(s.fake)
-		}
 		o.Host = s.fake.Host()
 		o.TLSConfig = s.fake.ClientTLSConfig()
 	}

@@ -12,15 +12,17 @@ import (
 type flagSet struct {
 	*flag.FlagSet
 	name, synopsis, about string
+	stderr                io.Writer
 }
 
-// newFlags returns the flag set of a subcommand. Parse errors go to stderr
-// as one line; --help prints synopsis, about and the flags to stdout.
+// newFlags returns the flag set of a subcommand. A parse error goes to
+// stderr as one line; --help prints synopsis, about and the flags to
+// stdout.
 func newFlags(name, synopsis, about string, stderr io.Writer) *flagSet {
 	fs := flag.NewFlagSet("mipush "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {} // parse reports errors in one line instead
-	return &flagSet{FlagSet: fs, name: name, synopsis: synopsis, about: about}
+	fs.SetOutput(io.Discard) // parse reports errors itself
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, name: name, synopsis: synopsis, about: about, stderr: stderr}
 }
 
 // parse parses args. It returns ok, or the exit code to return at once:
@@ -34,7 +36,7 @@ func (fs *flagSet) parse(args []string, stdout io.Writer) (code int, ok bool) {
 		fs.printUsage(stdout)
 		return exitOK, false
 	}
-	fmt.Fprintf(fs.Output(), "run \"mipush %s --help\" for usage\n", fs.name)
+	fmt.Fprintf(fs.stderr, "mipush %s: %v (see \"mipush %s --help\")\n", fs.name, err, fs.name)
 	return exitUsage, false
 }
 
@@ -43,10 +45,9 @@ func (fs *flagSet) printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: mipush %s %s\n\n%s\n", fs.name, fs.synopsis, strings.TrimSpace(fs.about))
 	if hasFlags(fs.FlagSet) {
 		fmt.Fprint(w, "\nFlags:\n")
-		out := fs.Output()
 		fs.SetOutput(w)
 		fs.PrintDefaults()
-		fs.SetOutput(out)
+		fs.SetOutput(io.Discard)
 	}
 }
 

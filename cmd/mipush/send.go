@@ -114,7 +114,7 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "send", err)
 	}
-	s := sf.connect(opts, nil)
+	s := sf.connect(opts)
 	defer s.close()
 
 	res, err := pushTo(ctx, s.client, t, msg)
