@@ -97,3 +97,6 @@ func requireOneLine(t *testing.T, r result, want string) {
 	require.Equal(t, 1, strings.Count(r.stderr, "\n"), "stderr: %q", r.stderr)
 	require.Contains(t, r.stderr, want)
 }
+
+// errNotBuiltText is in the message of a command left out of the build.
+const errNotBuiltText = "not available in this build"

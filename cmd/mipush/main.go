@@ -55,6 +55,10 @@ var commands = []command{
 	{name: "demo", summary: "a bulk async send against the embedded fake server (no account, no network)", run: demoCmd},
 	{name: "send", summary: "send one message to regids, aliases, accounts, a topic, topics or all", run: sendCmd},
 	{name: "bulk", summary: "send one message to a file of regids, 1000 per request, with a report of failures", run: bulkCmd},
+	{name: "stats", summary: "message counters of an app over a range of days", run: statsCmd},
+	{name: "trace", summary: "the delivery status of a message", run: traceCmd},
+	{name: "topic", summary: "subscribe regids or aliases to a topic, or unsubscribe them", run: topicCmd},
+	{name: "revoke", summary: "recall a message, or stop its delivery", run: revokeCmd},
 	{name: "bench", summary: "compare the client's throughput with other clients", run: benchCmd},
 }
 
