@@ -346,7 +346,9 @@ func (h *h1conn) writeAnswer(closing bool) {
 		bw.WriteString("\r\nConnection: close")
 	}
 	bw.WriteString("\r\n\r\n")
-	bw.Write(x.out)
+	if x.req.Method != http.MethodHead {
+		bw.Write(x.out)
+	}
 	// An answer is in flight until flushed; the buffer may have flushed
 	// itself while writing this one.
 	if after := bw.Buffered(); after < before+len(x.out) {

@@ -27,8 +27,8 @@ type Request struct {
 	Path     string // without the query
 	RawQuery string
 
-	// Header holds all the request header fields. It is nil when the
-	// request was neither recorded nor given to a hook.
+	// Header holds all the request header fields. It is nil when recording
+	// is off and neither a hook nor a delay function is set.
 	Header http.Header
 	// Authorization is the Authorization header field.
 	Authorization string

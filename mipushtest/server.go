@@ -36,7 +36,7 @@ type Options struct {
 
 	// RTT, when positive, puts a latency proxy in front of the server that
 	// delays the bytes in each direction by RTT/2, so every round trip
-	// takes at least RTT. Host, Addr and URL then name the proxy. It does
+	// takes at least RTT. Host and URL then name the proxy. It does
 	// not apply to DialContext.
 	RTT time.Duration
 
