@@ -194,3 +194,78 @@ func TestH1DropProcessed(t *testing.T) {
 	require.Len(t, reqs, 4, "the fourth request was processed, not answered")
 	assert.Equal(t, 0, reqs[3].Status)
 }
+
+func TestH1Parsing(t *testing.T) {
+	s := newTestServer(t, Options{})
+	body := validSend("r1").Encode()
+	head := "POST /v3/message/regid HTTP/1.1\r\nHost: x\r\nAuthorization: key=sec\r\n" +
+		"Content-Type: application/x-www-form-urlencoded\r\n"
+
+	t.Run("chunked", func(t *testing.T) {
+		c := dialRaw(t, s)
+		half := len(body) / 2
+		c.write([]byte(head + "Transfer-Encoding: chunked\r\n\r\n" +
+			strconv.FormatInt(int64(half), 16) + "\r\n" + body[:half] + "\r\n" +
+			strconv.FormatInt(int64(len(body)-half), 16) + "\r\n" + body[half:] + "\r\n0\r\n\r\n"))
+		_, r, err := c.read()
+		require.NoError(t, err)
+		assert.Equal(t, "ok", r.Result, r.Reason)
+	})
+	t.Run("expect 100-continue", func(t *testing.T) {
+		c := dialRaw(t, s)
+		c.write([]byte(head + "Expect: 100-continue\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"))
+		line, err := c.br.ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "HTTP/1.1 100 Continue\r\n", line)
+		_, err = c.br.ReadString('\n')
+		require.NoError(t, err)
+		c.write([]byte(body))
+		_, r, err := c.read()
+		require.NoError(t, err)
+		assert.Equal(t, "ok", r.Result)
+	})
+	t.Run("HTTP/1.0 closes", func(t *testing.T) {
+		c := dialRaw(t, s)
+		c.write([]byte("GET /v1/channel/list HTTP/1.0\r\nAuthorization: key=sec\r\n\r\n"))
+		resp, r, err := c.read()
+		require.NoError(t, err)
+		assert.Equal(t, "ok", r.Result)
+		assert.True(t, resp.Close)
+	})
+	t.Run("client asks to close", func(t *testing.T) {
+		before := len(s.RequestsTo("/v1/channel/list"))
+		c := dialRaw(t, s)
+		c.write([]byte("GET /v1/channel/list HTTP/1.1\r\nAuthorization: key=sec\r\nConnection: close\r\n\r\n" +
+			"GET /v1/channel/list HTTP/1.1\r\nAuthorization: key=sec\r\n\r\n"))
+		resp, _, err := c.read()
+		require.NoError(t, err)
+		assert.True(t, resp.Close)
+		_, err = c.br.ReadByte()
+		require.ErrorIs(t, err, io.EOF, "closed after the first answer")
+		assert.Len(t, s.RequestsTo("/v1/channel/list"), before+1)
+	})
+	t.Run("malformed", func(t *testing.T) {
+		for _, req := range []string{
+			"NONSENSE\r\n\r\n",
+			"GET / HTTP/2.0\r\n\r\n",
+			"POST /v3/message/regid HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+			"POST /v3/message/regid HTTP/1.1\r\n folded: header\r\n\r\n",
+		} {
+			c := dialRaw(t, s)
+			c.write([]byte(req))
+			resp, r, err := c.read()
+			require.NoError(t, err, req)
+			assert.GreaterOrEqual(t, resp.StatusCode, 400, req)
+			assert.True(t, resp.Close, req)
+			assert.Equal(t, "error", r.Result)
+		}
+	})
+	t.Run("unknown path", func(t *testing.T) {
+		c := dialRaw(t, s)
+		c.write([]byte("GET /nope?a=1 HTTP/1.1\r\nAuthorization: key=sec\r\n\r\n"))
+		resp, r, err := c.read()
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+		assert.Equal(t, "error", r.Result)
+	})
+}
