@@ -44,6 +44,7 @@ type bulkFlags struct {
 	json        bool
 }
 
+// register defines the flags on fs.
 func (f *bulkFlags) register(fs *flagSet) {
 	fs.StringVar(&f.report, "report", "mipush-report.jsonl", "write what was not accepted to this JSON-lines `file` (replaced)")
 	fs.BoolVar(&f.retry, "retry", false, "FILE is the report of an earlier run: send to the regids of its failed and unsent chunks")

@@ -203,7 +203,7 @@ func TestBulkFakeAndProgressLines(t *testing.T) {
 		assert.True(t, strings.HasPrefix(l, "progress: "), l)
 	}
 
-	assert.Contains(t, r.stdout, "input    6 lines: 3 regids, 1 duplicates dropped, 2 blank or comment lines\n")
+	assert.Contains(t, r.stdout, "input    6 lines: 3 regids, 1 duplicates dropped, 2 lines skipped\n")
 	assert.Contains(t, r.stdout, "ok       1 chunks, 1 bad regids\n")
 	assert.Contains(t, r.stdout, "report   "+report+": 1 records\n")
 	recs := readReport(t, report)

@@ -119,6 +119,7 @@ type demoOutcomes struct {
 	firstErr error
 }
 
+// success is the client's OnSuccess.
 func (o *demoOutcomes) success(r *mipush.SendResult) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -128,6 +129,7 @@ func (o *demoOutcomes) success(r *mipush.SendResult) {
 	}
 }
 
+// failure is the client's OnError.
 func (o *demoOutcomes) failure(e *mipush.SendError) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -137,6 +139,7 @@ func (o *demoOutcomes) failure(e *mipush.SendError) {
 	}
 }
 
+// get returns the counts, the first message ids and the first error.
 func (o *demoOutcomes) get() (ok, failed int, ids []string, firstErr error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

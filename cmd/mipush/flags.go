@@ -62,6 +62,7 @@ func hasFlags(fs *flag.FlagSet) bool {
 // --regid a,b --regid c gives [a b c].
 type listFlag []string
 
+// String and Set implement flag.Value.
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
 func (l *listFlag) Set(s string) error {
@@ -78,6 +79,7 @@ type pairFlag []pair
 
 type pair struct{ key, value string }
 
+// String and Set implement flag.Value.
 func (p *pairFlag) String() string {
 	s := make([]string, len(*p))
 	for i, kv := range *p {

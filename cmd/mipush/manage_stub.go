@@ -12,6 +12,7 @@ import (
 // revoke) are built only with the library's "engine" build tag for now;
 // without it these commands say so. Build with -tags engine to use them.
 
+// statsCmd, traceCmd, topicCmd and revokeCmd report errNotBuilt.
 func statsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return notBuilt("stats", stderr)
 }

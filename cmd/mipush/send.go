@@ -144,6 +144,7 @@ type sendResult struct {
 	DayAcked  *int64   `json:"day_acked,omitempty"`
 }
 
+// sendResultJSON returns the JSON form of r.
 func sendResultJSON(r *mipush.Result) sendResult {
 	out := sendResult{ID: r.ID, TraceID: r.TraceID, Info: r.Info, BadRegIDs: r.BadRegIDs}
 	if out.BadRegIDs == nil {

@@ -125,6 +125,8 @@ func (s *sender) oddf(format string, args ...any) {
 	}
 }
 
+// onSuccess is Options.OnSuccess: it counts the chunk and reports its
+// bad regids, if any.
 func (s *sender) onSuccess(r *mipush.SendResult) {
 	bad := r.Result.BadRegIDs
 	i, ok := s.outcome(r.Target.IDs, chunkOK, func(t *tally) {
@@ -136,6 +138,7 @@ func (s *sender) onSuccess(r *mipush.SendResult) {
 	}
 }
 
+// onError is Options.OnError: it counts the chunk and reports it failed.
 func (s *sender) onError(e *mipush.SendError) {
 	maybe := e.MaybeProcessed()
 	i, ok := s.outcome(e.Target.IDs, chunkFailed, func(t *tally) { t.failed++ })

@@ -9,7 +9,7 @@ import (
 // Accepted plus UnsentChunks, and Accepted is OK plus Failed.
 type bulkSummary struct {
 	Lines      int `json:"lines"`      // input lines read
-	Skipped    int `json:"skipped"`    // blank lines and comments
+	Skipped    int `json:"skipped"`    // blank lines and comments (with --retry: records of bad regids)
 	Duplicates int `json:"duplicates"` // repeated regids dropped
 	RegIDs     int `json:"regids"`     // distinct regids to send to
 	Chunks     int `json:"chunks"`     // requests they make
@@ -34,7 +34,7 @@ type bulkSummary struct {
 
 // print writes the summary for a reader.
 func (s *bulkSummary) print(w io.Writer) {
-	fmt.Fprintf(w, "input    %d lines: %d regids, %d duplicates dropped, %d blank or comment lines\n",
+	fmt.Fprintf(w, "input    %d lines: %d regids, %d duplicates dropped, %d lines skipped\n",
 		s.Lines, s.RegIDs, s.Duplicates, s.Skipped)
 	rate := 0.0
 	if s.Seconds > 0 {

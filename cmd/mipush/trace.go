@@ -110,6 +110,7 @@ type status struct {
 	ClickRate    float64 `json:"click_rate"` // percent
 }
 
+// statusOf returns the JSON form of s.
 func statusOf(s *mipush.MessageStatus) status {
 	out := status{ID: s.ID, Type: s.Type, Resolved: s.Resolved, Delivered: s.Delivered,
 		DeliveryRate: s.DeliveryRate, Clicks: s.Clicks, ClickRate: s.ClickRate}
