@@ -204,6 +204,8 @@ func newPeer(t testing.TB, settings ...http2.Setting) (*peer, net.Conn) {
 
 func (p *peer) readLoop() {
 	defer close(p.readDone)
+	defer close(p.events)
+	defer close(p.reqs)
 	preface := make([]byte, len(http2.ClientPreface))
 	if _, err := io.ReadFull(p.nc, preface); err != nil || string(preface) != http2.ClientPreface {
 		p.nc.Close()
@@ -295,6 +297,16 @@ func (p *peer) nextReq(t testing.TB) peerReq {
 	r, ok := <-p.reqs
 	require.True(t, ok)
 	return r
+}
+
+// autoRespond answers every request the peer receives from now on with
+// "re:<body>", until the connection ends.
+func (p *peer) autoRespond() {
+	go func() {
+		for r := range p.reqs {
+			p.respond(r.ID, "200", "re:"+string(r.Body))
+		}
+	}()
 }
 
 // waitEvent returns the next event for which match is true, skipping others.

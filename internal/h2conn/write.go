@@ -1,6 +1,7 @@
 package h2conn
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -55,11 +56,7 @@ func (c *Conn) writeLoop() {
 }
 
 // errStop ends the writer without an error of its own.
-var errStop = errorString("stop")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
+var errStop = errors.New("h2conn: writer stopped")
 
 // writeStep does one round of the writer's work: queued control frames,
 // expired streams, a pending request body, then one new exchange or, when
@@ -120,6 +117,9 @@ func (c *Conn) writeStep(timerC <-chan time.Time) error {
 		return errStop
 	}
 
+	// While a request body waits for flow-control credit, no new exchange
+	// is taken: requests leave in queue order, and a stalled body is
+	// bounded by the stream's timeout.
 	var queue <-chan *wire.Exchange
 	if !stopTaking && c.pending == 0 && uint32(open) < limit {
 		queue = c.cfg.Queue
