@@ -197,4 +197,3 @@ func TestPushBulkFromCallback(t *testing.T) {
 		assert.Len(t, srv.RequestsTo("/v3/message/regid"), 3)
 	})
 }
-
