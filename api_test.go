@@ -27,7 +27,25 @@ func onlyRequest(t *testing.T, srv *mipushtest.Server, method, path string) *mip
 	t.Helper()
 	reqs := srv.Requests()
 	require.Len(t, reqs, 1, "requests recorded")
-	r := reqs[0]
+	checkRequest(t, reqs[0], method, path)
+	return reqs[0]
+}
+
+// lastRequest returns the last request the server recorded for path, after
+// checking its method.
+func lastRequest(t *testing.T, srv *mipushtest.Server, method, path string) *mipushtest.Request {
+	t.Helper()
+	reqs := srv.RequestsTo(path)
+	require.NotEmpty(t, reqs, "requests to "+path)
+	r := reqs[len(reqs)-1]
+	checkRequest(t, r, method, path)
+	return r
+}
+
+// checkRequest checks that r went to path with method, its parameters where
+// method puts them, and was answered with success.
+func checkRequest(t *testing.T, r *mipushtest.Request, method, path string) {
+	t.Helper()
 	require.Equal(t, path, r.Path)
 	require.Equal(t, method, r.Method)
 	if method == "GET" {
@@ -38,7 +56,6 @@ func onlyRequest(t *testing.T, srv *mipushtest.Server, method, path string) *mip
 	}
 	assert.Equal(t, 200, r.Status)
 	assert.Equal(t, 0, r.Code)
-	return r
 }
 
 // requireCode checks that err is a *SendError wrapping an *APIError with code.
