@@ -138,49 +138,41 @@ func (c *Client) Presences(ctx context.Context, pkg string, regIDs []string) ([]
 	return list, nil
 }
 
-// decodePresences accepts data.list as a list of presence objects, data as
-// such a list itself, or data as an object keyed by regid whose values are
-// presence objects or booleans (then sorted by regid).
+// decodePresences accepts data.list as a list of presence objects, or data
+// as an object keyed by regid whose values are presence objects or
+// booleans (then sorted by regid).
 func decodePresences(data json.RawMessage) ([]Presence, error) {
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || string(data) == "null" {
+	if len(data) == 0 {
 		return nil, nil
 	}
-	var list []presenceJSON
-	if data[0] == '[' {
-		if err := json.Unmarshal(data, &list); err != nil {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		return nil, err
+	}
+	if raw, ok := obj["list"]; ok {
+		var list []presenceJSON
+		if err := json.Unmarshal(raw, &list); err != nil {
 			return nil, err
 		}
-	} else {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(data, &obj); err != nil {
-			return nil, err
+		out := make([]Presence, len(list))
+		for i, pj := range list {
+			out[i] = pj.presence("")
 		}
-		if raw, ok := obj["list"]; ok {
-			if err := json.Unmarshal(raw, &list); err != nil {
+		return out, nil
+	}
+	out := make([]Presence, 0, len(obj))
+	for id, raw := range obj {
+		var pj presenceJSON
+		if raw = bytes.TrimSpace(raw); len(raw) > 0 && raw[0] == '{' {
+			if err := json.Unmarshal(raw, &pj); err != nil {
 				return nil, err
 			}
 		} else {
-			out := make([]Presence, 0, len(obj))
-			for id, raw := range obj {
-				var pj presenceJSON
-				if raw = bytes.TrimSpace(raw); len(raw) > 0 && raw[0] == '{' {
-					if err := json.Unmarshal(raw, &pj); err != nil {
-						return nil, err
-					}
-				} else {
-					_ = pj.Presence.UnmarshalJSON(raw)
-				}
-				out = append(out, pj.presence(id))
-			}
-			slices.SortFunc(out, func(a, b Presence) int { return strings.Compare(a.RegID, b.RegID) })
-			return out, nil
+			_ = pj.Presence.UnmarshalJSON(raw)
 		}
+		out = append(out, pj.presence(id))
 	}
-	out := make([]Presence, len(list))
-	for i, pj := range list {
-		out[i] = pj.presence("")
-	}
+	slices.SortFunc(out, func(a, b Presence) int { return strings.Compare(a.RegID, b.RegID) })
 	return out, nil
 }
 
