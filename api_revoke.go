@@ -56,10 +56,17 @@ func (c *Client) RevokeTopics(ctx context.Context, pkg string, notifyID int, top
 // revoke validates and sends a revoke call to the targets t, sent as
 // field: comma-joined, except topics, which are repeated and need t.Op.
 func (c *Client) revoke(ctx context.Context, path, field string, t Target, pkg string, notifyID int) (*Result, error) {
-	if err := t.validate(); err != nil {
-		return nil, err
+	max := MaxTargets
+	switch t.Kind {
+	case TargetTopic:
+		max = 1
+	case TargetTopics:
+		max = MaxTopics
+		if err := t.validate(); err != nil { // topic_op
+			return nil, err
+		}
 	}
-	if err := checkValues(field, t.IDs, MaxTargets); err != nil {
+	if err := checkValues(field, t.IDs, max); err != nil {
 		return nil, err
 	}
 	if err := checkPackage(pkg, true); err != nil {
