@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -269,7 +270,11 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		return
 	}
 	c.attempts++
-	res, err := decodeSendResult(resp.Status, resp.Body)
+	var res *Result
+	if !c.async || e.s.OnSuccess != nil || !sendSucceeded(resp.Status, resp.Body) {
+		// Someone reads the Result, or the answer needs a closer look.
+		res, err = decodeSendResult(resp.Status, resp.Body)
+	}
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) {
@@ -354,6 +359,12 @@ func (e *engine) unprocessedDelay(c *call) time.Duration {
 func permanent(err error) bool {
 	var ff *failFastError
 	if errors.As(err, &ff) {
+		return true
+	}
+	// A TLS alert from the server during the handshake (no shared
+	// version or cipher, a rejected client certificate) will recur.
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "remote error" {
 		return true
 	}
 	var cv *tls.CertificateVerificationError

@@ -155,6 +155,9 @@ func (c *Conn) take(ex *wire.Exchange, ok bool) error {
 		c.Retire()
 		return nil
 	}
+	if !ex.Take() {
+		return nil // withdrawn or refused by the engine: not ours to complete
+	}
 	c.inflight.Add(1)
 	return c.start(ex)
 }
