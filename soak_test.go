@@ -1,0 +1,150 @@
+package mipush_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/mipushtest"
+)
+
+// soakOutcome is what the client reported for one send.
+type soakOutcome struct {
+	n        int // outcomes reported (must end as 1)
+	ok       bool
+	maybe    bool
+	attempts int
+	err      error
+}
+
+// TestSoakUnderFaults sends many async messages while the fake server
+// closes connections gracefully every 500 answers, drops connections at
+// random mid-pipeline after processing a request, answers "system busy"
+// (10002) now and then, and delays some answers. It then checks, by
+// counting, that every send had exactly one outcome and that the server
+// saw each message at most once, except messages reported as maybe
+// processed in at-least-once mode.
+//
+// MIPUSH_SOAK=N raises the number of sends (run it without -race).
+func TestSoakUnderFaults(t *testing.T) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("MIPUSH_SOAK")); err == nil && v > 0 {
+		n = v
+	}
+	for _, mode := range []struct {
+		name        string
+		h2          bool
+		atLeastOnce bool
+		n           int
+	}{
+		{"h1", false, false, n},
+		{"h2", true, false, n},
+		{"h1-at-least-once", false, true, n / 4},
+		{"h2-at-least-once", true, true, n / 4},
+	} {
+		t.Run(mode.name, func(t *testing.T) { soak(t, mode.h2, mode.atLeastOnce, mode.n) })
+	}
+}
+
+func soak(t *testing.T, h2, atLeastOnce bool, n int) {
+	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: h2})
+	defer srv.Close()
+	srv.SetCloseAfter(500)
+	srv.SetDropRate(0.001, mipushtest.DropProcessed)
+	srv.SetHook(func(r *mipushtest.Request) *mipushtest.Answer {
+		if r.Seq%37 == 0 {
+			return mipushtest.ErrorAnswer(10002, "system busy")
+		}
+		return nil
+	})
+	srv.SetDelayFunc(func(r *mipushtest.Request) time.Duration {
+		if r.Seq%101 == 0 {
+			return 2 * time.Millisecond
+		}
+		return 0
+	})
+
+	var mu sync.Mutex
+	outcomes := make(map[string]*soakOutcome, n)
+	record := func(m *mipush.Message, ok bool, attempts int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		o := outcomes[m.Payload]
+		if o == nil {
+			o = &soakOutcome{}
+			outcomes[m.Payload] = o
+		}
+		o.n++
+		o.ok, o.attempts, o.err = ok, attempts, err
+		o.maybe = errors.Is(err, mipush.ErrMaybeProcessed)
+	}
+	c := mipush.NewClient(mipush.Options{
+		AppSecret:           "s",
+		Host:                srv.Host(),
+		TLSConfig:           srv.ClientTLSConfig(),
+		Conns:               4,
+		MaxAttempts:         4,
+		RetryMaybeProcessed: atLeastOnce,
+		RetryBudget:         -1, // measure the engine, not the budget
+		OnSuccess:           func(r *mipush.SendResult) { record(r.Message, true, r.Attempts, nil) },
+		OnError:             func(e *mipush.SendError) { record(e.Message, false, e.Attempts, e.Err) },
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := range n {
+		msg := &mipush.Message{RestrictedPackageName: "com.example", PassThrough: true, Payload: "soak-" + strconv.Itoa(i)}
+		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r" + strconv.Itoa(i%1000)}, msg))
+	}
+	require.NoError(t, c.Flush(ctx), "Flush returns")
+	require.NoError(t, c.Close())
+
+	// What the server processed, by payload: answered with success, or
+	// dropped after processing. Its "busy" answers refused the request.
+	accepted := map[string]int{}
+	for _, r := range srv.Requests() {
+		if r.Code == 10002 {
+			continue
+		}
+		accepted[r.Form.Get("payload")]++
+	}
+
+	var ok, failed, maybe, retried, dups int
+	require.Len(t, outcomes, n, "a send without an outcome")
+	for p, o := range outcomes {
+		require.Equal(t, 1, o.n, "%s: %d outcomes", p, o.n)
+		if o.attempts > 1 {
+			retried++
+		}
+		if accepted[p] > 1 {
+			dups++
+			assert.True(t, atLeastOnce, "%s processed %d times in at-most-once mode", p, accepted[p])
+		}
+		switch {
+		case o.ok:
+			ok++
+			assert.GreaterOrEqual(t, accepted[p], 1, "%s succeeded but the server never processed it", p)
+		case o.maybe:
+			maybe++
+			failed++
+		default:
+			failed++
+			assert.True(t, mipush.IsRetryable(o.err), "%s failed permanently: %v", p, o.err)
+		}
+	}
+	assert.Equal(t, n, ok+failed)
+	if !atLeastOnce {
+		assert.Zero(t, dups)
+	}
+	st := srv.Stats()
+	t.Logf("sent %d  ok %d  failed %d  maybe-processed %d  retried %d  duplicates at server %d  (server: %d requests on %d connections)",
+		n, ok, failed, maybe, retried, dups, st.Requests, st.Conns)
+	assert.Greater(t, st.Conns, n/500/4, "the server did not close connections as asked")
+}
