@@ -74,11 +74,19 @@ func (p *pool) dial() (wire.Conn, error) {
 	// is registered under connsMu before OnClose can look for it.
 	p.live.Add(1)
 	p.connsWG.Add(1)
-	cfg.OnClose = func(error) {
+	info := ConnInfo{Host: p.addr, Protocol: tc.ConnectionState().NegotiatedProtocol}
+	if info.Protocol == "" {
+		info.Protocol = "http/1.1"
+	}
+	cfg.OnClose = func(err error) {
 		p.connsMu.Lock()
 		delete(p.conns, conn)
 		p.connsMu.Unlock()
 		p.live.Add(-1)
+		s.Logger.Debug("mipush: connection closed", "host", info.Host, "protocol", info.Protocol, "err", err)
+		if s.Observer != nil {
+			s.Observer.ConnClosed(info, err)
+		}
 		p.connsWG.Done()
 	}
 	p.connsMu.Lock()
@@ -96,5 +104,9 @@ func (p *pool) dial() (wire.Conn, error) {
 		conn = h1conn.New(tc, cfg)
 	}
 	p.conns[conn] = struct{}{}
+	s.Logger.Debug("mipush: connection opened", "host", info.Host, "protocol", info.Protocol)
+	if s.Observer != nil {
+		s.Observer.ConnOpened(info)
+	}
 	return conn, nil
 }

@@ -48,8 +48,9 @@ func (b *blocks) check(auth string) error {
 	return ff
 }
 
-// observe blocks auth after an authentication or daily-quota answer.
-func (b *blocks) observe(auth string, e *APIError) {
+// observe blocks auth after an authentication or daily-quota answer and
+// reports whether it did.
+func (b *blocks) observe(auth string, e *APIError) *failFastError {
 	var ff *failFastError
 	switch Code(e.Code) {
 	case CodeAuthFailed, CodeBadSecret:
@@ -57,10 +58,11 @@ func (b *blocks) observe(auth string, e *APIError) {
 	case CodeDailyLimit, CodeOverQuota:
 		ff = &failFastError{cause: e, until: nextBeijingMidnight(time.Now())}
 	default:
-		return
+		return nil
 	}
 	b.m.Store(auth, ff)
 	b.any.Store(true)
+	return ff
 }
 
 // clear lets sends for auth through again.

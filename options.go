@@ -3,6 +3,7 @@ package mipush
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -103,6 +104,15 @@ type Options struct {
 	RateBurst int
 	// MaxResponseBytes caps a response body; 0 means DefaultMaxResponse.
 	MaxResponseBytes int
+
+	// Logger receives the client's log records: connections opened and
+	// closed (debug), dial failures (warn), sends stopped after an
+	// authentication or quota answer (error). nil means none. The app
+	// secret is never logged.
+	Logger *slog.Logger
+	// Observer, if set, receives an event per finished call and per
+	// connection opened or closed; see Observer.
+	Observer Observer
 
 	// DialContext, if set, dials the TCP connection (TLS is layered on top).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -246,6 +256,9 @@ func newSettings(o Options) settings {
 	}
 	if s.MaxResponseBytes == 0 {
 		s.MaxResponseBytes = DefaultMaxResponse
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
 	}
 	if s.UserAgent == "" {
 		s.UserAgent = "mipush-go"

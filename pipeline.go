@@ -32,6 +32,7 @@ type call struct {
 	attempts    int    // attempts that reached the server
 	unprocessed int    // re-queues of requests the server never processed
 	jobKey      string // the extra.jobkey the client gave the message, if any
+	start       time.Time // acceptance, for the Observer's latency
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
 	res  *Result
@@ -66,6 +67,7 @@ type engine struct {
 	throttle throttle // pauses acceptance after "too frequent" answers
 	limiter  *rate.Limiter
 	jobKeys  jobKeys
+	count    counters
 
 	onDone  func(*wire.Exchange, *wire.Response, error)
 	dropped func(*wire.Exchange)
@@ -145,6 +147,10 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	e.active.Add(1)
 	if c.async {
 		e.pending.Add(1)
+	}
+	e.count.accepted.Add(1)
+	if e.s.Observer != nil {
+		c.start = time.Now()
 	}
 	c.pool.enqueue(c)
 	if c.async {
@@ -256,6 +262,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 				d := e.unprocessedDelay(c)
 				c.unprocessed++
 				if e.retry(c, d) {
+					e.count.requeued.Add(1)
 					return
 				}
 			}
@@ -278,7 +285,9 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) {
-			e.blocked.observe(ex.Req.Auth, ae)
+			if ff := e.blocked.observe(ex.Req.Auth, ae); ff != nil {
+				e.s.Logger.Error("mipush: sends of this app stopped", "code", ae.Code, "reason", ae.Reason, "until", ff.until)
+			}
 			if Code(ae.Code) == CodeTooFrequent {
 				e.throttle.tooFrequent()
 			}
@@ -313,7 +322,11 @@ func (e *engine) exchangeGate(ex *wire.Exchange) error {
 // mayRetry reports whether c may be sent again: attempts are left and the
 // client-wide retry budget pays for it.
 func (e *engine) mayRetry(c *call, cost int64) bool {
-	return c.attempts < e.s.MaxAttempts && e.budget.take(cost)
+	if c.attempts < e.s.MaxAttempts && e.budget.take(cost) {
+		e.count.retried.Add(1)
+		return true
+	}
+	return false
 }
 
 // retryDelay is the backoff before the next attempt of c, stretched to the
@@ -435,6 +448,8 @@ func (e *engine) finishUnlessWithdrawn(c *call, err error) {
 
 // finish records the single outcome of c.
 func (e *engine) finish(c *call, res *Result, err error) {
+	e.countOutcome(err)
+	e.observeDone(c, err)
 	c.res, c.err = res, err
 	if !c.async {
 		if err != nil {

@@ -94,6 +94,8 @@ func (p *pool) runSlot() {
 				if p.ctx.Err() != nil {
 					return
 				}
+				p.e.count.dialErrors.Add(1)
+				p.e.s.Logger.Warn("mipush: dial failed", "host", p.addr, "err", err)
 				if p.live.Load() == 0 {
 					p.failQueued(err)
 				}

@@ -1,0 +1,148 @@
+package mipush
+
+import (
+	"errors"
+	"sync/atomic"
+	"time"
+)
+
+// Metrics is a snapshot of a client's counters, from Client.Metrics. The
+// counters count from the client's creation.
+type Metrics struct {
+	ConnsOpen     int   // connections open now, all hosts
+	ConnsDialled  int64 // connections established
+	ConnsRecycled int64 // connections retired at Options.ConnMaxAge
+	DialErrors    int64 // failed dials and TLS handshakes
+
+	Pending  int64 // sends accepted and not yet finished (sync and async)
+	InFlight int   // requests handed to connections and not yet answered
+
+	Accepted  int64 // sends (and other calls) accepted
+	Succeeded int64
+	// Failed counts every failed send; the next three split it by cause.
+	Failed         int64
+	FailedAPI      int64 // an error answer from the server
+	MaybeProcessed int64 // connection broke or timed out after writing
+	FailedOther    int64 // dial errors, fail-fast, Close, ...
+
+	Retried  int64 // attempts sent again after a retryable answer or (at-least-once) a broken connection
+	Requeued int64 // requests the server surely did not process, sent again
+
+	Window      int   // the in-flight limit of each connection
+	RetryBudget int64 // retry tokens left; -1 when the budget is off
+}
+
+// counters are the engine's live metrics.
+type counters struct {
+	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued atomic.Int64
+}
+
+// Metrics returns a snapshot of the client's counters.
+func (c *Client) Metrics() Metrics {
+	if c.err != nil {
+		return Metrics{}
+	}
+	e := c.e
+	m := Metrics{
+		DialErrors:     e.count.dialErrors.Load(),
+		Pending:        e.active.Load(),
+		Accepted:       e.count.accepted.Load(),
+		Succeeded:      e.count.succeeded.Load(),
+		Failed:         e.count.failed.Load(),
+		FailedAPI:      e.count.failedAPI.Load(),
+		MaybeProcessed: e.count.maybe.Load(),
+		Retried:        e.count.retried.Load(),
+		Requeued:       e.count.requeued.Load(),
+		Window:         e.s.Window,
+		RetryBudget:    -1,
+	}
+	m.FailedOther = m.Failed - m.FailedAPI - m.MaybeProcessed
+	if e.budget != nil {
+		m.RetryBudget = e.budget.tokens.Load()
+	}
+	e.poolsMu.Lock()
+	for _, p := range e.pools {
+		m.ConnsDialled += p.dialled.Load()
+		m.ConnsRecycled += p.recycled.Load()
+		m.ConnsOpen += int(p.live.Load())
+		p.connsMu.Lock()
+		for conn := range p.conns {
+			m.InFlight += conn.InFlight()
+		}
+		p.connsMu.Unlock()
+	}
+	e.poolsMu.Unlock()
+	return m
+}
+
+// countOutcome updates the counters for a finished call.
+func (e *engine) countOutcome(err error) {
+	if err == nil {
+		e.count.succeeded.Add(1)
+		return
+	}
+	e.count.failed.Add(1)
+	var ae *APIError
+	switch {
+	case errors.Is(err, ErrMaybeProcessed):
+		e.count.maybe.Add(1)
+	case errors.As(err, &ae):
+		var ff *failFastError
+		if !errors.As(err, &ff) {
+			e.count.failedAPI.Add(1)
+		}
+	}
+}
+
+// Observer receives events from a client, for metrics and tracing systems
+// (Prometheus, OpenTelemetry, expvar) without the client depending on them.
+// Its methods are called synchronously from the client's goroutines
+// (connection readers among them): they must be fast and must not block.
+type Observer interface {
+	// RequestDone reports the outcome of one accepted call, once.
+	RequestDone(RequestInfo)
+	// ConnOpened reports an established connection.
+	ConnOpened(ConnInfo)
+	// ConnClosed reports a closed connection; err is nil after a clean
+	// retirement (recycling or Close).
+	ConnClosed(ConnInfo, error)
+}
+
+// RequestInfo describes one finished call for an Observer.
+type RequestInfo struct {
+	Method   string        // "POST" or "GET"
+	Path     string        // the endpoint, without the query
+	Target   Target        // whom a send addressed; zero for other calls
+	Latency  time.Duration // from acceptance to outcome, retries included
+	Attempts int           // attempts that reached the server
+	Err      error         // nil on success
+}
+
+// ConnInfo describes one connection for an Observer.
+type ConnInfo struct {
+	Host     string // the host:port dialled
+	Protocol string // "h2" or "http/1.1"
+}
+
+// observeDone reports c's outcome to the Observer, if one is set.
+func (e *engine) observeDone(c *call, err error) {
+	o := e.s.Observer
+	if o == nil {
+		return
+	}
+	path := c.ex.Req.Path
+	for i := 0; i < len(path); i++ {
+		if path[i] == '?' {
+			path = path[:i]
+			break
+		}
+	}
+	o.RequestDone(RequestInfo{
+		Method:   c.ex.Req.Method,
+		Path:     path,
+		Target:   c.target,
+		Latency:  time.Since(c.start),
+		Attempts: c.attempts,
+		Err:      err,
+	})
+}

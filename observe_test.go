@@ -1,0 +1,131 @@
+package mipush_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/mipushtest"
+)
+
+// recorder is an Observer that counts what it is told.
+type recorder struct {
+	mu      sync.Mutex
+	done    []mipush.RequestInfo
+	opened  int
+	closed  int
+	protocs map[string]int
+}
+
+func (r *recorder) RequestDone(i mipush.RequestInfo) {
+	r.mu.Lock()
+	r.done = append(r.done, i)
+	r.mu.Unlock()
+}
+
+func (r *recorder) ConnOpened(c mipush.ConnInfo) {
+	r.mu.Lock()
+	r.opened++
+	if r.protocs == nil {
+		r.protocs = map[string]int{}
+	}
+	r.protocs[c.Protocol]++
+	r.mu.Unlock()
+}
+
+func (r *recorder) ConnClosed(mipush.ConnInfo, error) {
+	r.mu.Lock()
+	r.closed++
+	r.mu.Unlock()
+}
+
+func TestMetricsAndObserver(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		obs := &recorder{}
+		srv := mipushtest.NewServer(mipushtest.Options{HTTP2: h2})
+		defer srv.Close()
+		srv.FailTarget("bad", mipushtest.ErrorAnswer(20301, "No valid targets!"))
+		c := mipush.NewClient(mipush.Options{
+			AppSecret: "s", Host: srv.Host(), TLSConfig: srv.ClientTLSConfig(), Conns: 2,
+			Observer: obs,
+			OnError:  func(*mipush.SendError) {},
+		})
+		ctx := context.Background()
+		for i := range 99 {
+			require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
+		}
+		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"bad"}, note(99)))
+		require.NoError(t, c.Flush(ctx))
+
+		m := c.Metrics()
+		assert.Equal(t, int64(100), m.Accepted)
+		assert.Equal(t, int64(99), m.Succeeded)
+		assert.Equal(t, int64(1), m.Failed)
+		assert.Equal(t, int64(1), m.FailedAPI)
+		assert.Zero(t, m.MaybeProcessed)
+		assert.Zero(t, m.Pending)
+		assert.Zero(t, m.InFlight)
+		assert.Equal(t, 2, m.ConnsOpen)
+		assert.Equal(t, int64(2), m.ConnsDialled)
+		assert.Equal(t, mipush.DefaultWindow, m.Window)
+		assert.Equal(t, int64(mipush.DefaultRetryBudget), m.RetryBudget)
+
+		require.NoError(t, c.Close())
+		obs.mu.Lock()
+		defer obs.mu.Unlock()
+		require.Len(t, obs.done, 100)
+		failed := 0
+		for _, d := range obs.done {
+			assert.Equal(t, "/v3/message/regid", d.Path)
+			assert.Equal(t, 1, d.Attempts)
+			assert.Positive(t, d.Latency)
+			if d.Err != nil {
+				failed++
+			}
+		}
+		assert.Equal(t, 1, failed)
+		assert.Equal(t, 2, obs.opened)
+		assert.Equal(t, 2, obs.closed, "every opened connection is reported closed")
+		want := "http/1.1"
+		if h2 {
+			want = "h2"
+		}
+		assert.Equal(t, 2, obs.protocs[want])
+	})
+}
+
+func TestLoggerNeverLogsSecret(t *testing.T) {
+	const secret = "very-secret-value"
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, c := newPair(t, false, mipush.Options{AppSecret: secret, Logger: logger, MaxAttempts: 1},
+		mipushtest.Options{Secrets: []string{"other"}})
+	_, err := c.PushToRegID(context.Background(), []string{"r"}, note(1))
+	require.True(t, mipush.IsAuth(err))
+	require.NoError(t, c.Close())
+	srv.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	out := buf.String()
+	assert.Contains(t, out, "connection opened")
+	assert.Contains(t, out, "sends of this app stopped")
+	assert.NotContains(t, out, secret)
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
