@@ -67,6 +67,14 @@ func decodeEnvelope(status int, body []byte) (*response, error) {
 
 // decodeSendResult parses the answer to a send.
 func decodeSendResult(status int, body []byte) (*Result, error) {
+	if res, ok := fastSendResult(status, body); ok {
+		return res, nil
+	}
+	return decodeSendResultJSON(status, body)
+}
+
+// decodeSendResultJSON is decodeSendResult through encoding/json alone.
+func decodeSendResultJSON(status int, body []byte) (*Result, error) {
 	r, err := decodeEnvelope(status, body)
 	if err != nil {
 		return nil, err
