@@ -51,7 +51,16 @@ func (p *pool) dial() (wire.Conn, error) {
 		var d net.Dialer
 		dialFn = d.DialContext
 	}
-	raw, err := dialFn(ctx, "tcp", p.addr)
+	proxy, err := s.Proxy(p.addr)
+	if err != nil {
+		return nil, err
+	}
+	var raw net.Conn
+	if proxy != nil {
+		raw, err = dialProxy(ctx, dialFn, proxy, p.addr)
+	} else {
+		raw, err = dialFn(ctx, "tcp", p.addr)
+	}
 	if err != nil {
 		return nil, err
 	}

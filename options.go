@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -114,7 +115,13 @@ type Options struct {
 	// connection opened or closed; see Observer.
 	Observer Observer
 
-	// DialContext, if set, dials the TCP connection (TLS is layered on top).
+	// Proxy returns the HTTP CONNECT proxy for a "host:port", or nil for a
+	// direct connection; credentials in the URL's user info are sent as
+	// Proxy-Authorization. nil means ProxyFromEnvironment (HTTPS_PROXY,
+	// NO_PROXY; never for loopback); NoProxy ignores the environment.
+	Proxy func(hostport string) (*url.URL, error)
+	// DialContext, if set, dials the TCP connection (TLS is layered on
+	// top), to the proxy when there is one.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// DisableHTTP2 offers only HTTP/1.1 in ALPN.
 	DisableHTTP2 bool
@@ -256,6 +263,9 @@ func newSettings(o Options) settings {
 	}
 	if s.MaxResponseBytes == 0 {
 		s.MaxResponseBytes = DefaultMaxResponse
+	}
+	if s.Proxy == nil {
+		s.Proxy = ProxyFromEnvironment()
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)

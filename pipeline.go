@@ -368,11 +368,16 @@ func (e *engine) unprocessedDelay(c *call) time.Duration {
 }
 
 // permanent reports a failure of an unsent request that trying again
-// cannot fix: the server's certificate was rejected, or the app is blocked.
+// cannot fix: the server's certificate was rejected, the handshake refused,
+// the proxy refused the tunnel, or the app is blocked.
 func permanent(err error) bool {
 	var ff *failFastError
 	if errors.As(err, &ff) {
 		return true
+	}
+	var pr *proxyRefusal
+	if errors.As(err, &pr) {
+		return pr.permanent()
 	}
 	// A TLS alert from the server during the handshake (no shared
 	// version or cipher, a rejected client certificate) will recur.

@@ -1,0 +1,99 @@
+package mipush
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"golang.org/x/net/http/httpproxy"
+)
+
+// NoProxy, as Options.Proxy, connects directly, whatever the environment
+// says.
+func NoProxy(hostport string) (*url.URL, error) { return nil, nil }
+
+// ProxyFromEnvironment returns a proxy function that follows HTTPS_PROXY
+// and NO_PROXY (and their lower-case forms), read once, as net/http does.
+// Loopback addresses and localhost are never proxied. It is what a nil
+// Options.Proxy means.
+func ProxyFromEnvironment() func(hostport string) (*url.URL, error) {
+	f := httpproxy.FromEnvironment().ProxyFunc()
+	return func(hostport string) (*url.URL, error) {
+		return f(&url.URL{Scheme: "https", Host: hostport})
+	}
+}
+
+// dialProxy opens a tunnel to addr through the HTTP proxy at proxy with a
+// CONNECT request, authenticating with the proxy URL's user info.
+func dialProxy(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), proxy *url.URL, addr string) (net.Conn, error) {
+	if proxy.Scheme != "http" && proxy.Scheme != "" {
+		return nil, errors.New("mipush: unsupported proxy scheme " + strconv.Quote(proxy.Scheme) + " (only http CONNECT proxies)")
+	}
+	proxyAddr := proxy.Host
+	if proxy.Port() == "" {
+		proxyAddr = net.JoinHostPort(proxy.Hostname(), "80")
+	}
+	conn, err := dial(ctx, "tcp", proxyAddr)
+	if err != nil {
+		return nil, err
+	}
+	if err := connect(ctx, conn, proxy, addr); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// connect sends CONNECT addr on conn and reads the proxy's answer.
+func connect(ctx context.Context, conn net.Conn, proxy *url.URL, addr string) error {
+	if d, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(d)
+		defer conn.SetDeadline(time.Time{})
+	}
+	req := &http.Request{
+		Method: "CONNECT",
+		URL:    &url.URL{Opaque: addr},
+		Host:   addr,
+		Header: make(http.Header),
+	}
+	if u := proxy.User; u != nil {
+		pass, _ := u.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pass)))
+	}
+	if err := req.Write(conn); err != nil {
+		return err
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		return errors.New("mipush: proxy " + proxy.Redacted() + ": " + err.Error())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return &proxyRefusal{status: resp.StatusCode, msg: "mipush: proxy " + proxy.Redacted() + " refused CONNECT " + addr + ": " + resp.Status}
+	}
+	// The server speaks only after our ClientHello, so nothing can be
+	// buffered past the proxy's answer.
+	if br.Buffered() > 0 {
+		return errors.New("mipush: proxy " + proxy.Redacted() + " sent data after its CONNECT answer")
+	}
+	return nil
+}
+
+// proxyRefusal is a CONNECT answered with another status than 200.
+type proxyRefusal struct {
+	status int
+	msg    string
+}
+
+func (e *proxyRefusal) Error() string { return e.msg }
+
+// permanent reports a refusal that trying again will not change (wrong
+// credentials, a forbidden host), as opposed to a failing upstream (5xx).
+func (e *proxyRefusal) permanent() bool { return e.status >= 400 && e.status < 500 }
