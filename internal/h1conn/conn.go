@@ -79,8 +79,9 @@ type Conn struct {
 	ua      string
 	cfgErr  error // an Authority or UserAgent that cannot be sent
 
-	bw *bufio.Writer // the writer goroutine's alone
-	p  parser        // the reader goroutine's alone
+	bw   *bufio.Writer // the writer goroutine's alone
+	p    parser        // the reader goroutine's alone
+	resp wire.Response // the reader's, reused for every response
 
 	// sent counts the bytes handed to nc.Write, counted before the call
 	// returns, so that a request any byte of which may have left is never

@@ -74,7 +74,8 @@ func (c *Conn) deliver(r *response) bool {
 		default: // the writer has a wake-up pending already
 		}
 	}
-	e.ex.Done(e.ex, &wire.Response{Status: r.status, Body: r.body, Header: r.header}, nil)
+	c.resp = wire.Response{Status: r.status, Body: r.body, Header: r.header}
+	e.ex.Done(e.ex, &c.resp, nil)
 	return !ended
 }
 

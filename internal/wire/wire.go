@@ -32,7 +32,9 @@ type Request struct {
 	Body   []byte // form body for POST; nil for GET
 }
 
-// Response is what the connection read for one request.
+// Response is what the connection read for one request. The receiver of
+// Done owns it only for the duration of Done: a connection may reuse it,
+// and its Body buffer, for the next response.
 type Response struct {
 	Status int
 	// Body is the response body, at most Config.MaxBody bytes. It is owned
