@@ -85,7 +85,7 @@ func (c *Client) pushBatch(ctx context.Context, kind TargetKind, msgs []Targeted
 	for i, m := range msgs {
 		targets[i] = m.Target
 	}
-	r := post(batchPath(kind), body)
+	r := postRequest(batchPath(kind), body)
 	r.target = Target{Kind: kind, IDs: targets}
 	if async {
 		return nil, c.doAsync(ctx, r)

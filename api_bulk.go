@@ -76,6 +76,11 @@ const codeNoValidTargets = 20301
 // A Chunk reports each request; the error is BulkResult.Err: nil when every
 // request succeeded. Invalid input is returned as a *ValidationError with a
 // nil result and nothing sent. Duplicate ids are not removed.
+//
+// Called from an Options.OnError or OnSuccess callback, PushBulk sends its
+// requests one after the other on the callback's goroutine; like any sync
+// send from a callback it needs Options.MaxPending to leave room beyond
+// the send whose outcome is being reported.
 func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, msg *Message) (*BulkResult, error) {
 	chunks, err := c.bulkChunks(kind, ids, msg)
 	if err != nil {

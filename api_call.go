@@ -14,12 +14,12 @@ import (
 // tolerant decoding of the "data" object. The calls themselves go through
 // Client.do, so they are pipelined, pooled and retried like every send.
 
-// get and post build a request for path on the message host.
-func get(path string, params []byte) *request {
+// getRequest and postRequest build a request for path on the message host.
+func getRequest(path string, params []byte) *request {
 	return &request{method: "GET", path: path, params: params, host: messageHost}
 }
 
-func post(path string, params []byte) *request {
+func postRequest(path string, params []byte) *request {
 	return &request{method: "POST", path: path, params: params, host: messageHost}
 }
 

@@ -63,7 +63,7 @@ func (c *Client) AddChannel(ctx context.Context, ch Channel) (*Result, error) {
 	if ch.SoundURL != "" {
 		p = appendParam(p, "sound_url", ch.SoundURL)
 	}
-	return c.do(ctx, get("/v1/channel/add", p))
+	return c.do(ctx, getRequest("/v1/channel/add", p))
 }
 
 // DiscardChannel removes the notification channel id: GET
@@ -72,13 +72,13 @@ func (c *Client) DiscardChannel(ctx context.Context, id string) (*Result, error)
 	if err := checkRequired("channel_id", id); err != nil {
 		return nil, err
 	}
-	return c.do(ctx, get("/v1/channel/discard", appendParam(nil, "channel_id", id)))
+	return c.do(ctx, getRequest("/v1/channel/discard", appendParam(nil, "channel_id", id)))
 }
 
 // Channels lists the app's notification channels: GET /v1/channel/list.
 func (c *Client) Channels(ctx context.Context) ([]Channel, error) {
 	const path = "/v1/channel/list"
-	res, err := c.do(ctx, get(path, nil))
+	res, err := c.do(ctx, getRequest(path, nil))
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func (c *Client) RegionsOf(ctx context.Context, regIDs []string) (map[string]str
 		return nil, err
 	}
 	const path = "/v1/feedback/get_region_by_regid"
-	r := post(path, appendJoinedParam(make([]byte, 0, listSize(regIDs)), "regIds", regIDs))
+	r := postRequest(path, appendJoinedParam(make([]byte, 0, listSize(regIDs)), "regIds", regIDs))
 	r.host = feedbackHost
 	r.target = Target{Kind: TargetRegID, IDs: regIDs}
 	res, err := c.do(ctx, r)
@@ -47,7 +47,7 @@ func (c *Client) RegionsOf(ctx context.Context, regIDs []string) (map[string]str
 // answers 10032 when it is called too often.
 func (c *Client) InvalidAliases(ctx context.Context) ([]string, error) {
 	const path = "/v1/feedback/fetch_invalid_aliases"
-	r := get(path, nil)
+	r := getRequest(path, nil)
 	r.host = feedbackHost
 	res, err := c.do(ctx, r)
 	if err != nil {

@@ -87,7 +87,7 @@ func (c *Client) revoke(ctx context.Context, path, field string, t Target, pkg s
 	}
 	p = appendParam(p, "restricted_package_name", pkg)
 	p = appendIntParam(p, "notify_id", int64(notifyID))
-	r := post(path, p)
+	r := postRequest(path, p)
 	r.target = t
 	return c.do(ctx, r)
 }
@@ -118,7 +118,7 @@ func (c *Client) revokeMessage(ctx context.Context, pkg, key, value string) (*Re
 	}
 	p := appendParam(make([]byte, 0, len(pkg)+len(value)+48), key, value)
 	p = appendParam(p, "restricted_package_name", pkg)
-	return c.do(ctx, post("/v2/message/revoke", p))
+	return c.do(ctx, postRequest("/v2/message/revoke", p))
 }
 
 // StopMessages stops the delivery of up to 1000 messages of the app pkg,
@@ -151,7 +151,7 @@ func (c *Client) stop(ctx context.Context, path, field string, ids []string, pkg
 	}
 	p := appendRepeatedParam(make([]byte, 0, len(pkg)+listSize(ids)+32), field, ids)
 	p = appendParam(p, "restricted_package_name", pkg)
-	return c.do(ctx, post(path, p))
+	return c.do(ctx, postRequest(path, p))
 }
 
 // DeleteBroadcast deletes the topic or broadcast message msgID (the
@@ -162,5 +162,5 @@ func (c *Client) DeleteBroadcast(ctx context.Context, msgID string) (*Result, er
 	if err := checkRequired("id", msgID); err != nil {
 		return nil, err
 	}
-	return c.do(ctx, post("/v2/message/delete", appendParam(nil, "id", msgID)))
+	return c.do(ctx, postRequest("/v2/message/delete", appendParam(nil, "id", msgID)))
 }

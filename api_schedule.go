@@ -25,7 +25,7 @@ func (c *Client) JobExists(ctx context.Context, jobID string) (bool, error) {
 	if err := checkRequired("job_id", jobID); err != nil {
 		return false, err
 	}
-	_, err := c.do(ctx, post("/v2/schedule_job/exist", appendParam(nil, "job_id", jobID)))
+	_, err := c.do(ctx, postRequest("/v2/schedule_job/exist", appendParam(nil, "job_id", jobID)))
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Code == codeNotFound {
 		return false, nil
@@ -40,7 +40,7 @@ func (c *Client) DeleteJob(ctx context.Context, jobID string) (*Result, error) {
 	if err := checkRequired("job_id", jobID); err != nil {
 		return nil, err
 	}
-	return c.do(ctx, post("/v2/schedule_job/delete", appendParam(nil, "job_id", jobID)))
+	return c.do(ctx, postRequest("/v2/schedule_job/delete", appendParam(nil, "job_id", jobID)))
 }
 
 // DeleteJobsByKey cancels every scheduled job whose message carried
@@ -52,7 +52,7 @@ func (c *Client) DeleteJobsByKey(ctx context.Context, jobKey string) (*Result, e
 	if err := checkJobKeyParam("jobkey", jobKey); err != nil {
 		return nil, err
 	}
-	return c.do(ctx, post("/v3/schedule_job/delete", appendParam(nil, "jobkey", jobKey)))
+	return c.do(ctx, postRequest("/v3/schedule_job/delete", appendParam(nil, "jobkey", jobKey)))
 }
 
 // checkJobKeyParam checks a required job key sent as field.

@@ -60,7 +60,7 @@ func (c *Client) Stats(ctx context.Context, pkg string, start, end time.Time) ([
 	p = appendParam(p, "end_date", to)
 	p = appendParam(p, "restricted_package_name", pkg)
 	const path = "/v1/stats/message/counters"
-	res, err := c.do(ctx, get(path, p))
+	res, err := c.do(ctx, getRequest(path, p))
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (c *Client) TraceJob(ctx context.Context, jobKey string) (*MessageStatus, e
 
 func (c *Client) traceOne(ctx context.Context, params []byte) (*MessageStatus, error) {
 	const path = "/v1/trace/message/status"
-	res, err := c.do(ctx, get(path, params))
+	res, err := c.do(ctx, getRequest(path, params))
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (c *Client) TraceRange(ctx context.Context, begin, end time.Time) ([]Messag
 	p := appendIntParam(make([]byte, 0, 64), "begin_time", begin.UnixMilli())
 	p = appendIntParam(p, "end_time", end.UnixMilli())
 	const path = "/v1/trace/messages/status"
-	res, err := c.do(ctx, get(path, p))
+	res, err := c.do(ctx, getRequest(path, p))
 	if err != nil {
 		return nil, err
 	}

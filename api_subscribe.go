@@ -68,7 +68,7 @@ func (c *Client) subscription(ctx context.Context, path string, kind TargetKind,
 	if o.RestrictedPackageName != "" {
 		p = appendParam(p, "restricted_package_name", o.RestrictedPackageName)
 	}
-	r := post(path, p)
+	r := postRequest(path, p)
 	r.target = Target{Kind: kind, IDs: ids}
 	return c.do(ctx, r)
 }

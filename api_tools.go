@@ -41,7 +41,7 @@ func (c *Client) deviceList(ctx context.Context, path, pkg, regID string) ([]str
 	if err != nil {
 		return nil, err
 	}
-	r := get(path, p)
+	r := getRequest(path, p)
 	r.target = Target{Kind: TargetRegID, IDs: []string{regID}}
 	res, err := c.do(ctx, r)
 	if err != nil {
@@ -100,7 +100,7 @@ func (c *Client) Presence(ctx context.Context, pkg, regID string) (*Presence, er
 		return nil, err
 	}
 	const path = "/v1/regid/presence"
-	r := get(path, p)
+	r := getRequest(path, p)
 	r.target = Target{Kind: TargetRegID, IDs: []string{regID}}
 	res, err := c.do(ctx, r)
 	if err != nil {
@@ -125,7 +125,7 @@ func (c *Client) Presences(ctx context.Context, pkg string, regIDs []string) ([]
 		return nil, err
 	}
 	const path = "/v2/regid/presence"
-	r := get(path, p)
+	r := getRequest(path, p)
 	r.target = Target{Kind: TargetRegID, IDs: regIDs}
 	res, err := c.do(ctx, r)
 	if err != nil {
@@ -191,7 +191,7 @@ func (c *Client) ValidateRegIDs(ctx context.Context, regIDs []string) (*RegIDVal
 		return nil, err
 	}
 	const path = "/v1/validation/regids"
-	r := post(path, appendJoinedParam(make([]byte, 0, listSize(regIDs)), "registration_ids", regIDs))
+	r := postRequest(path, appendJoinedParam(make([]byte, 0, listSize(regIDs)), "registration_ids", regIDs))
 	r.target = Target{Kind: TargetRegID, IDs: regIDs}
 	res, err := c.do(ctx, r)
 	if err != nil {
