@@ -29,10 +29,11 @@ type call struct {
 	target Target
 	async  bool
 
-	attempts    int    // attempts that reached the server
-	unprocessed int    // re-queues of requests the server never processed
-	jobKey      string // the extra.jobkey the client gave the message, if any
+	attempts    int       // attempts that reached the server
+	unprocessed int       // re-queues of requests the server never processed
+	jobKey      string    // the extra.jobkey the client gave the message, if any
 	start       time.Time // acceptance, for the Observer's latency
+	failover    bool      // the host was chosen by the host list
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
 	res  *Result
@@ -68,6 +69,7 @@ type engine struct {
 	limiter  *rate.Limiter
 	jobKeys  jobKeys
 	count    counters
+	hosts    *hostList // failover; nil when Options.Host pins the host
 
 	onDone  func(*wire.Exchange, *wire.Response, error)
 	dropped func(*wire.Exchange)
@@ -95,6 +97,9 @@ func newEngine(s settings) *engine {
 		e.limiter = rate.NewLimiter(rate.Limit(s.RateLimit), s.RateBurst)
 	}
 	e.jobKeys.init()
+	if s.Host == "" && s.Region == RegionChina {
+		e.hosts = newHostList()
+	}
 	e.disp.start(e, s.MaxPending)
 	return e
 }
@@ -115,7 +120,7 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 		body = appendJobKey(body, c.jobKey)
 	}
 	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
-	c.pool = e.pool(e.s.addr, e.s.authority)
+	e.route(c, "")
 	return e.start(ctx, c)
 }
 
@@ -149,7 +154,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 		e.pending.Add(1)
 	}
 	e.count.accepted.Add(1)
-	if e.s.Observer != nil {
+	if e.s.Observer != nil || e.hosts != nil {
 		c.start = time.Now()
 	}
 	c.pool.enqueue(c)
@@ -253,6 +258,14 @@ func (e *engine) exchangeDropped(ex *wire.Exchange) {
 // It runs on the connection's reader and must not block.
 func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
 	c := ex.Value.(*call)
+	if e.hosts != nil && c.failover {
+		if resp != nil {
+			e.hosts.update(resp)
+			e.hosts.report(c.pool.authority, resp.Status < 500, time.Since(c.start))
+		} else {
+			e.hosts.report(c.pool.authority, false, 0)
+		}
+	}
 	if err != nil {
 		var we *wire.Error
 		if errors.As(err, &we) && we.NotProcessed {
@@ -317,6 +330,25 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 // accepted (see blocks), before it is written.
 func (e *engine) exchangeGate(ex *wire.Exchange) error {
 	return e.blocked.check(ex.Req.Auth)
+}
+
+// route chooses the pool of a send: the failover host list's pick in the
+// China region (avoiding the host named, when it can), else the configured
+// host.
+func (e *engine) route(c *call, avoid string) {
+	if e.hosts == nil {
+		c.pool = e.pool(e.s.addr, e.s.authority)
+		return
+	}
+	host, ask := e.hosts.pick(avoid)
+	addr, authority := hostAddr(host)
+	c.pool = e.pool(addr, authority)
+	c.failover = true
+	if ask {
+		c.ex.Req.Header = append(c.ex.Req.Header[:0:0], wire.Header{Name: "x-push-host-list", Value: "true"})
+	} else {
+		c.ex.Req.Header = nil
+	}
 }
 
 // mayRetry reports whether c may be sent again: attempts are left and the
@@ -405,6 +437,9 @@ func transportError(err error, maybe bool) error {
 // false means the retry timers were cancelled by Close and the caller must
 // finish c itself.
 func (e *engine) retry(c *call, d time.Duration) bool {
+	if c.failover {
+		e.route(c, c.pool.authority) // prefer another host for the retry
+	}
 	if d == 0 {
 		c.ex.Reset()
 		c.pool.enqueue(c)

@@ -183,7 +183,7 @@ func TestClassifiers(t *testing.T) {
 		return &mipush.SendError{Err: &mipush.APIError{Code: code, HTTPStatus: status}}
 	}
 	for _, tc := range []struct {
-		err                          error
+		err                         error
 		retryable, quota, bad, auth bool
 	}{
 		{api(10002, 200), true, false, false, false},
