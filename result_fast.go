@@ -213,19 +213,24 @@ func (p *scanner) str(sp *span) bool {
 		return false
 	}
 	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			*sp = span{start, p.i}
-			p.i++
-			return utf8.Valid(p.b[start:sp.end])
-		case c == '\\' || c < 0x20:
+	n := bytes.IndexByte(p.b[start:], '"')
+	if n < 0 {
+		return false
+	}
+	s := p.b[start : start+n]
+	ascii := true
+	for _, c := range s {
+		if c == '\\' || c < 0x20 {
 			return false
 		}
-		p.i++
+		ascii = ascii && c < utf8.RuneSelf
 	}
-	return false
+	if !ascii && !utf8.Valid(s) {
+		return false
+	}
+	*sp = span{start, start + n}
+	p.i = start + n + 1
+	return true
 }
 
 // integer reads an integer of at most 18 digits (so it cannot overflow),
