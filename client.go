@@ -12,6 +12,7 @@ type Client struct {
 	e    *engine
 	err  error  // invalid Options: every call returns it
 	auth string // "key=<secret>"
+	view bool   // made by WithSecret: does not own e
 }
 
 // NewClient returns a client for opts. It never fails: if opts are invalid
@@ -49,9 +50,10 @@ func (c *Client) Flush(ctx context.Context) error {
 // Close stops accepting sends, waits up to Options.CloseTimeout for the
 // sends in flight, then closes every connection; sends still unfinished
 // fail. Every outcome has been reported when Close returns. Calling Close
-// again returns the first call's result.
+// again returns the first call's result. Close on a view made by
+// WithSecret does nothing: the client it came from owns the connections.
 func (c *Client) Close() error {
-	if c.err != nil {
+	if c.err != nil || c.view {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.e.s.CloseTimeout)
@@ -63,7 +65,7 @@ func (c *Client) Close() error {
 // ends first, sends still in flight fail (written ones as maybe processed)
 // and Shutdown returns ctx.Err() once their outcomes are reported.
 func (c *Client) Shutdown(ctx context.Context) error {
-	if c.err != nil {
+	if c.err != nil || c.view {
 		return nil
 	}
 	return c.e.shutdown(ctx)

@@ -77,7 +77,11 @@ type SendError struct {
 }
 
 func (e *SendError) Error() string {
-	return "mipush: send to " + e.Target.String() + " failed after " + strconv.Itoa(e.Attempts) + " attempt(s): " + e.Err.Error()
+	what := "call"
+	if e.Target.Kind != 0 {
+		what = "send to " + e.Target.String()
+	}
+	return "mipush: " + what + " failed after " + strconv.Itoa(e.Attempts) + " attempt(s): " + e.Err.Error()
 }
 
 // Unwrap returns the cause, for errors.Is and errors.As.

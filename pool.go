@@ -58,6 +58,13 @@ func (e *engine) pool(addr, authority string) *pool {
 		conns:     make(map[wire.Conn]struct{}),
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
+	if e.closed.Load() {
+		// Close has begun and will not see this pool: start nothing, so
+		// that calls routed here end with ErrClosed.
+		p.closed = true
+		p.cancel()
+		return p
+	}
 	for range e.s.Conns {
 		p.slots.Add(1)
 		go p.runSlot()

@@ -1,5 +1,3 @@
-//go:build engine
-
 package mipush
 
 import "strings"
@@ -15,9 +13,9 @@ import "strings"
 // A view of an invalid client is invalid the same way.
 //
 // Views do not own the engine: Flush on a view waits for every async send
-// of the shared client, and Close (or Shutdown) on any view closes the
-// shared client for all views. Close the client returned by NewClient, once,
-// and leave the views alone.
+// of the shared client, and Close (or Shutdown) on a view does nothing.
+// Close the client returned by NewClient; its views then fail with
+// ErrClosed.
 func (c *Client) WithSecret(secret string) *Client {
 	if c == nil {
 		return &Client{err: errNilClient}
@@ -32,5 +30,5 @@ func (c *Client) WithSecret(secret string) *Client {
 		// Never echo the secret itself.
 		return &Client{err: &ValidationError{Field: "secret", Reason: "must not contain CR, LF or NUL"}}
 	}
-	return &Client{e: c.e, auth: "key=" + secret}
+	return &Client{e: c.e, auth: "key=" + secret, view: true}
 }
