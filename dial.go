@@ -79,6 +79,9 @@ func (p *pool) dial() (wire.Conn, error) {
 		MaxBody:   s.MaxResponseBytes,
 		Timeout:   s.RequestTimeout,
 	}
+	if s.PingInterval > 0 {
+		cfg.PingIdle, cfg.PingTimeout = s.PingInterval, s.PingTimeout
+	}
 	// OnClose may run as soon as the connection starts, so the connection
 	// is registered under connsMu before OnClose can look for it.
 	p.live.Add(1)

@@ -21,6 +21,8 @@ const (
 	DefaultCloseTimeout   = 30 * time.Second
 	DefaultMaxAttempts    = 3
 	DefaultMaxResponse    = 1 << 20
+	DefaultPingInterval   = 30 * time.Second
+	DefaultPingTimeout    = 15 * time.Second
 )
 
 // Options configures a Client. The zero value of every field but AppSecret
@@ -69,6 +71,13 @@ type Options struct {
 	// DialTimeout bounds dialling and the TLS handshake; 0 means
 	// DefaultDialTimeout.
 	DialTimeout time.Duration
+	// PingInterval is how long an HTTP/2 connection may go without a frame
+	// from the server before it sends a PING; PingTimeout how long it then
+	// waits for any frame before it closes itself as dead (its requests
+	// fail, written ones as maybe processed, and the pool dials anew).
+	// 0 means DefaultPingInterval and DefaultPingTimeout; a negative
+	// PingInterval turns the check off. HTTP/1.1 has no such probe.
+	PingInterval, PingTimeout time.Duration
 	// CloseTimeout bounds how long Close waits for sends in flight; 0 means
 	// DefaultCloseTimeout.
 	CloseTimeout time.Duration
@@ -248,6 +257,12 @@ func newSettings(o Options) settings {
 	}
 	if s.DialTimeout <= 0 {
 		s.DialTimeout = DefaultDialTimeout
+	}
+	if s.PingInterval == 0 {
+		s.PingInterval = DefaultPingInterval
+	}
+	if s.PingTimeout <= 0 {
+		s.PingTimeout = DefaultPingTimeout
 	}
 	if s.CloseTimeout <= 0 {
 		s.CloseTimeout = DefaultCloseTimeout

@@ -98,7 +98,9 @@ type Conn struct {
 	dead       chan struct{} // closed when the connection starts to shut down
 	writerDone chan struct{}
 	done       chan struct{}
+	healthDone chan struct{} // closed when healthLoop exits; nil without it
 	inflight   atomic.Int64
+	framesRead atomic.Uint64 // frames the reader has read, for healthLoop
 
 	mu         sync.Mutex
 	streams    map[uint32]*stream
@@ -182,6 +184,10 @@ func New(ctx context.Context, nc net.Conn, cfg wire.Config) (*Conn, error) {
 	}
 	go c.writeLoop()
 	go c.readLoop()
+	if cfg.PingIdle > 0 && cfg.PingTimeout > 0 {
+		c.healthDone = make(chan struct{})
+		go c.healthLoop()
+	}
 	return c, nil
 }
 
@@ -337,6 +343,9 @@ func (c *Conn) finish(readErr error) {
 		c.complete(s, nil, &wire.Error{Err: cause, NotProcessed: s.hdrOff >= written})
 	}
 	c.nc.Close()
+	if c.healthDone != nil {
+		<-c.healthDone // it exits once dead is closed
+	}
 	if c.cfg.OnClose != nil {
 		c.cfg.OnClose(err)
 	}

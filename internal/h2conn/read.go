@@ -51,6 +51,7 @@ func (c *Conn) readLoop() {
 func (c *Conn) readFrames() error {
 	for {
 		f, err := c.fr.ReadFrame()
+		c.framesRead.Add(1)
 		if err != nil {
 			var se http2.StreamError
 			if errors.As(err, &se) {

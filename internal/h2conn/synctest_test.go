@@ -185,3 +185,37 @@ func TestMaxFrameSize(t *testing.T) {
 		assert.Equal(t, []int{16384, 16384, 40000 - 2*16384}, sizes)
 	})
 }
+
+// TestHealthCheck: a silent peer is pinged after PingIdle and the
+// connection closes when the PING goes unanswered; a peer that answers
+// keeps the connection.
+func TestHealthCheck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		health := func(c *wire.Config) { c.PingIdle, c.PingTimeout = 30*time.Second, 10*time.Second }
+		f := startPeer(t, health)
+		start := time.Now()
+		waitEvent(t, f.p, func(e pingEvent) bool { return !e.Ack })
+		assert.GreaterOrEqual(t, time.Since(start), 30*time.Second)
+		err := <-f.closed
+		require.ErrorIs(t, err, wire.ErrTimeout)
+		assert.LessOrEqual(t, time.Since(start), 70*time.Second)
+
+		g := startPeer(t, health)
+		for range 3 {
+			ev := waitEvent(t, g.p, func(e pingEvent) bool { return !e.Ack })
+			g.p.wmu.Lock()
+			require.NoError(t, g.p.fr.WritePing(true, ev.Data))
+			g.p.wmu.Unlock()
+		}
+		select {
+		case err := <-g.closed:
+			t.Fatalf("a connection whose pings are answered closed: %v", err)
+		default:
+		}
+		g.send(1, "alive")
+		r := g.p.nextReq(t)
+		require.NoError(t, g.p.respond(r.ID, "200", "ok"))
+		o := <-g.out
+		require.NoError(t, o.err)
+	})
+}

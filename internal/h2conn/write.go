@@ -15,6 +15,7 @@ import (
 // control holds the frames the reader asks the writer to send.
 type control struct {
 	settingsAcks int
+	ping         bool // a health-check PING of our own
 	pings        [][8]byte
 	connCredit   uint32     // WINDOW_UPDATE on stream 0
 	credits      []frameArg // WINDOW_UPDATE: id, increment
@@ -24,12 +25,13 @@ type control struct {
 type frameArg struct{ id, val uint32 }
 
 func (ct *control) empty() bool {
-	return ct.settingsAcks == 0 && len(ct.pings) == 0 && ct.connCredit == 0 &&
+	return ct.settingsAcks == 0 && !ct.ping && len(ct.pings) == 0 && ct.connCredit == 0 &&
 		len(ct.credits) == 0 && len(ct.resets) == 0
 }
 
 func (ct *control) reset() {
 	ct.settingsAcks = 0
+	ct.ping = false
 	ct.pings = ct.pings[:0]
 	ct.connCredit = 0
 	ct.credits = ct.credits[:0]
@@ -360,6 +362,9 @@ func (c *Conn) writeControl() error {
 		if err == nil {
 			err = c.fr.WritePing(true, p)
 		}
+	}
+	if ct.ping && err == nil {
+		err = c.fr.WritePing(false, [8]byte{'m', 'i', 'p', 'u', 's', 'h'})
 	}
 	if ct.connCredit > 0 && err == nil {
 		err = c.fr.WriteWindowUpdate(0, ct.connCredit)
