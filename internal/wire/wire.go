@@ -148,6 +148,11 @@ type Config struct {
 	// after it fail (maybe processed), unwritten ones fail NotProcessed. On
 	// HTTP/2 only that stream fails (it is reset).
 	Timeout time.Duration
+	// PingIdle and PingTimeout (HTTP/2 only; both must be positive) turn
+	// on a health check: after PingIdle without a frame from the server
+	// the connection sends a PING, and closes itself if nothing arrives
+	// within PingTimeout.
+	PingIdle, PingTimeout time.Duration
 	// OnClose is called once, from a connection goroutine, after the
 	// connection has stopped and every exchange it took has been completed.
 	// err is nil after a clean Retire.
