@@ -196,7 +196,18 @@ func (c *Client) TraceJob(ctx context.Context, jobKey string) (*MessageStatus, e
 }
 
 func (c *Client) traceOne(ctx context.Context, params []byte) (*MessageStatus, error) {
-	const path = "/v1/trace/message/status"
+	ss, err := c.trace(ctx, "/v1/trace/message/status", params)
+	if err != nil {
+		return nil, err
+	}
+	if len(ss) == 0 {
+		return &MessageStatus{}, nil
+	}
+	return &ss[0], nil
+}
+
+// trace runs a trace query and decodes the statuses it answers.
+func (c *Client) trace(ctx context.Context, path string, params []byte) ([]MessageStatus, error) {
 	res, err := c.do(ctx, getRequest(path, params))
 	if err != nil {
 		return nil, err
@@ -209,10 +220,7 @@ func (c *Client) traceOne(ctx context.Context, params []byte) (*MessageStatus, e
 	if err != nil {
 		return nil, &DataError{Path: path, Data: res.Data, Err: err}
 	}
-	if len(ss) == 0 {
-		return &MessageStatus{}, nil
-	}
-	return &ss[0], nil
+	return ss, nil
 }
 
 // TraceRange returns the delivery status of the messages sent from begin
@@ -227,18 +235,5 @@ func (c *Client) TraceRange(ctx context.Context, begin, end time.Time) ([]Messag
 	}
 	p := appendIntParam(make([]byte, 0, 64), "begin_time", begin.UnixMilli())
 	p = appendIntParam(p, "end_time", end.UnixMilli())
-	const path = "/v1/trace/messages/status"
-	res, err := c.do(ctx, getRequest(path, p))
-	if err != nil {
-		return nil, err
-	}
-	var d traceData
-	if err := decodeData(path, res, &d); err != nil {
-		return nil, err
-	}
-	ss, err := d.statuses()
-	if err != nil {
-		return nil, &DataError{Path: path, Data: res.Data, Err: err}
-	}
-	return ss, nil
+	return c.trace(ctx, "/v1/trace/messages/status", p)
 }
