@@ -92,8 +92,9 @@ func (p *pool) enqueue(c *call) bool {
 func (p *pool) runSlot() {
 	defer p.slots.Done()
 	var conn wire.Conn
+	var born time.Time
 	delay := dialBackoffMin
-	maxAge := p.e.s.ConnMaxAge
+	life := p.e.s.ConnMaxAge // time left until the connection is recycled
 	for {
 		if conn == nil {
 			c, err := p.dial()
@@ -112,30 +113,41 @@ func (p *pool) runSlot() {
 				delay = min(2*delay, dialBackoffMax)
 				continue
 			}
-			conn, delay = c, dialBackoffMin
+			conn, born, life = c, time.Now(), p.e.s.ConnMaxAge
 		}
 		var expiry <-chan time.Time
 		var timer *time.Timer
-		if maxAge > 0 {
-			timer = time.NewTimer(maxAge)
+		if life > 0 {
+			timer = time.NewTimer(life)
 			expiry = timer.C
 		}
 		select {
 		case <-conn.Done():
 			conn = nil
+			if time.Since(born) < time.Second {
+				// A server that closes connections as soon as they open
+				// must not make this a busy dial loop.
+				if !sleepCtx(p.ctx, delay) {
+					return
+				}
+				delay = min(2*delay, dialBackoffMax)
+			} else {
+				delay = dialBackoffMin
+			}
 		case <-expiry:
 			next, err := p.dial()
 			if err != nil {
-				// Keep the old connection until a replacement can be had.
 				if p.ctx.Err() != nil {
 					conn.Retire()
 					return
 				}
-				continue
+				// Keep the old connection until a replacement can be had.
+				life, delay = delay, min(2*delay, dialBackoffMax)
+				break
 			}
 			p.recycled.Add(1)
 			conn.Retire()
-			conn = next
+			conn, born, life, delay = next, time.Now(), p.e.s.ConnMaxAge, dialBackoffMin
 		case <-p.ctx.Done():
 			conn.Retire()
 			if timer != nil {

@@ -182,10 +182,13 @@ func New(ctx context.Context, nc net.Conn, cfg wire.Config) (*Conn, error) {
 		nc.Close()
 		return nil, err
 	}
+	health := cfg.PingIdle > 0 && cfg.PingTimeout > 0
+	if health {
+		c.healthDone = make(chan struct{}) // before readLoop, which waits on it
+	}
 	go c.writeLoop()
 	go c.readLoop()
-	if cfg.PingIdle > 0 && cfg.PingTimeout > 0 {
-		c.healthDone = make(chan struct{})
+	if health {
 		go c.healthLoop()
 	}
 	return c, nil
