@@ -14,7 +14,7 @@ import (
 // Defaults for the zero values of Options.
 const (
 	DefaultConns          = 4
-	DefaultWindow         = 256
+	DefaultWindow         = 512
 	DefaultConnMaxAge     = 10 * time.Minute
 	DefaultRequestTimeout = 10 * time.Second
 	DefaultDialTimeout    = 10 * time.Second
