@@ -93,6 +93,7 @@ func (p *pool) runSlot() {
 	defer p.slots.Done()
 	var conn wire.Conn
 	var born time.Time
+	var answersAtBirth int64
 	delay := dialBackoffMin
 	life := p.e.s.ConnMaxAge // time left until the connection is recycled
 	for {
@@ -114,6 +115,7 @@ func (p *pool) runSlot() {
 				continue
 			}
 			conn, born, life = c, time.Now(), p.e.s.ConnMaxAge
+			answersAtBirth = p.e.answers()
 		}
 		var expiry <-chan time.Time
 		var timer *time.Timer
@@ -124,9 +126,9 @@ func (p *pool) runSlot() {
 		select {
 		case <-conn.Done():
 			conn = nil
-			if time.Since(born) < time.Second {
-				// A server that closes connections as soon as they open
-				// must not make this a busy dial loop.
+			if time.Since(born) < time.Second && p.e.answers() == answersAtBirth {
+				// A server that closes connections as soon as they open,
+				// answering nothing, must not make this a busy dial loop.
 				if !sleepCtx(p.ctx, delay) {
 					return
 				}
@@ -148,6 +150,7 @@ func (p *pool) runSlot() {
 			p.recycled.Add(1)
 			conn.Retire()
 			conn, born, life, delay = next, time.Now(), p.e.s.ConnMaxAge, dialBackoffMin
+			answersAtBirth = p.e.answers()
 		case <-p.ctx.Done():
 			conn.Retire()
 			if timer != nil {
@@ -230,4 +233,9 @@ func (p *pool) closeNow() {
 		c.Close()
 	}
 	p.connsMu.Unlock()
+}
+
+// answers counts the answers the client has had from any server.
+func (e *engine) answers() int64 {
+	return e.count.succeeded.Load() + e.count.failedAPI.Load()
 }
