@@ -137,6 +137,7 @@ func benchExchange(b *testing.B, bodyLen int) {
 				if err != nil || resp.Status != 200 || len(resp.Body) != len(cannedJSON) {
 					bad.Add(1)
 				}
+				ex.Reset() // taken again next round, as the engine's retries are
 				free <- ex
 			},
 		}

@@ -89,6 +89,7 @@ type Conn struct {
 	wTableChanged bool
 
 	// Owned by the reader goroutine.
+	resp      wire.Response // handed to Done for every success
 	hdec      *hpack.Decoder
 	blk       headerBlock
 	recvAvail int64 // connection-level receive window left

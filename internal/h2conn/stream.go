@@ -119,6 +119,8 @@ func (c *Conn) completeExchange(ex *wire.Exchange, resp *wire.Response, err erro
 
 // succeed completes s with its response.
 func (c *Conn) succeed(s *stream) {
-	resp := &wire.Response{Status: s.status, Body: s.body, Header: s.header}
-	c.complete(s, resp, nil)
+	// Done owns the response only while it runs (see wire.Response), so
+	// the reader hands out the same one every time.
+	c.resp = wire.Response{Status: s.status, Body: s.body, Header: s.header}
+	c.complete(s, &c.resp, nil)
 }
