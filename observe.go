@@ -142,7 +142,7 @@ func (e *engine) observeDone(c *call, err error) {
 		Path:     path,
 		Target:   c.target,
 		Latency:  time.Since(c.start),
-		Attempts: c.attempts,
+		Attempts: c.tries(),
 		Err:      err,
 	})
 }

@@ -29,7 +29,10 @@ type call struct {
 	target Target
 	async  bool
 
-	attempts    int       // attempts that reached the server
+	// attempts counts the attempts that reached the server. It is atomic
+	// because a sync caller whose context ended reads it while the call
+	// goes on.
+	attempts    atomic.Int32
 	unprocessed int       // re-queues of requests the server never processed
 	jobKey      string    // the extra.jobkey the client gave the message, if any
 	start       time.Time // acceptance, for the Observer's latency
@@ -40,6 +43,9 @@ type call struct {
 	err  error
 	done chan struct{} // sync only
 }
+
+// tries is how many attempts of c reached the server.
+func (c *call) tries() int { return int(c.attempts.Load()) }
 
 // engine is what Client shares with its views: the pools, the bound on
 // accepted sends, the outcome dispatcher and the retry timers.
@@ -170,7 +176,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 			// connection (or the pool's shutdown) meets it in the queue.
 			return nil, ctx.Err()
 		}
-		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: c.attempts + 1, JobKey: c.jobKey}
+		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey}
 	}
 }
 
@@ -282,14 +288,14 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 			e.finish(c, nil, transportError(err, false))
 			return
 		}
-		c.attempts++
+		c.attempts.Add(1)
 		if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retry(c, e.retryDelay(c)) {
 			return
 		}
 		e.finish(c, nil, transportError(err, true))
 		return
 	}
-	c.attempts++
+	c.attempts.Add(1)
 	var res *Result
 	if !c.async || e.s.OnSuccess != nil || !sendSucceeded(resp.Status, resp.Body) {
 		// Someone reads the Result, or the answer needs a closer look.
@@ -320,7 +326,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		return
 	}
 	e.throttle.ok()
-	if c.attempts == 1 {
+	if c.tries() == 1 {
 		e.budget.refund(retryRefund)
 	}
 	e.finish(c, res, nil)
@@ -354,7 +360,7 @@ func (e *engine) route(c *call, avoid string) {
 // mayRetry reports whether c may be sent again: attempts are left and the
 // client-wide retry budget pays for it.
 func (e *engine) mayRetry(c *call, cost int64) bool {
-	if c.attempts < e.s.MaxAttempts && e.budget.take(cost) {
+	if c.tries() < e.s.MaxAttempts && e.budget.take(cost) {
 		e.count.retried.Add(1)
 		return true
 	}
@@ -364,7 +370,7 @@ func (e *engine) mayRetry(c *call, cost int64) bool {
 // retryDelay is the backoff before the next attempt of c, stretched to the
 // rate limit when one is set.
 func (e *engine) retryDelay(c *call) time.Duration {
-	d := backoff(c.attempts)
+	d := backoff(c.tries())
 	if e.limiter != nil {
 		r := e.limiter.Reserve()
 		d = max(d, r.Delay())
@@ -493,7 +499,7 @@ func (e *engine) finish(c *call, res *Result, err error) {
 	c.res, c.err = res, err
 	if !c.async {
 		if err != nil {
-			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.attempts, JobKey: c.jobKey}
+			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey}
 		}
 		close(c.done)
 		e.release(true)
