@@ -32,10 +32,8 @@ type conn struct {
 
 	requests    atomic.Int64 // requests read
 	answered    atomic.Int64 // requests answered
-	inFlight    atomic.Int64 // h2: handlers running
+	inFlight    atomic.Int64 // h2: streams open (arriving or being answered)
 	maxInFlight atomic.Int64
-
-	h2 h2state
 }
 
 // serve performs the TLS handshake and serves the connection with the

@@ -24,7 +24,11 @@
 // small HTTP/1.1 loop of its own that answers pipelined requests in order,
 // coalesces the answers to a pipelined burst into few writes, and closes
 // connections gracefully (see Server.SetCloseAfter). With Options.HTTP2 it
-// prefers h2 (served by golang.org/x/net/http2) and still accepts http/1.1.
+// prefers h2 and still accepts http/1.1. HTTP/2 is served by a lean loop of
+// its own too (frames by golang.org/x/net/http2's Framer): one goroutine
+// reads frames, another processes the requests in arrival order and writes
+// the answers, delayed ones at their due time, coalescing them into few
+// writes; there is no goroutine per stream.
 //
 // # Validation
 //

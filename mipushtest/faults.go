@@ -225,7 +225,10 @@ func (s *Server) SetRecording(on bool) {
 // SetHook sets a function called for every request before any check of the
 // server's own. A non-nil Answer replaces the server's answer (see Answer);
 // nil lets the server answer normally. nil removes the hook. The hook is
-// called from connection goroutines, concurrently on HTTP/2. It may keep
+// called from connection goroutines, concurrently for different
+// connections; on one connection, HTTP/1.1 or HTTP/2, requests are
+// processed one at a time in arrival order, so a hook that blocks holds
+// up the whole connection. It may keep
 // the Request, a copy made before the answer: its Status, Code and MsgID
 // are zero. It must not modify Form, Targets or Body, which are shared
 // with the recorded Request.
@@ -274,7 +277,8 @@ func (s *Server) SetBadRegIDFunc(bad func(regID string) bool) {
 // SetDelay delays every answer by d, measured from when the request was
 // read. On HTTP/1.1 a connection still answers in order: the delays of a
 // pipelined burst read together overlap, while a request read later waits
-// for the answers before it.
+// for the answers before it. On HTTP/2 each answer leaves at its own due
+// time, out of order if the delays differ.
 func (s *Server) SetDelay(d time.Duration) {
 	s.update(func(b *behaviour) { b.delay = d })
 }

@@ -47,7 +47,8 @@ type Options struct {
 	InMemory bool
 
 	// MaxConcurrentStreams is the HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS the
-	// server announces; 0 means the golang.org/x/net/http2 default (250).
+	// server announces; 0 means 250. Streams beyond it are refused
+	// (RST_STREAM REFUSED_STREAM).
 	MaxConcurrentStreams uint32
 
 	// HostList, when not nil, is the initial host list; see
@@ -62,7 +63,6 @@ type Server struct {
 	auth  *authority
 	h1TLS *tls.Config
 	h2TLS *tls.Config
-	h2    h2server
 
 	ln    net.Listener    // nil with Options.InMemory
 	proxy *LatencyProxy   // nil unless Options.RTT > 0
@@ -80,7 +80,7 @@ type Server struct {
 	routes    routes
 	readers   sync.Pool // *bufio.Reader of HTTP/1.1 connections
 	writers   sync.Pool // *bufio.Writer of HTTP/1.1 connections
-	exchanges sync.Pool // *exchange of HTTP/2 requests
+	exchanges sync.Pool // *exchange of HTTP/2 streams
 
 	rec   recorder
 	state apiState
@@ -119,7 +119,6 @@ func newServer(opts Options) (*Server, error) {
 		auth:   auth,
 		h1TLS:  auth.serverConfig(false),
 		h2TLS:  auth.serverConfig(true),
-		h2:     newH2Server(opts.MaxConcurrentStreams),
 		ctx:    ctx,
 		stop:   stop,
 		idBase: uint64(time.Now().UnixMilli()) * 1_000_000,
