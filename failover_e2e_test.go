@@ -72,6 +72,12 @@ func TestHostFailover(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.GreaterOrEqual(t, b.Count()-before, int64(95), "the failing host still gets traffic")
+
+	// Management calls on the message host follow the same list.
+	before = b.Count()
+	_, err := c.TraceMessage(ctx, "slm1")
+	require.NoError(t, err)
+	assert.Equal(t, before+1, b.Count())
 }
 
 func TestPinnedHostDisablesFailover(t *testing.T) {

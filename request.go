@@ -65,7 +65,11 @@ func (c *Client) startRequest(ctx context.Context, r *request, async bool) (*Res
 	e := c.e
 	call := &call{e: e, msg: r.msg, target: r.target, async: async}
 	call.ex.Req = r.wireRequest(c.auth)
-	addr, authority := e.s.hostFor(r.host)
-	call.pool = e.pool(addr, authority)
+	if r.host == messageHost {
+		e.route(call, "") // the failover host list applies to every message-host call
+	} else {
+		addr, authority := e.s.hostFor(r.host)
+		call.pool = e.pool(addr, authority)
+	}
 	return e.start(ctx, call)
 }
