@@ -13,7 +13,7 @@ import (
 
 // Defaults for the zero values of Options.
 const (
-	DefaultConns          = 4
+	DefaultConns          = 8
 	DefaultWindow         = 512
 	DefaultConnMaxAge     = 10 * time.Minute
 	DefaultRequestTimeout = 10 * time.Second

@@ -40,6 +40,8 @@ var allRows = []row{
 	{name: "async-h1-4", label: "library async, h1, 4 conns", kind: rowAsync, conns: 4},
 	{name: "async-h2-1", label: "library async, h2, 1 conn", kind: rowAsync, h2: true, conns: 1},
 	{name: "async-h2-4", label: "library async, h2, 4 conns", kind: rowAsync, h2: true, conns: 4},
+	{name: "async-h1-default", label: "library async, h1, default options", kind: rowAsync},
+	{name: "async-h2-default", label: "library async, h2, default options", kind: rowAsync, h2: true},
 	{name: "sync-h1", label: "library sync, h1, 64 goroutines", kind: rowSync},
 	{name: "sync-h2", label: "library sync, h2, 64 goroutines", kind: rowSync, h2: true},
 	{name: "naive-h1", label: "naive net/http, h1, 64 goroutines", kind: rowNaive},
