@@ -81,7 +81,9 @@ func (e *engine) shutdown(ctx context.Context) error {
 	})
 	if !first {
 		if e.disp.onDispatcher() {
-			return e.shutdownErr // re-entrant: the first call is below us
+			// Re-entrant, from a callback: the first call is waiting below
+			// us and has no result yet.
+			return nil
 		}
 		<-e.shutdownDone
 		// If the first Close came from a callback, that callback may
