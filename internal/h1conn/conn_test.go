@@ -225,17 +225,7 @@ func TestResponsesSplitByteByByte(t *testing.T) {
 func TestResponsesCoalescedInOneWrite(t *testing.T) {
 	const n = 50
 	h := newHarness(t, wire.Config{Window: n})
-	go func() {
-		var all bytes.Buffer
-		for i := 0; i < n; i++ {
-			req, body, err := h.peer.read()
-			if err != nil {
-				return
-			}
-			all.WriteString(echo(i, req, body))
-		}
-		h.peer.nc.Write(all.Bytes())
-	}()
+	go h.peer.echoAllAtOnce(n)
 	h.send(n)
 	h.tr.wait(t, n)
 	requireEchoes(t, h.tr, 0, n)
@@ -589,20 +579,10 @@ func TestCloseFromDone(t *testing.T) {
 		}
 	}
 	const n = 5
-	go func() {
-		// All answers in one write: exchanges 2 to 4 have their
-		// responses already read when exchange 1's Done closes the
-		// connection, and must fail all the same, once.
-		var all bytes.Buffer
-		for i := 0; i < n; i++ {
-			req, body, err := h.peer.read()
-			if err != nil {
-				return
-			}
-			all.WriteString(echo(i, req, body))
-		}
-		h.peer.nc.Write(all.Bytes())
-	}()
+	// All answers in one write: exchanges 2 to 4 have their responses
+	// already read when exchange 1's Done closes the connection, and must
+	// fail all the same, once.
+	go h.peer.echoAllAtOnce(n)
 	h.send(n)
 	h.tr.wait(t, n)
 	requireEchoes(t, h.tr, 0, 2)

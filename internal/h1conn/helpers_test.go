@@ -2,6 +2,7 @@ package h1conn
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -201,6 +202,20 @@ func (p *peer) serve(answer func(i int, req *http.Request, body string) string) 
 			return
 		}
 	}
+}
+
+// echoAllAtOnce reads n requests and answers them all with echo in one
+// write, so the client reads many responses from one read.
+func (p *peer) echoAllAtOnce(n int) {
+	var all bytes.Buffer
+	for i := 0; i < n; i++ {
+		req, body, err := p.read()
+		if err != nil {
+			return
+		}
+		all.WriteString(echo(i, req, body))
+	}
+	p.nc.Write(all.Bytes())
 }
 
 // ok builds a 200 response whose body is body.
