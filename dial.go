@@ -72,12 +72,13 @@ func (p *pool) dial() (wire.Conn, error) {
 	p.dialled.Add(1)
 	var conn wire.Conn
 	cfg := wire.Config{
-		Queue:     p.queue,
-		Window:    s.Window,
-		Authority: p.authority,
-		UserAgent: s.UserAgent,
-		MaxBody:   s.MaxResponseBytes,
-		Timeout:   s.RequestTimeout,
+		Queue:       p.queue,
+		Window:      s.Window,
+		Authority:   p.authority,
+		UserAgent:   s.UserAgent,
+		MaxBody:     s.MaxResponseBytes,
+		Timeout:     s.RequestTimeout,
+		OnSaturated: p.onSaturated,
 	}
 	if s.PingInterval > 0 {
 		cfg.PingIdle, cfg.PingTimeout = s.PingInterval, s.PingTimeout

@@ -45,6 +45,10 @@ type Options struct {
 	// set by the client.
 	TLSConfig *tls.Config
 	// Conns is the number of connections in the pool; 0 means DefaultConns.
+	// Against an HTTP/2 server that allows fewer concurrent streams than
+	// Window, the pool opens extra connections while every connection is
+	// full, as many as Conns × Window requests in flight need but at most
+	// 3 × Conns more; each closes at ConnMaxAge instead of being replaced.
 	Conns int
 	// ConnMaxAge is the age at which a connection stops taking requests,
 	// finishes those in flight and closes; its replacement is dialled first.
@@ -52,7 +56,7 @@ type Options struct {
 	ConnMaxAge time.Duration
 	// Window is the most requests in flight on one connection; 0 means
 	// DefaultWindow. 1 turns HTTP/1.1 pipelining off. On HTTP/2 the
-	// server's SETTINGS_MAX_CONCURRENT_STREAMS also applies.
+	// server's SETTINGS_MAX_CONCURRENT_STREAMS also applies (see Conns).
 	Window int
 	// MaxPending bounds the sends accepted but not yet finished, client-wide
 	// (sync and async together); a send beyond it waits for room. 0 means

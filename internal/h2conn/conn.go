@@ -83,6 +83,8 @@ type Conn struct {
 	timer    *time.Timer // nil when cfg.Timeout is 0
 	timerSet bool
 	expired  []*stream
+	// saturated records that cfg.OnSaturated has been called.
+	saturated bool
 	// The peer settings the writer goes by; see syncPeerLocked.
 	wMaxFrame     uint32
 	wTableSize    uint32

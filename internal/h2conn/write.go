@@ -131,6 +131,11 @@ func (c *Conn) writeStep(timerC <-chan time.Time) error {
 		default:
 		}
 	}
+	if !stopTaking && !c.saturated && limit < uint32(c.cfg.Window) && uint32(open) >= limit &&
+		c.cfg.OnSaturated != nil && len(c.cfg.Queue) > 0 {
+		c.saturated = true
+		c.cfg.OnSaturated(int(limit))
+	}
 	// Nothing more is ready now: send what has accumulated, so that a burst
 	// of exchanges leaves in few writes.
 	if c.bw.Buffered() > 0 {

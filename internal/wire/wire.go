@@ -153,6 +153,11 @@ type Config struct {
 	// the connection sends a PING, and closes itself if nothing arrives
 	// within PingTimeout.
 	PingIdle, PingTimeout time.Duration
+	// OnSaturated (HTTP/2 only; may be nil) is called at most once per
+	// connection, from its writer, the first time requests wait in Queue
+	// because the server's SETTINGS_MAX_CONCURRENT_STREAMS, below Window,
+	// is reached. limit is that setting. It must not block.
+	OnSaturated func(limit int)
 	// OnClose is called once, from a connection goroutine, after the
 	// connection has stopped and every exchange it took has been completed.
 	// err is nil after a clean Retire.

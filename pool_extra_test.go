@@ -1,0 +1,85 @@
+package mipush_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/mipushtest"
+)
+
+// holdUntilConns makes srv hold every connection's requests until requests
+// have arrived on n distinct connections, or for at most 10 s, so that a
+// pool that does not grow fails the test rather than hanging it.
+func holdUntilConns(srv *mipushtest.Server, n int) {
+	deadline := time.Now().Add(10 * time.Second)
+	var mu sync.Mutex
+	seen := map[int]bool{}
+	release := make(chan struct{})
+	srv.SetHook(func(r *mipushtest.Request) *mipushtest.Answer {
+		mu.Lock()
+		if !seen[r.Conn] {
+			seen[r.Conn] = true
+			if len(seen) == n {
+				close(release)
+			}
+		}
+		mu.Unlock()
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		select {
+		case <-release:
+		case <-t.C:
+		}
+		return nil
+	})
+}
+
+// A server allowing fewer streams than Window gets extra connections, as
+// many as Conns × Window in flight need, up to four times Conns.
+func TestExtraConnsForStreamLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name                   string
+		conns, window, streams int
+		want                   int
+	}{
+		{"as many as the window needs", 2, 4, 2, 4},
+		{"at most four times Conns", 1, 8, 1, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := newOutcomes()
+			srv, c := newPair(t, true, o.options(mipush.Options{Conns: tc.conns, Window: tc.window}),
+				mipushtest.Options{MaxConcurrentStreams: uint32(tc.streams)})
+			holdUntilConns(srv, tc.want)
+			ctx := context.Background()
+			sends := tc.conns * tc.window
+			for i := range sends {
+				require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
+			}
+			require.NoError(t, c.Flush(ctx))
+			assert.EqualValues(t, sends, o.okCount.Load())
+			st := srv.Stats()
+			assert.Equal(t, tc.want, st.Conns, "connections")
+			assert.LessOrEqual(t, st.MaxInFlight, int64(tc.streams))
+		})
+	}
+}
+
+// HTTP/1.1 has no stream limit: the pool keeps Conns connections.
+func TestNoExtraConnsOnHTTP1(t *testing.T) {
+	o := newOutcomes()
+	srv, c := newPair(t, false, o.options(mipush.Options{Conns: 1, Window: 8}))
+	holdUntilConns(srv, 1)
+	ctx := context.Background()
+	for i := range 16 {
+		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
+	}
+	require.NoError(t, c.Flush(ctx))
+	assert.EqualValues(t, 16, o.okCount.Load())
+	assert.Equal(t, 1, srv.Stats().Conns)
+}
