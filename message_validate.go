@@ -67,10 +67,11 @@ const (
 //     names, layout value, iOS alert and aps text, Extra values) may hold
 //     line breaks.
 func (m *Message) Validate() error {
-	return m.validateAt(time.Now())
+	return m.validateAt(time.Time{})
 }
 
-// validateAt is Validate with now given, for tests.
+// validateAt is Validate with now given, for tests; the zero time means
+// the clock, read only when a check needs it.
 func (m *Message) validateAt(now time.Time) error {
 	if m == nil {
 		return fieldError("message", "is nil")
@@ -135,6 +136,9 @@ func (m *Message) validateTop(now time.Time) error {
 	if t := m.TimeToSend; !t.IsZero() {
 		if t.UnixMilli() < 0 {
 			return fieldError("time_to_send", "must not be before 1970, got "+t.UTC().Format(time.RFC3339))
+		}
+		if now.IsZero() {
+			now = time.Now()
 		}
 		if ahead := t.Sub(now); ahead > maxScheduleAhead {
 			return fieldError("time_to_send", "must be at most 7 days (168h) ahead, got "+ahead.Round(time.Second).String()+" ahead")
@@ -329,14 +333,25 @@ func (m *Message) validateIOS(time.Time) error {
 	return nil
 }
 
-// validateExtra checks the custom extras, in key order so that the error
-// reported is always the same one.
+// validateExtra checks the custom extras. They are checked in map order;
+// only when one is wrong are they checked again in key order, so that the
+// error reported is always the same one.
 func (m *Message) validateExtra(time.Time) error {
 	if len(m.Extra) == 0 {
 		return nil
 	}
 	if n := len(m.Extra); n > maxExtras {
 		return fieldError("extra", "must hold at most 10 custom extras, got "+strconv.Itoa(n))
+	}
+	wrong := false
+	for k, v := range m.Extra {
+		if checkExtra(k, v) != nil {
+			wrong = true
+			break
+		}
+	}
+	if !wrong {
+		return nil
 	}
 	var arr [maxExtras]string
 	keys := arr[:0]
@@ -345,27 +360,37 @@ func (m *Message) validateExtra(time.Time) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if k == "" {
-			return fieldError("extra", "has an empty key")
-		}
-		if n := utf8.RuneCountInString(k); n > maxExtraRunes {
-			return fieldError("extra", "keys must be at most 1024 characters, got one of "+strconv.Itoa(n))
-		}
-		if indexControl(k) >= 0 || !utf8.ValidString(k) {
-			// Not in Field: the key may hold a line break.
-			return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+quoteShort(k))
-		}
-		// The field name is built only for an error: no allocation otherwise.
-		if strings.HasPrefix(k, "extra.") {
-			return fieldError("extra."+k, "key must be given without the \"extra.\" prefix")
-		}
-		if f := typedExtraField(k); f != "" {
-			return fieldError("extra."+k, "is set by the typed field "+f+"; use that field instead of Extra")
-		}
-		if err := checkTextRunes("", m.Extra[k], maxExtraRunes); err != nil {
-			err.(*ValidationError).Field = "extra." + k
+		if err := checkExtra(k, m.Extra[k]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkExtra checks one custom extra.
+func checkExtra(k, v string) error {
+	if k == "" {
+		return fieldError("extra", "has an empty key")
+	}
+	// Characters are counted only when the bytes might be too many.
+	if n := len(k); n > maxExtraRunes && utf8.RuneCountInString(k) > maxExtraRunes {
+		n = utf8.RuneCountInString(k)
+		return fieldError("extra", "keys must be at most 1024 characters, got one of "+strconv.Itoa(n))
+	}
+	if indexControl(k) >= 0 || !utf8.ValidString(k) {
+		// Not in Field: the key may hold a line break.
+		return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+quoteShort(k))
+	}
+	// The field name is built only for an error: no allocation otherwise.
+	if strings.HasPrefix(k, "extra.") {
+		return fieldError("extra."+k, "key must be given without the \"extra.\" prefix")
+	}
+	if f := typedExtraField(k); f != "" {
+		return fieldError("extra."+k, "is set by the typed field "+f+"; use that field instead of Extra")
+	}
+	if err := checkTextRunes("", v, maxExtraRunes); err != nil {
+		err.(*ValidationError).Field = "extra." + k
+		return err
 	}
 	return nil
 }
@@ -477,7 +502,9 @@ func checkTextRunes(field, s string, max int) error {
 	if err := checkText(field, s); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(s); n > max {
+	// Characters are counted only when the bytes might be too many.
+	if n := len(s); n > max && utf8.RuneCountInString(s) > max {
+		n = utf8.RuneCountInString(s)
 		return fieldError(field, "must be shorter than "+strconv.Itoa(max+1)+" characters, got "+strconv.Itoa(n))
 	}
 	return nil

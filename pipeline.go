@@ -64,7 +64,8 @@ type engine struct {
 	idleMu  sync.Mutex
 	idle    chan struct{} // closed when pending or active drops to zero
 
-	disp dispatcher
+	disp    dispatcher
+	scratch sync.Pool // *[]byte buffers for encodeBody
 
 	retryMu  sync.Mutex
 	retrying map[*call]*time.Timer
@@ -116,12 +117,17 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	body, err := encodeSend(t, msg)
+	autoKey := e.s.AutoJobKey && msg.JobKey == ""
+	room := 0
+	if autoKey {
+		room = len("&extra.jobkey=") + maxJobKeyLen
+	}
+	body, err := e.encodeBody(t, msg, room)
 	if err != nil {
 		return nil, err
 	}
 	c := &call{e: e, msg: msg, target: t, async: async}
-	if e.s.AutoJobKey && msg.JobKey == "" {
+	if autoKey {
 		c.jobKey = e.jobKeys.next()
 		body = appendJobKey(body, c.jobKey)
 	}

@@ -187,29 +187,46 @@ func (t Target) appendForm(b []byte) []byte {
 	return b
 }
 
-// sizeHint estimates the bytes appendForm appends.
-func (t Target) sizeHint() int {
-	n := 16
-	for _, id := range t.IDs {
-		n += len(id) + 3
-	}
-	return n
-}
-
-// encodeSend validates msg and t and returns the request body.
-func encodeSend(t Target, msg *Message) ([]byte, error) {
+// encodeSend validates msg and t and appends the request body to dst.
+func encodeSend(dst []byte, t Target, msg *Message) ([]byte, error) {
 	if err := t.validate(); err != nil {
-		return nil, err
+		return dst, err
 	}
 	if err := msg.Validate(); err != nil {
-		return nil, err
+		return dst, err
 	}
-	b := make([]byte, 0, t.sizeHint()+msg.formSizeHint())
-	b = t.appendForm(b)
-	n := len(b)
+	start := len(dst)
+	b := t.appendForm(dst)
+	noTarget := len(b) == start
 	b = msg.appendForm(b)
-	if n == 0 && len(b) > 0 {
-		b = b[1:] // no target field: drop the message's leading '&'
+	if noTarget && len(b) > start {
+		// No target field: drop the message's leading '&'.
+		b = append(b[:start], b[start+1:]...)
 	}
 	return b, nil
+}
+
+// maxScratch is the largest encoding buffer an engine keeps for reuse.
+const maxScratch = 64 << 10
+
+// encodeBody validates and encodes the body of a send, with room for room
+// more bytes. It encodes into a reused buffer and copies the result into
+// one allocation of its exact size: cheaper than a sizing pass over the
+// message, and the body then holds no slack while it waits in the queue.
+func (e *engine) encodeBody(t Target, msg *Message, room int) ([]byte, error) {
+	sp, _ := e.scratch.Get().(*[]byte)
+	if sp == nil {
+		sp = new([]byte)
+	}
+	b, err := encodeSend((*sp)[:0], t, msg)
+	var body []byte
+	if err == nil {
+		body = make([]byte, len(b), len(b)+room)
+		copy(body, b)
+	}
+	if cap(b) <= maxScratch {
+		*sp = b[:0]
+		e.scratch.Put(sp)
+	}
+	return body, err
 }

@@ -48,7 +48,7 @@ func TestEncodeSendTargets(t *testing.T) {
 		{Target{Kind: TargetTopics, IDs: []string{"solo"}, Op: TopicUnion}, url.Values{"topic": {"solo"}}},
 		{Target{Kind: TargetAll}, url.Values{}},
 	} {
-		body, err := encodeSend(tc.target, msg)
+		body, err := encodeSend(nil, tc.target, msg)
 		require.NoError(t, err, "%v", tc.target)
 		assert.False(t, strings.HasPrefix(string(body), "&"), "body starts with '&': %s", body)
 		got, err := url.ParseQuery(string(body))
