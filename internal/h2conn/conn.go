@@ -76,6 +76,7 @@ type Conn struct {
 	henc     *hpack.Encoder
 	hbuf     []byte      // the header block being written
 	hw       blockWriter // appends henc's output to hbuf
+	hcache   headerCache
 	nextID   uint32
 	pending  uint32 // stream whose request body is not all written, or 0
 	scratch  []byte // a copy of the DATA payload being written

@@ -232,6 +232,15 @@ func (c *Conn) start(ex *wire.Exchange) error {
 
 // encodeHeaders HPACK-encodes the header block of req into c.hbuf.
 func (c *Conn) encodeHeaders(req *wire.Request) {
+	hasLength := len(req.Body) > 0 || req.Method == "POST"
+	if hc := &c.hcache; hc.hit(req) {
+		c.hbuf = append(c.hbuf[:0], hc.pre...)
+		if hasLength {
+			c.hbuf = appendContentLength(c.hbuf, len(req.Body))
+		}
+		c.hbuf = append(c.hbuf, hc.post...)
+		return
+	}
 	c.hbuf = c.hbuf[:0]
 	e := c.henc
 	e.WriteField(hpack.HeaderField{Name: ":method", Value: req.Method})
@@ -244,15 +253,18 @@ func (c *Conn) encodeHeaders(req *wire.Request) {
 		e.WriteField(hpack.HeaderField{Name: "authorization", Value: req.Auth})
 	}
 	e.WriteField(hpack.HeaderField{Name: "content-type", Value: wire.ContentTypeForm})
-	if len(req.Body) > 0 || req.Method == "POST" {
+	preEnd := len(c.hbuf)
+	if hasLength {
 		c.hbuf = appendContentLength(c.hbuf, len(req.Body))
 	}
+	postStart := len(c.hbuf)
 	if c.cfg.UserAgent != "" {
 		e.WriteField(hpack.HeaderField{Name: "user-agent", Value: c.cfg.UserAgent})
 	}
 	for _, h := range req.Header {
 		e.WriteField(hpack.HeaderField{Name: h.Name, Value: h.Value})
 	}
+	c.hcache.update(req, c.hbuf[:preEnd], c.hbuf[postStart:])
 }
 
 // appendContentLength appends a content-length field encoded as a literal
@@ -290,6 +302,7 @@ func (c *Conn) applyTableSize() {
 	if c.wTableChanged {
 		c.wTableChanged = false
 		c.henc.SetMaxDynamicTableSizeLimit(c.wTableSize)
+		c.hcache.valid = false // the encoder now owes a size update, and may have evicted entries
 	}
 }
 
