@@ -392,7 +392,7 @@ func TestReceiptTypeString(t *testing.T) {
 
 func BenchmarkMessageAppendForm(b *testing.B) {
 	m := benchMessage()
-	buf := make([]byte, 0, m.formSizeHint())
+	buf := make([]byte, 0, 4096) // roomy, as the send path's reused buffer
 	b.ReportAllocs()
 	b.SetBytes(int64(m.formSizeHint()))
 	for b.Loop() {
