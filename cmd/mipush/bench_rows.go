@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -117,7 +118,11 @@ func runAsync(ctx context.Context, ep benchEndpoint, conns, window int, sends []
 	}
 	c := mipush.NewClient(opts)
 	defer c.Close()
-	for _, w := range buildSends(warmSends, "warm-") {
+	// A full window on every connection: connections the pool opens under
+	// load are then open before the measurement, as in a client that has
+	// been sending for a while.
+	warm := max(warmSends, cmp.Or(conns, mipush.DefaultConns)*cmp.Or(window, mipush.DefaultWindow))
+	for _, w := range buildSends(warm, "warm-") {
 		if err := c.PushToRegIDAsync(ctx, w.regIDs, &w.msg); err != nil {
 			return sample{}, err
 		}
