@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -82,4 +83,34 @@ func TestNoExtraConnsOnHTTP1(t *testing.T) {
 	require.NoError(t, c.Flush(ctx))
 	assert.EqualValues(t, 16, o.okCount.Load())
 	assert.Equal(t, 1, srv.Stats().Conns)
+}
+
+// Extra connections close at ConnMaxAge and are not replaced; the Conns
+// connections are.
+func TestExtraConnsEndAtMaxAge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true, InMemory: true, MaxConcurrentStreams: 1})
+		o := newOutcomes()
+		c := mipush.NewClient(o.options(mipush.Options{
+			AppSecret: "s", Host: srv.Host(), TLSConfig: srv.ClientTLSConfig(), DialContext: srv.DialContext,
+			Conns: 1, Window: 4, ConnMaxAge: time.Minute,
+		}))
+		defer srv.Close()
+		defer c.Close()
+		holdUntilConns(srv, 4)
+		ctx := context.Background()
+		for i := range 4 {
+			require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
+		}
+		require.NoError(t, c.Flush(ctx))
+		assert.EqualValues(t, 4, o.okCount.Load())
+		assert.Equal(t, 4, srv.Stats().OpenConns)
+
+		time.Sleep(time.Minute + time.Second)
+		synctest.Wait()
+		st := srv.Stats()
+		assert.Equal(t, 1, st.OpenConns, "the replacement of the Conns connection only")
+		assert.Equal(t, 5, st.Conns)
+		assert.Equal(t, 1, c.Metrics().ConnsOpen)
+	})
 }
