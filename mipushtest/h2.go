@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,7 +32,10 @@ const (
 	h2GoAwayLinger = time.Second
 )
 
-var errBadPreface = errors.New("mipushtest: bad HTTP/2 client preface")
+var (
+	errBadPreface     = errors.New("mipushtest: bad HTTP/2 client preface")
+	errBadHeaderBlock = errors.New("mipushtest: malformed request header block")
+)
 
 // h2kind is the kind of an h2event.
 type h2kind uint8
@@ -106,8 +108,11 @@ type h2conn struct {
 	tr          h2reader
 	br          *bufio.Reader
 	rfr         *http2.Framer
+	hdec        *hpack.Decoder // lives as long as the connection
+	blk         h2block        // the header block being decoded
 	recv        map[uint32]*h2recv
-	maxID       uint32 // the highest stream id the client opened
+	recvFree    []*h2recv // to reuse for the next streams
+	maxID       uint32    // the highest stream id the client opened
 	connUnacked uint32
 
 	// The serving goroutine's.
@@ -115,6 +120,8 @@ type h2conn struct {
 	wfr           *http2.Framer
 	hbuf          bytes.Buffer
 	henc          *hpack.Encoder
+	heads         [4]h2head // answers repeat: kept header blocks
+	nextHead      int       // the entry of heads to fill next
 	batch         []h2event
 	streams       map[uint32]*h2stream
 	due           []*h2stream // a min-heap by x.due
@@ -175,9 +182,12 @@ func (c *conn) serveH2() {
 	h.lastID.Store(math.MaxUint32)
 	h.tr = h2reader{h: h, r: c.tc}
 	h.br = s.getReader(&h.tr)
+	// Header blocks are decoded here rather than by the Framer's
+	// ReadMetaHeaders, which allocates a frame, a field slice and a
+	// closure per block.
 	h.rfr = http2.NewFramer(nil, h.br)
-	h.rfr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	h.rfr.SetReuseFrames()
+	h.hdec = h.newRequestDecoder()
 	h.bw = s.getWriter(c.tc)
 	h.wfr = http2.NewFramer(h.bw, nil)
 	h.henc = hpack.NewEncoder(&h.hbuf)
@@ -240,6 +250,9 @@ func (h *h2conn) readFrames() error {
 	}
 	for {
 		f, err := h.rfr.ReadFrame()
+		if hf, ok := f.(*http2.HeadersFrame); ok && err == nil {
+			err = h.readHeaderBlock(hf)
+		}
 		if h.closing.Load() {
 			if err != nil {
 				return err
@@ -258,8 +271,8 @@ func (h *h2conn) readFrames() error {
 		switch f := f.(type) {
 		case *http2.DataFrame:
 			h.readData(f)
-		case *http2.MetaHeadersFrame:
-			h.readHeaders(f)
+		case *http2.HeadersFrame:
+			h.readHeaders()
 		case *http2.SettingsFrame:
 			if f.IsAck() {
 				continue
@@ -292,10 +305,30 @@ func (h *h2conn) readFrames() error {
 // endRecv forgets a stream whose request was still arriving.
 func (h *h2conn) endRecv(id uint32) {
 	if st := h.recv[id]; st != nil {
-		delete(h.recv, id)
 		h.s.exchanges.Put(st.x)
+		h.dropRecv(id, st)
 		h.c.inFlight.Add(-1)
 	}
+}
+
+// dropRecv removes a stream from h.recv and keeps its h2recv for another.
+func (h *h2conn) dropRecv(id uint32, st *h2recv) {
+	delete(h.recv, id)
+	*st = h2recv{}
+	h.recvFree = append(h.recvFree, st)
+}
+
+// addRecv adds a stream whose request is arriving to h.recv.
+func (h *h2conn) addRecv(id uint32, x *exchange) {
+	var st *h2recv
+	if n := len(h.recvFree); n > 0 {
+		st = h.recvFree[n-1]
+		h.recvFree = h.recvFree[:n-1]
+	} else {
+		st = new(h2recv)
+	}
+	st.x = x
+	h.recv[id] = st
 }
 
 // readData adds a DATA frame to its request.
@@ -314,13 +347,14 @@ func (h *h2conn) readData(f *http2.DataFrame) {
 	x := st.x
 	d := f.Data()
 	if len(x.body)+len(d) > maxBodySize {
-		delete(h.recv, f.StreamID)
+		h.dropRecv(f.StreamID, st)
 		h.push(h2event{kind: evTooLarge, id: f.StreamID, x: x})
 		return
 	}
 	x.body = append(x.body, d...)
 	if f.StreamEnded() {
-		h.complete(f.StreamID, st)
+		h.dropRecv(f.StreamID, st)
+		h.complete(f.StreamID, x)
 		return
 	}
 	st.unacked += f.Header().Length
@@ -330,20 +364,23 @@ func (h *h2conn) readData(f *http2.DataFrame) {
 	}
 }
 
-// complete hands a complete request to the serving goroutine.
-func (h *h2conn) complete(id uint32, st *h2recv) {
-	delete(h.recv, id)
-	st.x.req.Time = h.tr.last
-	h.push(h2event{kind: evRequest, id: id, x: st.x})
+// complete hands a complete request, no longer in h.recv, to the serving
+// goroutine.
+func (h *h2conn) complete(id uint32, x *exchange) {
+	x.req.Time = h.tr.last
+	h.push(h2event{kind: evRequest, id: id, x: x})
 }
 
-// readHeaders opens a stream, or ends one with trailers.
-func (h *h2conn) readHeaders(f *http2.MetaHeadersFrame) {
-	id := f.StreamID
+// readHeaders opens a stream, or ends one with trailers, with the header
+// block just decoded into h.blk.
+func (h *h2conn) readHeaders() {
+	id := h.blk.id
 	if st := h.recv[id]; st != nil {
 		// Trailers: ignored, but they end the request.
-		if f.StreamEnded() {
-			h.complete(id, st)
+		if h.blk.endStream {
+			x := st.x
+			h.dropRecv(id, st)
+			h.complete(id, x)
 		} else {
 			h.endRecv(id)
 			h.push(h2event{kind: evReset, send: true, id: id, code: http2.ErrCodeProtocol})
@@ -376,7 +413,7 @@ func (h *h2conn) readHeaders(f *http2.MetaHeadersFrame) {
 	if withHeader {
 		r.Header = make(http.Header)
 	}
-	for _, hf := range f.Fields {
+	for _, hf := range h.blk.fields {
 		if hf.IsPseudo() {
 			switch hf.Name {
 			case ":method":
@@ -419,12 +456,11 @@ func (h *h2conn) readHeaders(f *http2.MetaHeadersFrame) {
 			r.Header[key] = append(r.Header[key], hf.Value)
 		}
 	}
-	st := &h2recv{x: x}
-	if f.StreamEnded() {
-		h.complete(id, st)
+	if h.blk.endStream {
+		h.complete(id, x)
 		return
 	}
-	h.recv[id] = st
+	h.addRecv(id, x)
 }
 
 // serve is the serving goroutine's loop.
@@ -545,6 +581,9 @@ func (h *h2conn) handle(e *h2event) bool {
 				h.maxFrame = int(s.Val)
 			case http2.SettingHeaderTableSize:
 				h.henc.SetMaxDynamicTableSizeLimit(s.Val)
+				// A smaller table evicts entries, and the next block
+				// must begin with the size update.
+				h.forgetHeads()
 			}
 		}
 		h.wfr.WriteSettingsAck()
@@ -698,22 +737,11 @@ func h2Skip(name string) bool {
 // written (and the stream ended).
 func (h *h2conn) writeAnswer(st *h2stream) bool {
 	x := st.x
-	h.hbuf.Reset()
-	h.henc.WriteField(hpack.HeaderField{Name: ":status", Value: strconv.Itoa(x.status)})
-	h.henc.WriteField(hpack.HeaderField{Name: "content-type", Value: x.ctype})
-	h.henc.WriteField(hpack.HeaderField{Name: "content-length", Value: strconv.Itoa(len(x.out))})
-	for _, f := range x.hdr {
-		name := lowerName(f.name)
-		if h2Skip(name) {
-			continue
-		}
-		h.henc.WriteField(hpack.HeaderField{Name: name, Value: f.value})
-	}
+	block := h.answerHead(x)
 	body := x.out
 	if x.req.Method == http.MethodHead {
 		body = nil
 	}
-	block := h.hbuf.Bytes()
 	first := block
 	if len(first) > h.maxFrame {
 		first = first[:h.maxFrame]

@@ -1,9 +1,12 @@
 package mipushtest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,6 +28,8 @@ type h2Client struct {
 	hbuf   bytes.Buffer
 	hpack  *hpack.Encoder
 	nextID uint32
+
+	lastBlock []byte // the header block readHead read last
 }
 
 func dialH2(t testing.TB, s *Server) *h2Client {
@@ -432,4 +437,575 @@ func TestH2PingAndCloseEndsStalled(t *testing.T) {
 	}
 	_, err := c.fr.ReadFrame()
 	assert.Error(t, err)
+}
+
+// h2BenchClient is a lean HTTP/2 client for benchmarks: it writes
+// pre-encoded requests and reads answers by frame header only, so that the
+// benchmark measures the server rather than the client.
+type h2BenchClient struct {
+	conn  *tls.Conn
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	fr    *http2.Framer // writes to bw
+	first []byte        // the header block of the first request
+	block []byte        // the header block of every later request
+	body  []byte
+	hdr   [9]byte // a frame header read; here, as it would escape
+}
+
+// dialH2Bench connects to s, exchanges SETTINGS and opens the client's
+// windows wide, so that the server never waits for WINDOW_UPDATE.
+func dialH2Bench(b *testing.B, s *Server) *h2BenchClient {
+	b.Helper()
+	cfg := s.ClientTLSConfig()
+	cfg.NextProtos = []string{"h2"}
+	conn, err := tls.Dial("tcp", s.Host(), cfg)
+	require.NoError(b, err)
+	b.Cleanup(func() { conn.Close() })
+	c := &h2BenchClient{
+		conn: conn,
+		br:   bufio.NewReaderSize(conn, 64<<10),
+		bw:   bufio.NewWriterSize(conn, 64<<10),
+		body: []byte(validSend("r1").Encode()),
+	}
+	c.fr = http2.NewFramer(c.bw, nil)
+	// The request's header block, as a client with a dynamic table sends
+	// it: literals the first time, table references afterwards.
+	var hbuf bytes.Buffer
+	enc := hpack.NewEncoder(&hbuf)
+	for i := range 2 {
+		hbuf.Reset()
+		for _, f := range [][2]string{
+			{":method", "POST"}, {":scheme", "https"}, {":authority", "localhost"}, {":path", "/v3/message/regid"},
+			{"authorization", "key=sec"}, {"content-type", "application/x-www-form-urlencoded"},
+			{"content-length", strconv.Itoa(len(c.body))},
+		} {
+			require.NoError(b, enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]}))
+		}
+		if i == 0 {
+			c.first = bytes.Clone(hbuf.Bytes())
+		} else {
+			c.block = bytes.Clone(hbuf.Bytes())
+		}
+	}
+	c.bw.WriteString(http2.ClientPreface)
+	require.NoError(b, c.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30}))
+	require.NoError(b, c.fr.WriteWindowUpdate(0, 1<<30))
+	require.NoError(b, c.bw.Flush())
+	// The server's SETTINGS come first; acknowledge them.
+	rfr := http2.NewFramer(nil, c.br)
+	f, err := rfr.ReadFrame()
+	require.NoError(b, err)
+	sf, ok := f.(*http2.SettingsFrame)
+	require.True(b, ok && !sf.IsAck(), "%v", f)
+	require.NoError(b, c.fr.WriteSettingsAck())
+	require.NoError(b, c.bw.Flush())
+	return c
+}
+
+// write buffers the i-th request (i from 0) on stream 2i+1.
+func (c *h2BenchClient) write(i int) error {
+	block := c.block
+	if i == 0 {
+		block = c.first
+	}
+	id := uint32(2*i + 1)
+	if err := c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block, EndHeaders: true}); err != nil {
+		return err
+	}
+	return c.fr.WriteData(id, true, c.body)
+}
+
+// readAnswer reads frames until a stream ends, and checks that its answer
+// began with ":status: 200" (static table index 8).
+func (c *h2BenchClient) readAnswer() error {
+	hdr := c.hdr[:]
+	for {
+		if _, err := io.ReadFull(c.br, hdr); err != nil {
+			return err
+		}
+		n := int(hdr[0])<<16 | int(hdr[1])<<8 | int(hdr[2])
+		typ, flags := http2.FrameType(hdr[3]), http2.Flags(hdr[4])
+		if typ == http2.FrameHeaders {
+			first, err := c.br.Peek(1)
+			if err != nil {
+				return err
+			}
+			if first[0] != 0x88 {
+				return fmt.Errorf("answer's header block starts with %#x, not :status 200", first[0])
+			}
+		}
+		if typ == http2.FrameRSTStream || typ == http2.FrameGoAway {
+			return fmt.Errorf("server sent %v", typ)
+		}
+		if _, err := c.br.Discard(n); err != nil {
+			return err
+		}
+		if (typ == http2.FrameData || typ == http2.FrameHeaders) && flags.Has(http2.FlagDataEndStream) {
+			return nil
+		}
+	}
+}
+
+// BenchmarkH2Lean measures the server's HTTP/2 cost per request: tiny sends
+// on one connection, up to 128 streams in flight, recording off.
+func BenchmarkH2Lean(b *testing.B) {
+	s := NewServer(Options{HTTP2: true, NoRecording: true})
+	defer s.Close()
+	c := dialH2Bench(b, s)
+	const window = 128
+	credits := make(chan struct{}, window)
+	for range window {
+		credits <- struct{}{}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+
+	var wg sync.WaitGroup
+	var readErr error
+	wg.Go(func() {
+		for range b.N {
+			if err := c.readAnswer(); err != nil {
+				readErr = err
+				c.conn.Close()
+				return
+			}
+			credits <- struct{}{}
+		}
+	})
+	for i := range b.N {
+		<-credits
+		if c.write(i) != nil {
+			break
+		}
+		if len(credits) == 0 || i == b.N-1 {
+			if c.bw.Flush() != nil {
+				break
+			}
+		}
+	}
+	wg.Wait()
+	b.StopTimer()
+	if readErr != nil {
+		b.Fatal(readErr)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// postFields returns the header fields of a POST to path with a body of n
+// bytes, followed by extra.
+func postFields(path string, n int, extra ...[2]string) [][2]string {
+	return append([][2]string{
+		{":method", "POST"}, {":scheme", "https"}, {":authority", "localhost"}, {":path", path},
+		{"authorization", "key=sec"}, {"content-type", "application/x-www-form-urlencoded"},
+		{"content-length", strconv.Itoa(n)},
+	}, extra...)
+}
+
+// encode HPACK-encodes fields with the client's encoder, whose dynamic
+// table the server's decoder must follow, and returns a copy of the block.
+func (c *h2Client) encode(fields [][2]string) []byte {
+	c.t.Helper()
+	c.hbuf.Reset()
+	for _, f := range fields {
+		require.NoError(c.t, c.hpack.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]}))
+	}
+	return bytes.Clone(c.hbuf.Bytes())
+}
+
+// writeBlock writes a header block on stream id: a HEADERS frame and as
+// many CONTINUATION frames as fragments of at most size bytes take.
+func (c *h2Client) writeBlock(id uint32, block []byte, size int, endStream bool) {
+	c.t.Helper()
+	frag := block[:min(size, len(block))]
+	block = block[len(frag):]
+	require.NoError(c.t, c.fr.WriteHeaders(http2.HeadersFrameParam{
+		StreamID: id, BlockFragment: frag, EndStream: endStream, EndHeaders: len(block) == 0,
+	}))
+	for len(block) > 0 {
+		frag = block[:min(size, len(block))]
+		block = block[len(frag):]
+		require.NoError(c.t, c.fr.WriteContinuation(id, len(block) == 0, frag))
+	}
+}
+
+// sendBlock sends a POST of a valid send whose header block holds fields
+// (see postFields), in fragments of at most size bytes, and returns the
+// stream id.
+func (c *h2Client) sendBlock(size int, extra ...[2]string) uint32 {
+	c.t.Helper()
+	body := validSend("r1").Encode()
+	id := c.nextID
+	c.nextID += 2
+	c.writeBlock(id, c.encode(postFields("/v3/message/regid", len(body), extra...)), size, false)
+	require.NoError(c.t, c.fr.WriteData(id, true, []byte(body)))
+	return id
+}
+
+// failure reads frames up to an RST_STREAM or GOAWAY, and returns it.
+func (c *h2Client) failure() http2.Frame {
+	c.t.Helper()
+	// Fail rather than hang if the server waits for more.
+	require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	defer c.conn.SetReadDeadline(time.Time{})
+	for {
+		switch f := c.next(nil).(type) {
+		case *http2.RSTStreamFrame, *http2.GoAwayFrame:
+			return f
+		case *http2.HeadersFrame:
+			c.t.Fatalf("stream %d answered", f.StreamID)
+		}
+	}
+}
+
+// readHead reads frames until stream id has ended and returns its header
+// fields, decoded with dec, and its body. It keeps the answer's header
+// block in c.lastBlock.
+func (c *h2Client) readHead(dec *hpack.Decoder, id uint32) (map[string]string, []byte) {
+	c.t.Helper()
+	fields := make(map[string]string)
+	var body []byte
+	for {
+		f := c.next(nil)
+		var frag []byte
+		switch f := f.(type) {
+		case *http2.HeadersFrame:
+			frag = f.HeaderBlockFragment()
+			c.lastBlock = append(c.lastBlock[:0], frag...)
+		case *http2.ContinuationFrame:
+			frag = f.HeaderBlockFragment()
+			c.lastBlock = append(c.lastBlock, frag...)
+		case *http2.DataFrame:
+			body = append(body, f.Data()...)
+		case *http2.RSTStreamFrame, *http2.GoAwayFrame:
+			c.t.Fatalf("unexpected %v", f)
+		}
+		if frag != nil {
+			hfs, err := dec.DecodeFull(frag)
+			require.NoError(c.t, err)
+			for _, hf := range hfs {
+				fields[hf.Name] = hf.Value
+			}
+		}
+		if f.Header().StreamID == id && f.Header().Flags.Has(http2.FlagDataEndStream) &&
+			(f.Header().Type == http2.FrameData || f.Header().Type == http2.FrameHeaders) {
+			return fields, body
+		}
+	}
+}
+
+func TestH2HeaderBlockInContinuations(t *testing.T) {
+	s := newTestServer(t, Options{HTTP2: true})
+	c := dialH2(t, s)
+	dec := hpack.NewDecoder(4096, nil)
+	// One-byte fragments cut every string and integer of the block; the
+	// second block refers to the dynamic table entries of the first.
+	for i, size := range []int{1, 3, 1 << 14} {
+		value := "value " + strconv.Itoa(i)
+		id := c.sendBlock(size, [2]string{"x-custom", value})
+		fields, body := c.readHead(dec, id)
+		require.Equal(t, "200", fields[":status"], "%s", body)
+		require.Len(t, s.Requests(), i+1)
+		r := s.Requests()[i]
+		assert.Equal(t, "/v3/message/regid", r.Path)
+		assert.Equal(t, "key=sec", r.Authorization)
+		assert.Equal(t, value, r.Header.Get("X-Custom"))
+		assert.Equal(t, []string{"r1"}, r.Targets)
+	}
+}
+
+func TestH2Trailers(t *testing.T) {
+	s := newTestServer(t, Options{HTTP2: true})
+	c := dialH2(t, s)
+	dec := hpack.NewDecoder(4096, nil)
+	body := validSend("r1").Encode()
+
+	// Trailers end the request.
+	c.writeBlock(1, c.encode(postFields("/v3/message/regid", len(body))), 1<<14, false)
+	require.NoError(t, c.fr.WriteData(1, false, []byte(body)))
+	c.writeBlock(1, c.encode([][2]string{{"x-trailer", "t"}}), 1<<14, true)
+	fields, _ := c.readHead(dec, 1)
+	assert.Equal(t, "200", fields[":status"])
+
+	// Trailers that do not end the stream are a stream error.
+	c.writeBlock(3, c.encode(postFields("/v3/message/regid", len(body))), 1<<14, false)
+	c.writeBlock(3, c.encode([][2]string{{"x-trailer", "t"}}), 1<<14, false)
+	rst, ok := c.failure().(*http2.RSTStreamFrame)
+	require.True(t, ok)
+	assert.Equal(t, uint32(3), rst.StreamID)
+	assert.Equal(t, http2.ErrCodeProtocol, rst.ErrCode)
+	assert.Len(t, s.Requests(), 1)
+}
+
+func TestH2MalformedHeaderBlocks(t *testing.T) {
+	pseudos := postFields("/v3/message/regid", 10)[:4]
+	regular := postFields("/v3/message/regid", 10)[4:]
+	cat := func(parts ...[][2]string) [][2]string {
+		var fields [][2]string
+		for _, p := range parts {
+			fields = append(fields, p...)
+		}
+		return fields
+	}
+	// Stream errors: the stream is reset and the connection goes on,
+	// its HPACK state intact.
+	for name, fields := range map[string][][2]string{
+		"unknown pseudo-header":       cat(pseudos, [][2]string{{":foo", "x"}}, regular),
+		"repeated pseudo-header":      cat(pseudos, [][2]string{{":path", "/v3/message/regid"}}, regular),
+		"pseudo-header after regular": cat(pseudos[:3], regular, pseudos[3:]),
+		"response pseudo-header":      cat([][2]string{{":status", "200"}}, pseudos, regular),
+		"upper-case name":             cat(pseudos, regular, [][2]string{{"X-Custom", "v"}}),
+		"empty name":                  cat(pseudos, regular, [][2]string{{"", "v"}}),
+		"control byte in value":       cat(pseudos, regular, [][2]string{{"x-custom", "a\x01b"}}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newTestServer(t, Options{HTTP2: true})
+			c := dialH2(t, s)
+			c.writeBlock(1, c.encode(fields), 1<<14, true)
+			rst, ok := c.failure().(*http2.RSTStreamFrame)
+			require.True(t, ok)
+			assert.Equal(t, uint32(1), rst.StreamID)
+			assert.Equal(t, http2.ErrCodeProtocol, rst.ErrCode)
+			c.nextID = 3
+			id := c.sendBlock(1 << 14)
+			fields, _ := c.readHead(hpack.NewDecoder(4096, nil), id)
+			assert.Equal(t, "200", fields[":status"])
+			assert.Len(t, s.Requests(), 1)
+		})
+	}
+
+	// Connection errors: GOAWAY.
+	for _, tc := range []struct {
+		name  string
+		write func(c *h2Client)
+		code  http2.ErrCode
+	}{
+		{"CONTINUATION after a malformed field", func(c *h2Client) {
+			block := c.encode(cat([][2]string{{"X-Bad", "v"}}, pseudos, regular))
+			c.writeBlock(1, block, len(block)/2, true)
+		}, http2.ErrCodeProtocol},
+		{"CONTINUATION of another stream", func(c *h2Client) {
+			block := c.encode(cat(pseudos, regular))
+			require.NoError(t, c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block[:3]}))
+			require.NoError(t, c.fr.WriteContinuation(3, true, block[3:]))
+		}, http2.ErrCodeProtocol},
+		{"undecodable block", func(c *h2Client) {
+			c.writeBlock(1, []byte{0x80}, 1<<14, true) // index 0
+		}, http2.ErrCodeCompression},
+		{"block cut short", func(c *h2Client) {
+			block := c.encode(cat(pseudos, regular))
+			c.writeBlock(1, block[:len(block)-1], 1<<14, true)
+		}, http2.ErrCodeCompression},
+		{"string over the limit", func(c *h2Client) {
+			// A literal field "x" whose value's length says 32 MiB
+			// (127 + 0x01 + 0x7f<<7 + 0x7f<<14 + 0x0f<<21): refused
+			// at once, without waiting for the rest of the block.
+			require.NoError(t, c.fr.WriteHeaders(http2.HeadersFrameParam{
+				StreamID: 1, BlockFragment: []byte{0x00, 0x01, 'x', 0x7f, 0x81, 0xff, 0xff, 0x0f},
+			}))
+		}, http2.ErrCodeCompression},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestServer(t, Options{HTTP2: true})
+			c := dialH2(t, s)
+			tc.write(c)
+			ga, ok := c.failure().(*http2.GoAwayFrame)
+			require.True(t, ok)
+			assert.Equal(t, tc.code, ga.ErrCode)
+			assert.Empty(t, s.Requests())
+		})
+	}
+}
+
+// bigHeaderBlock returns a request header block whose fields take more
+// than the header list limit: after the first field "x-big" (in the
+// dynamic table from then on), each repeat of it is one byte. It returns
+// how many of the repeats fit under the limit.
+func bigHeaderBlock(c *h2Client, n int) ([]byte, int) {
+	big := [2]string{"x-big", strings.Repeat("b", 3000)}
+	fields := postFields("/v3/message/regid", len(validSend("r1").Encode()))
+	var size uint32
+	for _, f := range fields {
+		size += hpack.HeaderField{Name: f[0], Value: f[1]}.Size()
+	}
+	for range n {
+		fields = append(fields, big)
+	}
+	bigSize := hpack.HeaderField{Name: big[0], Value: big[1]}.Size()
+	return c.encode(fields), int((h2MaxHeaderListSize - size) / bigSize)
+}
+
+func TestH2HeaderListLimit(t *testing.T) {
+	s := newTestServer(t, Options{HTTP2: true})
+	c := dialH2(t, s)
+	const n = 6000
+	block, fit := bigHeaderBlock(c, n)
+	require.Less(t, fit, n)
+	require.Less(t, len(block), 1<<14, "the block fits one frame")
+
+	// Fields past the limit are dropped; the request is served.
+	c.writeBlock(1, block, 1<<14, false)
+	require.NoError(t, c.fr.WriteData(1, true, []byte(validSend("r1").Encode())))
+	fields, body := c.readHead(hpack.NewDecoder(4096, nil), 1)
+	require.Equal(t, "200", fields[":status"], "%s", body)
+	require.Len(t, s.Requests(), 1)
+	assert.Len(t, s.Requests()[0].Header["X-Big"], fit)
+
+	// A CONTINUATION after the limit ends the connection.
+	block, _ = bigHeaderBlock(c, n)
+	c.writeBlock(3, block, len(block)-1, false)
+	ga, ok := c.failure().(*http2.GoAwayFrame)
+	require.True(t, ok)
+	assert.Equal(t, http2.ErrCodeProtocol, ga.ErrCode)
+	assert.Len(t, s.Requests(), 1)
+}
+
+// answerVariants are answers of different header fields, for a hook to
+// cycle through: the server keeps the header blocks of repeated answers.
+func answerVariants() []*Answer {
+	return []*Answer{
+		nil, // the normal answer
+		StatusAnswer(http.StatusServiceUnavailable),
+		{Body: []byte("plain"), ContentType: "text/plain"},
+		{Body: []byte("x"), Status: 299, Header: http.Header{"Retry-After": {"3"}}},
+		{Code: 20301, Reason: "bad", Header: http.Header{"X-Push-Extra": {"a"}}},
+		{Body: []byte("plain, longer"), ContentType: "text/plain"}, // 2 but its length
+		{Body: []byte("y"), Status: 299},                           // 3 but its fields
+		{Body: []byte("plain"), ContentType: "text/html"},          // 2 but its type
+		{Body: []byte("y"), Status: 298},                           // 6 but its status
+	}
+}
+
+// variantHook answers with answerVariants()[i] for "registration_id=v<i>".
+func variantHook(r *Request) *Answer {
+	v := answerVariants()
+	if i, err := strconv.Atoi(strings.TrimPrefix(r.Form.Get("registration_id"), "v")); err == nil && i < len(v) {
+		return v[i]
+	}
+	return nil
+}
+
+// checkHead checks the decoded header fields of an answer against its body
+// and the variant it came from.
+func checkHead(t *testing.T, variant int, fields map[string]string, body []byte) {
+	t.Helper()
+	want := map[int][2]string{
+		0: {"200", "application/json;charset=UTF-8"},
+		1: {"503", ""},
+		2: {"200", "text/plain"},
+		3: {"299", "application/json;charset=UTF-8"},
+		4: {"200", "application/json;charset=UTF-8"},
+		5: {"200", "text/plain"},
+		6: {"299", "application/json;charset=UTF-8"},
+		7: {"200", "text/html"},
+		8: {"298", "application/json;charset=UTF-8"},
+	}[variant]
+	assert.Equal(t, want[0], fields[":status"], "variant %d", variant)
+	if want[1] != "" {
+		assert.Equal(t, want[1], fields["content-type"], "variant %d", variant)
+	}
+	assert.Equal(t, strconv.Itoa(len(body)), fields["content-length"], "variant %d", variant)
+	assert.Equal(t, map[int]string{3: "3"}[variant], fields["retry-after"], "variant %d", variant)
+	assert.Equal(t, map[int]string{4: "a"}[variant], fields["x-push-extra"], "variant %d", variant)
+}
+
+func TestH2AnswerHeadersRepeated(t *testing.T) {
+	s := newTestServer(t, Options{HTTP2: true})
+	s.SetHook(variantHook)
+	c := dialH2(t, s)
+	dec := hpack.NewDecoder(4096, nil)
+	// Repeats, then a change of answer (new table entries move the kept
+	// blocks' references), then repeats of earlier answers.
+	order := []int{0, 0, 0, 1, 1, 0, 2, 2, 3, 0, 3, 4, 4, 1, 2, 0, 0, 5, 5, 2, 5, 6, 3, 6, 3, 7, 2, 7, 7, 8, 6, 8, 8}
+	ask := func(variant int) {
+		t.Helper()
+		id := c.send("/v3/message/regid", validSend("v"+strconv.Itoa(variant)).Encode())
+		fields, body := c.readHead(dec, id)
+		checkHead(t, variant, fields, body)
+	}
+	for _, v := range order {
+		ask(v)
+	}
+
+	// The client shrinks the server's table: the next block must begin
+	// with the size update, and the kept blocks refer to evicted entries.
+	require.NoError(t, c.fr.WriteSettings(http2.Setting{ID: http2.SettingHeaderTableSize, Val: 0}))
+	require.NoError(t, c.fr.WritePing(false, [8]byte{1}))
+	for {
+		if p, ok := c.next(nil).(*http2.PingFrame); ok && p.IsAck() {
+			break
+		}
+	}
+	dec.SetAllowedMaxDynamicTableSize(0)
+	for i, v := range order {
+		ask(v)
+		if i == 0 {
+			require.NotEmpty(t, c.lastBlock)
+			assert.Equal(t, byte(0x20), c.lastBlock[0], "the block begins with a table size update to 0")
+		}
+	}
+}
+
+func TestH2AnswerHeadersThroughNetHTTP(t *testing.T) {
+	s := newTestServer(t, Options{HTTP2: true})
+	s.SetHook(variantHook)
+	c := s.Client()
+	for _, v := range []int{0, 0, 1, 0, 2, 2, 3, 3, 4, 0, 4, 1, 5, 2, 5, 6, 3, 6, 7, 2, 7, 8, 6, 8} {
+		req, err := http.NewRequest(http.MethodPost, s.URL()+"/v3/message/regid",
+			strings.NewReader(validSend("v"+strconv.Itoa(v)).Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "key=sec")
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, 2, resp.ProtoMajor)
+		fields := map[string]string{
+			":status":        strconv.Itoa(resp.StatusCode),
+			"content-type":   resp.Header.Get("Content-Type"),
+			"content-length": strconv.FormatInt(resp.ContentLength, 10),
+			"retry-after":    resp.Header.Get("Retry-After"),
+			"x-push-extra":   resp.Header.Get("X-Push-Extra"),
+		}
+		checkHead(t, v, fields, body)
+	}
+	assert.Equal(t, 1, s.Stats().Conns, "one connection, one HPACK table")
+}
+
+func TestOnlyIndexed(t *testing.T) {
+	for _, tc := range []struct {
+		block []byte
+		want  bool
+	}{
+		{nil, false},
+		{[]byte{0x88}, true},                              // :status 200
+		{[]byte{0x88, 0xbe, 0xbf}, true},                  // and dynamic entries 62, 63
+		{[]byte{0xff, 0x80, 0x01}, true},                  // index 127 + 128
+		{[]byte{0x88, 0xff, 0x00}, true},                  // index 127
+		{[]byte{0xff}, false},                             // cut short
+		{[]byte{0xff, 0x80}, false},                       // cut short
+		{[]byte{0x20, 0x88}, false},                       // a table size update
+		{[]byte{0x88, 0x40, 0x01, 'a', 0x01, 'b'}, false}, // indexed literal
+		{[]byte{0x88, 0x0f, 0x10, 0x01, 'a'}, false},      // literal, not indexed
+		{[]byte{0x88, 0x1f, 0x10, 0x01, 'a'}, false},      // literal, never indexed
+	} {
+		assert.Equal(t, tc.want, onlyIndexed(tc.block), "% x", tc.block)
+	}
+
+	// What hpack's encoder writes for fields it has in its tables, and
+	// for fields it adds.
+	var buf bytes.Buffer
+	enc := hpack.NewEncoder(&buf)
+	for i := range 100 {
+		require.NoError(t, enc.WriteField(hpack.HeaderField{Name: "x-f", Value: strconv.Itoa(i)}))
+	}
+	assert.False(t, onlyIndexed(buf.Bytes()))
+	for _, v := range []string{"0", "99", "50"} { // indexes 161, 62, 111
+		buf.Reset()
+		require.NoError(t, enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"}))
+		require.NoError(t, enc.WriteField(hpack.HeaderField{Name: "x-f", Value: v}))
+		assert.True(t, onlyIndexed(buf.Bytes()), "x-f: %s: % x", v, buf.Bytes())
+	}
 }
