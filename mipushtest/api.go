@@ -158,8 +158,11 @@ func (x *exchange) sendOK(targets []string, timeToSend, jobKey string) {
 	x.out = append(x.out, `{"id":"`...)
 	idStart := len(x.out)
 	x.out = x.s.appendID(x.out, 's', x.n)
-	if ts, _ := strconv.ParseInt(timeToSend, 10, 64); ts > 0 {
-		x.s.state.addJob(string(x.out[idStart:]), jobKey)
+	// Most sends are not scheduled: no ParseInt, whose error allocates.
+	if timeToSend != "" {
+		if ts, _ := strconv.ParseInt(timeToSend, 10, 64); ts > 0 {
+			x.s.state.addJob(string(x.out[idStart:]), jobKey)
+		}
 	}
 	x.out = append(x.out, '"')
 	if len(bad) > 0 {
