@@ -213,7 +213,9 @@ func (c *h2Client) next(settings map[http2.SettingID]uint32) http2.Frame {
 				}
 				return nil
 			})
-			require.NoError(c.t, c.fr.WriteSettingsAck())
+			// Not checked: a server that has just sent GOAWAY and hung up
+			// fails this write, and the GOAWAY is still there to read.
+			c.fr.WriteSettingsAck()
 		}
 	}
 }
