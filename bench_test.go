@@ -188,6 +188,7 @@ func benchAsync(b *testing.B, h2 bool, conns int, rtt time.Duration) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for range b.N {
 		if err := c.PushToRegIDAsync(ctx, ids, m); err != nil {
 			b.Fatal(err)
@@ -197,9 +198,11 @@ func benchAsync(b *testing.B, h2 bool, conns int, rtt time.Duration) {
 		b.Fatal(err)
 	}
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d sends failed", n)
 	}
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
