@@ -38,7 +38,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "demo", usagef("-n and -bad-every must not be negative, -regids must be 1 to 1000, -conns at least 1"))
 	}
 
-	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: !*h1, NoRecording: true})
+	const streams = 250 // the fake server's HTTP/2 stream limit, as Go servers default to
+	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: !*h1, NoRecording: true, MaxConcurrentStreams: streams})
 	defer srv.Close()
 	const invalid = "invalid-regid"
 	srv.FailTarget(invalid, mipushtest.ErrorAnswer(20301, "No valid targets!"))
@@ -58,7 +59,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		proto = "HTTP/1.1"
 	}
 	fmt.Fprintf(stdout, "fake MiPush server at %s (%s, in this process)\n", srv.Host(), proto)
-	fmt.Fprintf(stdout, "sending %d messages asynchronously, %d regid(s) each, over %d connection(s)\n", *n, *perSend, *conns)
+	fmt.Fprintf(stdout, "sending %d messages asynchronously, %d regid(s) each, Conns %d\n", *n, *perSend, *conns)
 
 	start := time.Now()
 	sent := 0
@@ -94,6 +95,10 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	st := srv.Stats()
 	fmt.Fprintf(stdout, "the server answered %d requests on %d connection(s), at most %d in flight on one\n",
 		st.Requests, st.Conns, st.MaxInFlight)
+	if !*h1 && st.Conns > *conns {
+		fmt.Fprintf(stdout, "  (more than Conns: the server allows %d streams per connection, fewer than the window of %d)\n",
+			streams, mipush.DefaultWindow)
+	}
 	for _, id := range ids {
 		fmt.Fprintln(stdout, "  ok:     message id", id)
 	}
