@@ -58,6 +58,9 @@ const (
 	maxWindow     = 1<<31 - 1
 	bufferSize    = 32 << 10
 	maxQueuedAcks = 64 // unanswered PINGs or SETTINGS before we hang up
+	// goAwayGrace bounds the wait for the GOAWAY sent before closing on a
+	// connection error.
+	goAwayGrace = time.Second
 )
 
 // aLongTimeAgo is a deadline in the past, used to unblock pending reads

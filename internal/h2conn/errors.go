@@ -36,3 +36,18 @@ type ResetError struct {
 func (e *ResetError) Error() string {
 	return fmt.Sprintf("h2conn: server reset stream %d: %v", e.StreamID, e.Code)
 }
+
+// protocolError is a connection error the client found in what the server
+// sent (RFC 9113 §5.4.1). Before closing, the connection tells the server
+// with a GOAWAY frame carrying code.
+type protocolError struct {
+	code http2.ErrCode
+	msg  string
+}
+
+func (e *protocolError) Error() string { return "h2conn: " + e.msg }
+
+// connError returns a protocolError with code and a formatted message.
+func connError(code http2.ErrCode, format string, args ...any) error {
+	return &protocolError{code: code, msg: fmt.Sprintf(format, args...)}
+}

@@ -1,7 +1,6 @@
 package h2conn
 
 import (
-	"errors"
 	"fmt"
 
 	"golang.org/x/net/http2"
@@ -16,7 +15,11 @@ func (c *Conn) applySettings(f *http2.SettingsFrame) error {
 	for i := range f.NumSettings() {
 		s := f.Setting(i)
 		if err := s.Valid(); err != nil {
-			return fmt.Errorf("h2conn: invalid setting %v: %w", s, err)
+			code := http2.ErrCodeProtocol
+			if ce, ok := err.(http2.ConnectionError); ok {
+				code = http2.ErrCode(ce)
+			}
+			return connError(code, "invalid setting %v: %v", s, err)
 		}
 		switch s.ID {
 		case http2.SettingMaxConcurrentStreams:
@@ -28,7 +31,7 @@ func (c *Conn) applySettings(f *http2.SettingsFrame) error {
 			for _, st := range c.streams {
 				st.sendWindow += delta
 				if st.sendWindow > maxWindow {
-					return errors.New("h2conn: SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window")
+					return connError(http2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window")
 				}
 			}
 			c.peer.initialWindow = int64(s.Val)
@@ -52,7 +55,7 @@ func (c *Conn) onSettings(f *http2.SettingsFrame) error {
 	n := c.ctl.settingsAcks
 	c.mu.Unlock()
 	if n > maxQueuedAcks {
-		return errors.New("h2conn: too many unacknowledged SETTINGS")
+		return connError(http2.ErrCodeEnhanceYourCalm, "too many unacknowledged SETTINGS")
 	}
 	c.wakeWriter()
 	return nil
@@ -65,7 +68,7 @@ func (c *Conn) onPing(f *http2.PingFrame) error {
 	n := len(c.ctl.pings)
 	c.mu.Unlock()
 	if n > maxQueuedAcks {
-		return errors.New("h2conn: too many unanswered PINGs")
+		return connError(http2.ErrCodeEnhanceYourCalm, "too many unanswered PINGs")
 	}
 	c.wakeWriter()
 	return nil
@@ -79,7 +82,7 @@ func (c *Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 		over := c.sendWindow > maxWindow
 		c.mu.Unlock()
 		if over {
-			return errors.New("h2conn: WINDOW_UPDATE overflows the connection window")
+			return connError(http2.ErrCodeFlowControl, "WINDOW_UPDATE overflows the connection window")
 		}
 		c.wakeWriter()
 		return nil

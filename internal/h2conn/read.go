@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -32,6 +33,10 @@ type headerBlock struct {
 // connection down, waits for the writer, and completes what is left.
 func (c *Conn) readLoop() {
 	err := c.readFrames()
+	var pe *protocolError
+	if errors.As(err, &pe) {
+		c.goAwayFirst(pe.code)
+	}
 	c.mu.Lock()
 	if c.goAway != nil && len(c.streams) == 0 {
 		// The server said GOAWAY, answered what it kept, and hung up:
@@ -47,6 +52,27 @@ func (c *Conn) readLoop() {
 	c.finish(err)
 }
 
+// goAwayFirst has the writer send GOAWAY with code and stop, and waits
+// for it a short while: a writer stuck on a full socket must not hold up
+// the close.
+func (c *Conn) goAwayFirst(code http2.ErrCode) {
+	c.mu.Lock()
+	if c.shutting {
+		c.mu.Unlock()
+		return
+	}
+	c.stopTaking = true
+	c.ctl.goAway, c.ctl.goAwayCode = true, code
+	c.mu.Unlock()
+	c.wakeWriter()
+	t := time.NewTimer(goAwayGrace)
+	defer t.Stop()
+	select {
+	case <-c.writerDone:
+	case <-t.C:
+	}
+}
+
 // readFrames reads and handles frames until the connection fails.
 func (c *Conn) readFrames() error {
 	for {
@@ -60,9 +86,9 @@ func (c *Conn) readFrames() error {
 			}
 			if ce, ok := err.(http2.ConnectionError); ok {
 				if d := c.fr.ErrorDetail(); d != nil {
-					return fmt.Errorf("h2conn: %v: %v", ce, d)
+					return connError(http2.ErrCode(ce), "%v: %v", ce, d)
 				}
-				return fmt.Errorf("h2conn: %v", ce)
+				return connError(http2.ErrCode(ce), "%v", ce)
 			}
 			return fmt.Errorf("h2conn: read: %w", err)
 		}
@@ -90,7 +116,7 @@ func (c *Conn) readFrames() error {
 			c.onGoAway(f)
 		case *http2.PushPromiseFrame:
 			// We sent SETTINGS_ENABLE_PUSH = 0.
-			err = errors.New("h2conn: server sent PUSH_PROMISE with push disabled")
+			err = connError(http2.ErrCodeProtocol, "server sent PUSH_PROMISE with push disabled")
 		}
 		if err != nil {
 			return err
@@ -102,13 +128,13 @@ func (c *Conn) readFrames() error {
 // applies the block to its stream.
 func (c *Conn) onHeaderFragment(frag []byte, end bool) error {
 	if _, err := c.hdec.Write(frag); err != nil {
-		return fmt.Errorf("h2conn: decoding response headers: %w", err)
+		return connError(http2.ErrCodeCompression, "decoding response headers: %v", err)
 	}
 	if !end {
 		return nil
 	}
 	if err := c.hdec.Close(); err != nil {
-		return fmt.Errorf("h2conn: decoding response headers: %w", err)
+		return connError(http2.ErrCodeCompression, "decoding response headers: %v", err)
 	}
 	c.endHeaderBlock()
 	return nil
@@ -204,7 +230,7 @@ func (c *Conn) onData(f *http2.DataFrame) error {
 	n := int64(f.Length) // padding included: it counts against the windows
 	data := f.Data()
 	if c.recvAvail < n {
-		return errors.New("h2conn: server exceeded the connection flow-control window")
+		return connError(http2.ErrCodeFlowControl, "server exceeded the connection flow-control window")
 	}
 	c.recvAvail -= n
 	c.recvUnack += n

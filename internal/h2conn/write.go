@@ -20,13 +20,15 @@ type control struct {
 	connCredit   uint32     // WINDOW_UPDATE on stream 0
 	credits      []frameArg // WINDOW_UPDATE: id, increment
 	resets       []frameArg // RST_STREAM: id, error code
+	goAway       bool       // GOAWAY with goAwayCode, then stop
+	goAwayCode   http2.ErrCode
 }
 
 type frameArg struct{ id, val uint32 }
 
 func (ct *control) empty() bool {
 	return ct.settingsAcks == 0 && !ct.ping && len(ct.pings) == 0 && ct.connCredit == 0 &&
-		len(ct.credits) == 0 && len(ct.resets) == 0
+		len(ct.credits) == 0 && len(ct.resets) == 0 && !ct.goAway
 }
 
 func (ct *control) reset() {
@@ -36,6 +38,7 @@ func (ct *control) reset() {
 	ct.connCredit = 0
 	ct.credits = ct.credits[:0]
 	ct.resets = ct.resets[:0]
+	ct.goAway = false
 }
 
 // writeLoop is the writer goroutine. It is the only goroutine that writes
@@ -397,6 +400,17 @@ func (c *Conn) writeControl() error {
 			err = c.fr.WriteRSTStream(a.id, http2.ErrCode(a.val))
 		}
 	}
+	goAway, code := ct.goAway, ct.goAwayCode
 	ct.reset()
+	if goAway && err == nil {
+		// The reader found a connection error: say so, and stop. The
+		// server starts no streams, so the last stream id is 0.
+		if err = c.fr.WriteGoAway(0, code, nil); err == nil {
+			err = c.bw.Flush()
+		}
+		if err == nil {
+			err = errStop
+		}
+	}
 	return err
 }
