@@ -50,9 +50,9 @@ type benchServers struct {
 }
 
 // serverCommand returns the command that runs the fake servers in a child
-// process with the given "bench __serve" flags. Tests replace it, since a
-// test binary cannot re-execute itself as the command.
-var serverCommand = func(args []string) (*exec.Cmd, error) {
+// process with the given "bench __serve" flags: this executable again (the
+// tests' TestMain lets the test binary stand in for it).
+func serverCommand(args []string) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err

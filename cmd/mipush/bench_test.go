@@ -2,43 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
 
-// benchServeEnv, set in the environment of a child of this test binary,
-// makes TestBenchServeProcess run the server process with these flags.
-const benchServeEnv = "MIPUSH_BENCH_SERVE_ARGS"
-
-// TestBenchServeProcess is not a test: run by TestBench as the bench's
-// server process, it serves until its stdin ends.
-func TestBenchServeProcess(t *testing.T) {
-	args, ok := os.LookupEnv(benchServeEnv)
-	if !ok {
-		t.Skip("only runs as the bench's server process")
-	}
-	if code := serveCmd(context.Background(), strings.Fields(args), os.Stdin, os.Stdout, os.Stderr); code != 0 {
-		t.Fatalf("serve exited with %d", code)
-	}
-}
-
-// useTestServerProcess makes the bench start its server process as this
-// test binary running TestBenchServeProcess.
-func useTestServerProcess(t *testing.T) {
-	saved := serverCommand
-	t.Cleanup(func() { serverCommand = saved })
-	serverCommand = func(args []string) (*exec.Cmd, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBenchServeProcess$")
-		cmd.Env = append(os.Environ(), benchServeEnv+"="+strings.Join(args, " "))
-		return cmd, nil
-	}
-}
-
 func TestBench(t *testing.T) {
-	useTestServerProcess(t)
 	var stdout, stderr bytes.Buffer
 	code := benchCmd(t.Context(), []string{"-n", "200", "-runs", "1"}, &stdout, &stderr)
 	if code != 0 {
@@ -82,7 +50,6 @@ func TestBenchInProcessRows(t *testing.T) {
 }
 
 func TestBenchMemory(t *testing.T) {
-	useTestServerProcess(t)
 	var stdout, stderr bytes.Buffer
 	code := benchCmd(t.Context(), []string{"-mem", "-n", "300", "-proto", "h2"}, &stdout, &stderr)
 	if code != 0 {
