@@ -975,39 +975,3 @@ func TestH2AnswerHeadersThroughNetHTTP(t *testing.T) {
 	}
 	assert.Equal(t, 1, s.Stats().Conns, "one connection, one HPACK table")
 }
-
-func TestOnlyIndexed(t *testing.T) {
-	for _, tc := range []struct {
-		block []byte
-		want  bool
-	}{
-		{nil, false},
-		{[]byte{0x88}, true},                              // :status 200
-		{[]byte{0x88, 0xbe, 0xbf}, true},                  // and dynamic entries 62, 63
-		{[]byte{0xff, 0x80, 0x01}, true},                  // index 127 + 128
-		{[]byte{0x88, 0xff, 0x00}, true},                  // index 127
-		{[]byte{0xff}, false},                             // cut short
-		{[]byte{0xff, 0x80}, false},                       // cut short
-		{[]byte{0x20, 0x88}, false},                       // a table size update
-		{[]byte{0x88, 0x40, 0x01, 'a', 0x01, 'b'}, false}, // indexed literal
-		{[]byte{0x88, 0x0f, 0x10, 0x01, 'a'}, false},      // literal, not indexed
-		{[]byte{0x88, 0x1f, 0x10, 0x01, 'a'}, false},      // literal, never indexed
-	} {
-		assert.Equal(t, tc.want, onlyIndexed(tc.block), "% x", tc.block)
-	}
-
-	// What hpack's encoder writes for fields it has in its tables, and
-	// for fields it adds.
-	var buf bytes.Buffer
-	enc := hpack.NewEncoder(&buf)
-	for i := range 100 {
-		require.NoError(t, enc.WriteField(hpack.HeaderField{Name: "x-f", Value: strconv.Itoa(i)}))
-	}
-	assert.False(t, onlyIndexed(buf.Bytes()))
-	for _, v := range []string{"0", "99", "50"} { // indexes 161, 62, 111
-		buf.Reset()
-		require.NoError(t, enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"}))
-		require.NoError(t, enc.WriteField(hpack.HeaderField{Name: "x-f", Value: v}))
-		assert.True(t, onlyIndexed(buf.Bytes()), "x-f: %s: % x", v, buf.Bytes())
-	}
-}

@@ -8,6 +8,8 @@ import (
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/mipush-go/mipush/internal/hpackblock"
 )
 
 // HPACK settings of the request side.
@@ -251,7 +253,7 @@ func (h *h2conn) answerHead(x *exchange) []byte {
 		h.henc.WriteField(hpack.HeaderField{Name: name, Value: f.value})
 	}
 	block := h.hbuf.Bytes()
-	if !onlyIndexed(block) {
+	if !hpackblock.IndexedOnly(block) {
 		// The dynamic table changed: the kept blocks may refer to
 		// entries that moved or left.
 		h.forgetHeads()
@@ -273,29 +275,4 @@ func (h *h2conn) forgetHeads() {
 		clear(e.hdr)
 		e.hdr, e.block = e.hdr[:0], e.block[:0]
 	}
-}
-
-// onlyIndexed reports whether an HPACK header block holds only indexed
-// fields (RFC 7541, section 6.1), whose decoding leaves the dynamic table
-// as it is.
-func onlyIndexed(block []byte) bool {
-	for i := 0; i < len(block); {
-		c := block[i]
-		i++
-		if c&0x80 == 0 {
-			return false
-		}
-		if c&0x7f == 0x7f {
-			// The index goes on in bytes with the high bit set, up to
-			// one without.
-			for i < len(block) && block[i]&0x80 != 0 {
-				i++
-			}
-			if i == len(block) {
-				return false
-			}
-			i++
-		}
-	}
-	return len(block) > 0
 }

@@ -1,6 +1,9 @@
 package h2conn
 
-import "github.com/mipush-go/mipush/internal/wire"
+import (
+	"github.com/mipush-go/mipush/internal/hpackblock"
+	"github.com/mipush-go/mipush/internal/wire"
+)
 
 // headerCache remembers the header block of the last request shape
 // (method, path, authorization) when hpack encoded it as references to
@@ -23,7 +26,7 @@ func (h *headerCache) hit(req *wire.Request) bool {
 // its parts before and after content-length. A block that changed the
 // dynamic table invalidates what the cache holds.
 func (h *headerCache) update(req *wire.Request, pre, post []byte) {
-	if !indexedOnly(pre) || !indexedOnly(post) {
+	if !hpackblock.IndexedOnly(pre) || !hpackblock.IndexedOnly(post) {
 		h.valid = false
 		return
 	}
@@ -34,27 +37,4 @@ func (h *headerCache) update(req *wire.Request, pre, post []byte) {
 	h.method, h.path, h.auth = req.Method, req.Path, req.Auth
 	h.pre = append(h.pre[:0], pre...)
 	h.post = append(h.post[:0], post...)
-}
-
-// indexedOnly reports whether block holds only indexed header field
-// representations (RFC 7541 §6.1), which neither add to nor resize the
-// dynamic table.
-func indexedOnly(block []byte) bool {
-	for i := 0; i < len(block); {
-		b := block[i]
-		i++
-		if b&0x80 == 0 {
-			return false // a literal, or a table size update
-		}
-		if b&0x7f == 0x7f { // the index continues in 7-bit groups
-			for i < len(block) && block[i]&0x80 != 0 {
-				i++
-			}
-			if i == len(block) {
-				return false
-			}
-			i++
-		}
-	}
-	return true
 }

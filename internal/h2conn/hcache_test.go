@@ -12,24 +12,6 @@ import (
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
-func TestIndexedOnly(t *testing.T) {
-	for _, tc := range []struct {
-		block []byte
-		want  bool
-	}{
-		{nil, true},
-		{[]byte{0x82, 0x87, 0xbe}, true},                  // static and dynamic indexes
-		{[]byte{0xff, 0x80, 0x01, 0x82}, true},            // index 127+128 in two more bytes
-		{[]byte{0xff, 0x80}, false},                       // cut short
-		{[]byte{0x82, 0x41, 0x01, 'a'}, false},            // literal with incremental indexing
-		{[]byte{0x0f, 0x0d, 0x01, '1'}, false},            // literal without indexing
-		{[]byte{0x20, 0x82}, false},                       // table size update
-		{[]byte{0x82, 0x10, 0x01, 'a', 0x01, 'b'}, false}, // never indexed
-	} {
-		assert.Equal(t, tc.want, indexedOnly(tc.block), "% x", tc.block)
-	}
-}
-
 // TestHeaderCacheMatchesHPACK encodes a random mix of request shapes,
 // extra headers and table size changes, and decodes every block with one
 // decoder, as a server would: the cache must never put the tables out of
