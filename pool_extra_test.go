@@ -41,6 +41,18 @@ func holdUntilConns(srv *mipushtest.Server, n int) {
 	})
 }
 
+// sendAndFlush sends n messages asynchronously, waits for their outcomes,
+// and checks that all succeeded.
+func sendAndFlush(t *testing.T, c *mipush.Client, o *outcomes, n int) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
+	}
+	require.NoError(t, c.Flush(ctx))
+	assert.EqualValues(t, n, o.okCount.Load())
+}
+
 // A server allowing fewer streams than Window gets extra connections, as
 // many as Conns × Window in flight need, up to four times Conns.
 func TestExtraConnsForStreamLimit(t *testing.T) {
@@ -57,13 +69,7 @@ func TestExtraConnsForStreamLimit(t *testing.T) {
 			srv, c := newPair(t, true, o.options(mipush.Options{Conns: tc.conns, Window: tc.window}),
 				mipushtest.Options{MaxConcurrentStreams: uint32(tc.streams)})
 			holdUntilConns(srv, tc.want)
-			ctx := context.Background()
-			sends := tc.conns * tc.window
-			for i := range sends {
-				require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
-			}
-			require.NoError(t, c.Flush(ctx))
-			assert.EqualValues(t, sends, o.okCount.Load())
+			sendAndFlush(t, c, o, tc.conns*tc.window)
 			st := srv.Stats()
 			assert.Equal(t, tc.want, st.Conns, "connections")
 			assert.LessOrEqual(t, st.MaxInFlight, int64(tc.streams))
@@ -76,12 +82,7 @@ func TestNoExtraConnsOnHTTP1(t *testing.T) {
 	o := newOutcomes()
 	srv, c := newPair(t, false, o.options(mipush.Options{Conns: 1, Window: 8}))
 	holdUntilConns(srv, 1)
-	ctx := context.Background()
-	for i := range 16 {
-		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
-	}
-	require.NoError(t, c.Flush(ctx))
-	assert.EqualValues(t, 16, o.okCount.Load())
+	sendAndFlush(t, c, o, 16)
 	assert.Equal(t, 1, srv.Stats().Conns)
 }
 
@@ -98,12 +99,7 @@ func TestExtraConnsEndAtMaxAge(t *testing.T) {
 		defer srv.Close()
 		defer c.Close()
 		holdUntilConns(srv, 4)
-		ctx := context.Background()
-		for i := range 4 {
-			require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
-		}
-		require.NoError(t, c.Flush(ctx))
-		assert.EqualValues(t, 4, o.okCount.Load())
+		sendAndFlush(t, c, o, 4)
 		assert.Equal(t, 4, srv.Stats().OpenConns)
 
 		time.Sleep(time.Minute + time.Second)

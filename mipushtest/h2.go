@@ -320,13 +320,7 @@ func (h *h2conn) dropRecv(id uint32, st *h2recv) {
 
 // addRecv adds a stream whose request is arriving to h.recv.
 func (h *h2conn) addRecv(id uint32, x *exchange) {
-	var st *h2recv
-	if n := len(h.recvFree); n > 0 {
-		st = h.recvFree[n-1]
-		h.recvFree = h.recvFree[:n-1]
-	} else {
-		st = new(h2recv)
-	}
+	st := popFree(&h.recvFree)
 	st.x = x
 	h.recv[id] = st
 }
@@ -659,13 +653,7 @@ func (h *h2conn) serveRequest(id uint32, x *exchange) bool {
 }
 
 func (h *h2conn) newStream(id uint32, x *exchange) *h2stream {
-	var st *h2stream
-	if n := len(h.free); n > 0 {
-		st = h.free[n-1]
-		h.free = h.free[:n-1]
-	} else {
-		st = new(h2stream)
-	}
+	st := popFree(&h.free)
 	*st = h2stream{id: id, x: x, win: h.initWin, index: -1}
 	return st
 }
@@ -860,4 +848,16 @@ func (h *h2conn) down(i int) {
 		h.swap(i, j)
 		i = j
 	}
+}
+
+// popFree takes the last element of a connection's free list, or a new
+// one when the list is empty.
+func popFree[T any](free *[]*T) *T {
+	n := len(*free)
+	if n == 0 {
+		return new(T)
+	}
+	st := (*free)[n-1]
+	*free = (*free)[:n-1]
+	return st
 }
