@@ -173,7 +173,7 @@ func (c *Client) bulkChunks(kind TargetKind, ids []string, msg *Message) ([]Chun
 	for i := 0; i < len(ids); i += MaxTargets {
 		j := min(i+MaxTargets, len(ids))
 		t := Target{Kind: kind, IDs: ids[i:j:j]}
-		if err := t.validate(); err != nil {
+		if err := t.Validate(); err != nil {
 			var ve *ValidationError
 			if errors.As(err, &ve) {
 				// Name the value by its index in ids, not in the chunk.

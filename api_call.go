@@ -78,14 +78,10 @@ func checkPackage(pkg string, required bool) error {
 	return checkToken(field, pkg)
 }
 
-// checkValues checks a list of 1 to max identifiers sent under field: none
-// empty, none with a comma (lists are joined with one) or a control
-// character.
+// checkValues checks a list of 1 to max target ids sent under field, by
+// the same rule as every send (ValidateTargetID).
 func checkValues(field string, vs []string, max int) error {
-	if len(vs) == 0 || len(vs) > max {
-		return fieldError(field, "needs 1 to "+strconv.Itoa(max)+" values, got "+strconv.Itoa(len(vs)))
-	}
-	return checkList(field, vs)
+	return checkIDs(field, vs, 1, max)
 }
 
 // scalarText returns the text of a JSON scalar: a string unquoted, anything

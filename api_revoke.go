@@ -60,7 +60,7 @@ func (c *Client) revoke(ctx context.Context, path, field string, t Target, pkg s
 		max = 1
 	case TargetTopics:
 		max = MaxTopics
-		if err := t.validate(); err != nil { // topic_op
+		if err := t.Validate(); err != nil { // topic_op
 			return nil, err
 		}
 	}

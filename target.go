@@ -1,8 +1,10 @@
 package mipush
 
 import (
+	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits on the targets of one send (api-reference §4.4).
@@ -69,8 +71,10 @@ func (t Target) String() string {
 // topicSeparator joins the topics of a multi-topic send.
 const topicSeparator = ";$;"
 
-// validate checks the target rules before anything is encoded.
-func (t Target) validate() error {
+// Validate checks the target as a send checks it before anything is
+// encoded: the number of ids for its kind, each id by ValidateTargetID, and
+// the topic operation. The error is a *ValidationError naming the field.
+func (t Target) Validate() error {
 	switch t.Kind {
 	case TargetAll:
 		return nil
@@ -96,13 +100,30 @@ func checkIDs(field string, ids []string, lo, hi int) error {
 		return &ValidationError{Field: field, Reason: "needs " + strconv.Itoa(lo) + " to " + strconv.Itoa(hi) + " values, got " + strconv.Itoa(len(ids))}
 	}
 	for i, id := range ids {
-		if id == "" {
-			return &ValidationError{Field: field, Reason: "value " + strconv.Itoa(i) + " is empty"}
+		if err := ValidateTargetID(id); err != nil {
+			return &ValidationError{Field: field, Reason: "value " + strconv.Itoa(i) + " " + err.Error()}
 		}
-		// A comma or the topic separator would split one value into two.
-		if strings.ContainsAny(id, ",\r\n\x00") || strings.Contains(id, topicSeparator) {
-			return &ValidationError{Field: field, Reason: "value " + strconv.Itoa(i) + ` must not contain ",", ";$;", CR, LF or NUL`}
-		}
+	}
+	return nil
+}
+
+// ValidateTargetID checks one regid, alias, user account or topic by the
+// rule every call of this package applies to target ids: not empty, valid
+// UTF-8, no ASCII control character, and neither "," nor ";$;" (lists of ids
+// are sent joined with those). Spaces and other printable characters are
+// allowed: the server decides whether such an id exists. The error says
+// what is wrong without naming a field; Target.Validate names it.
+func ValidateTargetID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("is empty")
+	case !utf8.ValidString(id):
+		return errors.New("is not valid UTF-8")
+	case strings.IndexByte(id, ',') >= 0 || strings.Contains(id, topicSeparator):
+		return errors.New(`must not contain "," or ";$;"`)
+	}
+	if i := indexControl(id); i >= 0 {
+		return errors.New("must not contain control characters, got 0x" + strconv.FormatUint(uint64(id[i]), 16) + " at byte " + strconv.Itoa(i))
 	}
 	return nil
 }
@@ -189,7 +210,7 @@ func (t Target) appendForm(b []byte) []byte {
 
 // encodeSend validates msg and t and appends the request body to dst.
 func encodeSend(dst []byte, t Target, msg *Message) ([]byte, error) {
-	if err := t.validate(); err != nil {
+	if err := t.Validate(); err != nil {
 		return dst, err
 	}
 	if err := msg.Validate(); err != nil {

@@ -93,7 +93,7 @@ func TestTargetValidate(t *testing.T) {
 		{Target{Kind: TargetTopics, IDs: ids(2)}, "topic_op"},
 		{Target{Kind: TargetAll}, ""},
 	} {
-		err := tc.target.validate()
+		err := tc.target.Validate()
 		if tc.field == "" {
 			assert.NoError(t, err, "%v", tc.target)
 			continue
@@ -111,4 +111,19 @@ func TestTargetString(t *testing.T) {
 	assert.Equal(t, "topic news", Target{Kind: TargetTopic, IDs: []string{"news"}}.String())
 	assert.Equal(t, "topics UNION[2]", Target{Kind: TargetTopics, IDs: []string{"a", "b"}, Op: TopicUnion}.String())
 	assert.Equal(t, "all", Target{Kind: TargetAll}.String())
+}
+
+func TestValidateTargetID(t *testing.T) {
+	for id, ok := range map[string]bool{
+		"abc+/=": true, "with space": true, "中文": true,
+		"": false, "a,b": false, "a;$;b": false, "a\x01b": false, "a\nb": false, "\xff": false,
+	} {
+		err := ValidateTargetID(id)
+		assert.Equal(t, ok, err == nil, "%q: %v", id, err)
+		// Every call applies the same rule: a send and a revoke agree.
+		tErr := Target{Kind: TargetRegID, IDs: []string{id}}.Validate()
+		rErr := checkValues("registration_id", []string{id}, MaxTargets)
+		assert.Equal(t, ok, tErr == nil, "%q", id)
+		assert.Equal(t, ok, rErr == nil, "%q", id)
+	}
 }
