@@ -207,9 +207,12 @@ func IsRetryable(err error) bool {
 	return true // a transport failure before the request was written
 }
 
-// IsQuotaExceeded reports whether err is the daily quota answer (10034 or
-// 200001): no send of this app will succeed until the quota day (Beijing
-// time) ends.
+// IsQuotaExceeded reports whether err is a daily-quota answer (10034 or
+// 200001), or a send the client stopped without sending it after one (see
+// Options.DisableFailFast). The quota is per message class: the sends of
+// other classes (messages with an approved private channel id have no
+// daily quota) and calls other than single sends may still succeed. The
+// answer's numbers are in the Quota field of the *APIError in err's chain.
 func IsQuotaExceeded(err error) bool {
 	return apiCode(err) == CodeDailyLimit || apiCode(err) == CodeOverQuota
 }

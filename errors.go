@@ -35,6 +35,9 @@ type APIError struct {
 	Reason      string // the server's detail, e.g. "Invalid application secret."
 	TraceID     string
 	HTTPStatus  int
+	// Quota holds what a daily-quota answer (10034, 200001) says, parsed
+	// from Reason; nil for other answers.
+	Quota *QuotaExceeded
 }
 
 func (e *APIError) Error() string {

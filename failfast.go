@@ -1,87 +1,317 @@
 package mipush
 
 import (
+	"errors"
+	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// failFastError fails a send without sending it, because an earlier answer
-// for the same app secret (a wrong secret, or the daily quota) means it
-// cannot succeed. It unwraps to that answer, so IsAuth and IsQuotaExceeded
-// hold for it too.
-type failFastError struct {
+// Client-side stops ("fail-fast"). Some answers mean that sending the same
+// kind of request again at once cannot succeed: a wrong app secret (21301,
+// 22008) refuses every call made with it, and a daily-quota answer (10034,
+// 200001) refuses the single sends of one message class. After such an
+// answer the client fails those requests itself, without sending them,
+// instead of flooding the server. Each stop is a circuit breaker: once its
+// interval has passed one attempt (the probe) goes out; an answer other
+// than the one that armed the stop lifts it, the same answer arms it again
+// for another interval, and no answer (a broken connection, a retryable
+// answer) leaves the next request to probe.
+//
+// The quota is per message class (the evidence: private messages, those
+// with an approved extra.channel_id, are unlimited), so a quota stop covers
+// only (app secret, channel id); "" is the default class. Calls other than
+// single sends (statistics, trace, revoke, channels, subscriptions, device
+// tools, multi-message sends) are never stopped for quota.
+
+// ErrStopped marks a call the client failed without sending it, because a
+// client-side stop was in force for its app secret or message class (see
+// Options.DisableFailFast). The error also unwraps to the *APIError that
+// armed the stop, so IsAuth or IsQuotaExceeded holds for it too.
+var ErrStopped = errors.New("mipush: not sent: stopped by an earlier answer")
+
+// Defaults of the probe intervals of the client-side stops.
+const (
+	// DefaultQuotaProbeInterval is how long single sends of a message
+	// class stop after a daily-quota answer before one probes.
+	DefaultQuotaProbeInterval = time.Minute
+	// DefaultAuthProbeInterval is how long calls with an app secret stop
+	// after a wrong-secret answer before one probes.
+	DefaultAuthProbeInterval = 5 * time.Minute
+)
+
+// stopKey names what one stop covers.
+type stopKey struct {
+	auth  string // "key=<secret>"
+	class string // a quota stop's message class: the channel id, "" by default
+	quota bool   // a daily-quota stop; false: a wrong-secret stop
+}
+
+// stop is one client-side stop in force.
+type stop struct {
+	key   stopKey
 	cause *APIError
-	until time.Time // zero: until Client.Unblock
+	since time.Time
+	next  time.Time // from then on, one attempt may probe
+	probe *call     // the call whose attempt is the probe; nil if none
+}
+
+// failFastError fails a call without sending it, because of a stop.
+type failFastError struct {
+	cause   *APIError
+	key     stopKey
+	next    time.Time // when the next probe may go
+	probing bool      // a probe is out now
 }
 
 func (e *failFastError) Error() string {
-	s := "mipush: not sent: an earlier answer stops every send of this app"
-	if !e.until.IsZero() {
-		s += " until " + e.until.Format(time.RFC3339)
+	b := make([]byte, 0, 160)
+	b = append(b, "mipush: not sent: "...)
+	if e.key.quota {
+		b = append(b, "sends of the "...)
+		b = appendClass(b, e.key.class)
+		b = append(b, " stopped after a daily-quota answer"...)
+	} else {
+		b = append(b, "calls with this app secret stopped after an authentication failure"...)
 	}
-	return s + ": " + e.cause.Error()
+	if e.probing {
+		b = append(b, "; a probe is out"...)
+	} else {
+		b = append(b, "; next probe at "...)
+		b = e.next.UTC().AppendFormat(b, time.RFC3339)
+	}
+	b = append(b, ": "...)
+	b = append(b, e.cause.Error()...)
+	return string(b)
 }
 
+// appendClass names a message class in a text.
+func appendClass(b []byte, class string) []byte {
+	if class == "" {
+		return append(b, "default message class"...)
+	}
+	b = append(b, "message class (channel) "...)
+	return strconv.AppendQuote(b, class)
+}
+
+// Unwrap returns the answer that armed the stop.
 func (e *failFastError) Unwrap() error { return e.cause }
 
-// blocks holds the fail-fast state per app secret ("key=<secret>").
+// Is makes errors.Is(err, ErrStopped) hold.
+func (e *failFastError) Is(target error) bool { return target == ErrStopped }
+
+// channelClass is the message class of m for the daily quota: its channel
+// id, from the typed field or else from Extra["channel_id"]; "" is the
+// default class.
+func (m *Message) channelClass() string {
+	if m == nil {
+		return ""
+	}
+	if m.ChannelID != "" {
+		return m.ChannelID
+	}
+	return m.Extra["channel_id"]
+}
+
+// quotaStopKey is the quota stop a single send of msg with auth falls under.
+func quotaStopKey(auth string, msg *Message) stopKey {
+	return stopKey{auth: auth, class: msg.channelClass(), quota: true}
+}
+
+// blocks holds the client-side stops of one engine.
 type blocks struct {
-	any atomic.Bool // fast path: nothing is blocked
-	m   sync.Map    // auth → *failFastError
+	off                         bool // Options.DisableFailFast
+	quotaInterval, authInterval time.Duration
+	log                         *slog.Logger
+
+	n              atomic.Int32 // stops in force; 0 is the fast path
+	started, ended atomic.Int64
+
+	mu sync.Mutex
+	m  map[stopKey]*stop
 }
 
-// check returns the error that stops sends for auth, or nil.
-func (b *blocks) check(auth string) error {
-	if !b.any.Load() {
-		return nil
-	}
-	v, ok := b.m.Load(auth)
-	if !ok {
-		return nil
-	}
-	ff := v.(*failFastError)
-	if !ff.until.IsZero() && !time.Now().Before(ff.until) {
-		b.m.CompareAndDelete(auth, v)
-		return nil
-	}
-	return ff
+func (b *blocks) init(s settings) {
+	b.off = s.DisableFailFast
+	b.quotaInterval, b.authInterval = s.QuotaProbeInterval, s.AuthProbeInterval
+	b.log = s.Logger
+	b.m = make(map[stopKey]*stop)
 }
 
-// observe blocks auth after an authentication or daily-quota answer and
-// reports whether it did.
-func (b *blocks) observe(auth string, e *APIError) *failFastError {
-	var ff *failFastError
-	switch Code(e.Code) {
+// keys returns the stops that may cover c: the one of its app secret and,
+// for a single send, the one of its message class.
+func (b *blocks) keys(c *call) (keys [2]stopKey, n int) {
+	keys[0] = stopKey{auth: c.ex.Req.Auth}
+	if c.quotaKey.quota {
+		keys[1] = c.quotaKey
+		return keys, 2
+	}
+	return keys, 1
+}
+
+// check returns the error that stops c now, or nil. With claim (just
+// before an attempt is written) c takes the probe of every stop covering
+// it whose interval has passed; without (when c is accepted) such a stop
+// lets c through to the queue, where the gate decides.
+func (b *blocks) check(c *call, claim bool) error {
+	if b.n.Load() == 0 {
+		return nil
+	}
+	keys, n := b.keys(c)
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var free [2]*stop
+	for i, k := range keys[:n] {
+		s := b.m[k]
+		if s == nil || s.probe == c {
+			continue
+		}
+		if s.probe != nil || now.Before(s.next) {
+			return &failFastError{cause: s.cause, key: s.key, next: s.next, probing: s.probe != nil}
+		}
+		free[i] = s
+	}
+	if claim {
+		for _, s := range free {
+			if s != nil {
+				s.probe = c
+			}
+		}
+	}
+	return nil
+}
+
+// stopKind says which stop an answer arms, if any.
+func stopKind(ae *APIError) (auth, quota bool) {
+	switch Code(ae.Code) {
 	case CodeAuthFailed, CodeBadSecret:
-		ff = &failFastError{cause: e}
+		return true, false
 	case CodeDailyLimit, CodeOverQuota:
-		ff = &failFastError{cause: e, until: nextBeijingMidnight(time.Now())}
-	default:
-		return nil
+		return false, true
 	}
-	b.m.Store(auth, ff)
-	b.any.Store(true)
-	return ff
+	return false, false
 }
 
-// clear lets sends for auth through again.
-func (b *blocks) clear(auth string) { b.m.Delete(auth) }
-
-// nextBeijingMidnight is when the quota day after t begins.
-// MiPush's quota day follows Beijing time (UTC+8, no daylight time).
-func nextBeijingMidnight(t time.Time) time.Time {
-	beijing := time.FixedZone("CST", 8*60*60)
-	y, m, d := t.In(beijing).Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, beijing)
+// stopEvent is something to log once the lock is released.
+type stopEvent struct {
+	key     stopKey
+	started bool // else ended
+	cause   *APIError
+	d       time.Duration // until the probe (started), or the stop's length (ended)
 }
 
-// Unblock lets sends with this client's app secret through again after an
-// authentication failure (21301) or a daily-quota answer (10034, 200001)
-// made the client fail them at once. A quota block also ends by itself
-// when the quota day ends (midnight, Beijing time).
+// settle records the outcome of one attempt of c that went out: ae is
+// the error answer, nil for a success; answered is false when no answer
+// came (the connection failed). It arms or re-arms a stop after a
+// wrong-secret or daily-quota answer and settles the probes c holds.
+func (b *blocks) settle(c *call, answered bool, ae *APIError) {
+	var armAuth, armQuota bool
+	if ae != nil {
+		armAuth, armQuota = stopKind(ae)
+		armQuota = armQuota && c.quotaKey.quota // only single sends have a class
+		if b.off {
+			armAuth, armQuota = false, false
+		}
+	}
+	if b.n.Load() == 0 && !armAuth && !armQuota {
+		return
+	}
+	keys, n := b.keys(c)
+	now := time.Now()
+	var events [2]stopEvent
+	ne := 0
+	b.mu.Lock()
+	for i, k := range keys[:n] {
+		s := b.m[k]
+		arm := (i == 0 && armAuth) || (i == 1 && armQuota)
+		switch {
+		case arm && s == nil:
+			s = &stop{key: k, cause: ae, since: now, next: now.Add(b.interval(k))}
+			b.m[k] = s
+			b.n.Add(1)
+			b.started.Add(1)
+			events[ne] = stopEvent{key: k, started: true, cause: ae, d: b.interval(k)}
+			ne++
+		case s == nil || s.probe != c:
+			// Not c's probe: an answer to a request written before the
+			// stop began says nothing new.
+		case arm:
+			s.cause, s.next, s.probe = ae, now.Add(b.interval(k)), nil
+			b.log.Debug("mipush: probe refused; stop re-armed", "code", ae.Code, "class", k.class, "quota", k.quota)
+		case !answered || (ae != nil && classify(ae) != classFail):
+			s.probe = nil // no verdict: the next attempt probes
+		default:
+			b.removeLocked(s)
+			events[ne] = stopEvent{key: k, d: now.Sub(s.since)}
+			ne++
+		}
+	}
+	b.mu.Unlock()
+	for _, ev := range events[:ne] {
+		b.report(ev, "probe")
+	}
+}
+
+func (b *blocks) interval(k stopKey) time.Duration {
+	if k.quota {
+		return b.quotaInterval
+	}
+	return b.authInterval
+}
+
+// removeLocked lifts s; b.mu is held.
+func (b *blocks) removeLocked(s *stop) {
+	delete(b.m, s.key)
+	b.n.Add(-1)
+	b.ended.Add(1)
+}
+
+// clear lifts every stop of auth at once.
+func (b *blocks) clear(auth string) {
+	if b.n.Load() == 0 {
+		return
+	}
+	now := time.Now()
+	var events []stopEvent
+	b.mu.Lock()
+	for k, s := range b.m {
+		if k.auth == auth {
+			b.removeLocked(s)
+			events = append(events, stopEvent{key: k, d: now.Sub(s.since)})
+		}
+	}
+	b.mu.Unlock()
+	for _, ev := range events {
+		b.report(ev, "Unblock")
+	}
+}
+
+// report logs a stop's start (warn) or end (info). The secret is never
+// logged.
+func (b *blocks) report(ev stopEvent, by string) {
+	scope := "app secret"
+	if ev.key.quota {
+		scope = "message class"
+	}
+	if ev.started {
+		b.log.Warn("mipush: client-side stop started", "scope", scope, "class", ev.key.class,
+			"code", ev.cause.Code, "reason", ev.cause.Reason, "probe_in", ev.d)
+		return
+	}
+	b.log.Info("mipush: client-side stop ended", "scope", scope, "class", ev.key.class,
+		"lasted", ev.d, "by", by)
+}
+
+// Unblock lifts at once every client-side stop of this client's app
+// secret: the one after a wrong-secret answer (21301, 22008) and those of
+// every message class after a daily-quota answer (10034, 200001). Stops
+// also lift by themselves when a probe succeeds; see
+// Options.DisableFailFast.
 func (c *Client) Unblock() {
-	if c.err == nil {
+	if c != nil && c.err == nil {
 		c.e.blocked.clear(c.auth)
 	}
 }

@@ -30,6 +30,16 @@ type Metrics struct {
 
 	Window      int   // the in-flight limit of each connection
 	RetryBudget int64 // retry tokens left; -1 when the budget is off
+
+	// Client-side stops (see Options.DisableFailFast): Stopped is how
+	// many are in force now, one per app secret after a wrong-secret
+	// answer and one per (app secret, message class) after a daily-quota
+	// answer; StopsStarted and StopsEnded count those begun and lifted
+	// (by a probe or Client.Unblock). Calls failed by a stop count in
+	// FailedOther.
+	Stopped      int
+	StopsStarted int64
+	StopsEnded   int64
 }
 
 // counters are the engine's live metrics.
@@ -55,6 +65,9 @@ func (c *Client) Metrics() Metrics {
 		Requeued:       e.count.requeued.Load(),
 		Window:         e.s.Window,
 		RetryBudget:    -1,
+		Stopped:        int(e.blocked.n.Load()),
+		StopsStarted:   e.blocked.started.Load(),
+		StopsEnded:     e.blocked.ended.Load(),
 	}
 	m.FailedOther = m.Failed - m.FailedAPI - m.MaybeProcessed
 	if e.budget != nil {

@@ -118,7 +118,7 @@ func TestLoggerNeverLogsSecret(t *testing.T) {
 	defer mu.Unlock()
 	out := buf.String()
 	assert.Contains(t, out, "connection opened")
-	assert.Contains(t, out, "sends of this app stopped")
+	assert.Contains(t, out, "client-side stop started")
 	assert.NotContains(t, out, secret)
 }
 

@@ -119,10 +119,32 @@ type Options struct {
 	// MaxResponseBytes caps a response body; 0 means DefaultMaxResponse.
 	MaxResponseBytes int
 
+	// DisableFailFast turns the client-side stops off. By default, after
+	// a wrong-secret answer (21301, 22008) the client fails every further
+	// call with that app secret without sending it, and after a
+	// daily-quota answer (10034, 200001) to a single send it fails the
+	// single sends of the same message class (extra.channel_id; "" is
+	// the default class) with that secret the same way, until a probe
+	// succeeds (see QuotaProbeInterval) or Client.Unblock. Such failures
+	// satisfy errors.Is(err, ErrStopped). With DisableFailFast every call
+	// is sent and gets the server's own answer.
+	DisableFailFast bool
+	// QuotaProbeInterval is how long the single sends of a message class
+	// stop after a daily-quota answer before one is sent as a probe: an
+	// answer other than the quota lifts the stop, another quota answer
+	// stops the class for one more interval. Other classes (private
+	// channels have no daily quota) and calls other than single sends are
+	// never stopped for quota. 0 means DefaultQuotaProbeInterval (1
+	// minute).
+	QuotaProbeInterval time.Duration
+	// AuthProbeInterval is the same after a wrong-secret answer, for every
+	// call with that secret; 0 means DefaultAuthProbeInterval (5 minutes).
+	AuthProbeInterval time.Duration
+
 	// Logger receives the client's log records: connections opened and
-	// closed (debug), dial failures (warn), sends stopped after an
-	// authentication or quota answer (error). nil means none. The app
-	// secret is never logged.
+	// closed (debug), dial failures (warn), client-side stops started
+	// after an authentication or quota answer (warn) and ended (info).
+	// nil means none. The app secret is never logged.
 	Logger *slog.Logger
 	// Observer, if set, receives an event per finished call and per
 	// connection opened or closed; see Observer.
@@ -185,6 +207,12 @@ func (o *Options) Validate() error {
 	}
 	if o.Region < RegionChina || o.Region > RegionSingapore {
 		return &ValidationError{Field: "Options.Region", Reason: "unknown region " + strconv.Itoa(int(o.Region))}
+	}
+	if o.QuotaProbeInterval < 0 {
+		return &ValidationError{Field: "Options.QuotaProbeInterval", Reason: "must not be negative, got " + o.QuotaProbeInterval.String()}
+	}
+	if o.AuthProbeInterval < 0 {
+		return &ValidationError{Field: "Options.AuthProbeInterval", Reason: "must not be negative, got " + o.AuthProbeInterval.String()}
 	}
 	if strings.ContainsAny(o.UserAgent, "\r\n\x00") {
 		return &ValidationError{Field: "Options.UserAgent", Reason: "must not contain CR, LF or NUL"}
@@ -282,6 +310,12 @@ func newSettings(o Options) settings {
 	}
 	if s.MaxResponseBytes == 0 {
 		s.MaxResponseBytes = DefaultMaxResponse
+	}
+	if s.QuotaProbeInterval == 0 {
+		s.QuotaProbeInterval = DefaultQuotaProbeInterval
+	}
+	if s.AuthProbeInterval == 0 {
+		s.AuthProbeInterval = DefaultAuthProbeInterval
 	}
 	if s.Proxy == nil {
 		s.Proxy = ProxyFromEnvironment()

@@ -37,6 +37,7 @@ type call struct {
 	jobKey      string    // the extra.jobkey the client gave the message, if any
 	start       time.Time // acceptance, for the Observer's latency
 	failover    bool      // the host was chosen by the host list
+	quotaKey    stopKey   // the daily-quota stop of a single send; zero for other calls
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
 	res  *Result
@@ -104,6 +105,7 @@ func newEngine(s settings) *engine {
 		e.limiter = rate.NewLimiter(rate.Limit(s.RateLimit), s.RateBurst)
 	}
 	e.jobKeys.init()
+	e.blocked.init(s)
 	if s.Host == "" && s.Region == RegionChina {
 		e.hosts = newHostList()
 	}
@@ -132,6 +134,7 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 		body = appendJobKey(body, c.jobKey)
 	}
 	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
+	c.quotaKey = quotaStopKey(auth, msg)
 	e.route(c, "")
 	return e.start(ctx, c)
 }
@@ -148,7 +151,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
-	if err := e.blocked.check(c.ex.Req.Auth); err != nil {
+	if err := e.blocked.check(c, false); err != nil {
 		return nil, err
 	}
 	if err := e.pace(ctx); err != nil {
@@ -279,6 +282,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		}
 	}
 	if err != nil {
+		e.blocked.settle(c, false, nil)
 		var we *wire.Error
 		if errors.As(err, &we) && we.NotProcessed {
 			if !permanent(we.Err) && c.unprocessed < maxUnprocessedRetries {
@@ -309,10 +313,9 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	}
 	if err != nil {
 		var ae *APIError
-		if errors.As(err, &ae) {
-			if ff := e.blocked.observe(ex.Req.Auth, ae); ff != nil {
-				e.s.Logger.Error("mipush: sends of this app stopped", "code", ae.Code, "reason", ae.Reason, "until", ff.until)
-			}
+		errors.As(err, &ae)
+		e.blocked.settle(c, true, ae)
+		if ae != nil {
 			if Code(ae.Code) == CodeTooFrequent {
 				e.throttle.tooFrequent()
 			}
@@ -331,6 +334,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		e.finish(c, nil, err)
 		return
 	}
+	e.blocked.settle(c, true, nil)
 	e.throttle.ok()
 	if c.tries() == 1 {
 		e.budget.refund(retryRefund)
@@ -338,10 +342,11 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	e.finish(c, res, nil)
 }
 
-// exchangeGate stops a queued send whose app has been blocked since it was
-// accepted (see blocks), before it is written.
+// exchangeGate stops a queued call that a client-side stop has covered
+// since it was accepted, before it is written, or lets it out as the
+// stop's probe (see blocks).
 func (e *engine) exchangeGate(ex *wire.Exchange) error {
-	return e.blocked.check(ex.Req.Auth)
+	return e.blocked.check(ex.Value.(*call), true)
 }
 
 // route chooses the pool of a send: the failover host list's pick in the

@@ -17,6 +17,15 @@ type Result struct {
 	// DayQuota and DayAcked are data.day_quota and data.day_acked, when the
 	// server reports them (-1 when absent).
 	DayQuota, DayAcked int64
+	// ChannelExceedQuota is data.channel_exceed_quota of a multi-message
+	// send: per message class, how many of the batch's messages the
+	// server dropped because the class's daily quota is spent (such
+	// sends never fail with 200001). The key is the channel id;
+	// "no_channel" is what the server calls the default class. nil when
+	// nothing was dropped. The answer's shape is inferred: an object of
+	// numbers or numeric strings, or a string such as "no_channel:2 a:3",
+	// are both read.
+	ChannelExceedQuota map[string]int64
 	// Data is the raw "data" object, for fields this type does not name.
 	Data json.RawMessage
 }
@@ -38,6 +47,8 @@ type sendData struct {
 	BadRegIDs flexList `json:"bad_regids"`
 	DayQuota  *flexInt `json:"day_quota"`
 	DayAcked  *flexInt `json:"day_acked"`
+
+	ChannelExceedQuota channelCounts `json:"channel_exceed_quota"`
 }
 
 // decodeEnvelope parses a response body. A body that is not JSON yields an
@@ -57,6 +68,7 @@ func decodeEnvelope(status int, body []byte) (*response, error) {
 			Reason:      r.Reason,
 			TraceID:     r.TraceID,
 			HTTPStatus:  status,
+			Quota:       parseQuota(Code(r.Code), r.Reason),
 		}
 	}
 	if r.Result != "ok" {
@@ -92,6 +104,7 @@ func decodeSendResultJSON(status int, body []byte) (*Result, error) {
 		if err := json.Unmarshal(r.Data, &d); err == nil {
 			res.ID = d.ID
 			res.BadRegIDs = d.BadRegIDs
+			res.ChannelExceedQuota = d.ChannelExceedQuota
 			if d.DayQuota != nil {
 				res.DayQuota = int64(*d.DayQuota)
 			}

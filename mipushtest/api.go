@@ -134,6 +134,9 @@ func (x *exchange) handleSend() {
 		x.fail(http.StatusOK, code, reason, "")
 		return
 	}
+	if !x.sendQuota() {
+		return
+	}
 	x.sendOK(r.Targets, f.Get("time_to_send"), f.Get("extra.jobkey"))
 }
 
@@ -168,6 +171,7 @@ func (x *exchange) sendOK(targets []string, timeToSend, jobKey string) {
 	if len(bad) > 0 {
 		x.out = appendStringField(x.out, "bad_regids", strings.Join(bad, ","))
 	}
+	x.out = append(x.out, x.dataTail...)
 	x.out = append(x.out, '}')
 	x.out = append(x.out, `,"description":"成功","info":"Received push messages for `...)
 	switch ep.kind {
@@ -385,6 +389,7 @@ func (x *exchange) handleMulti() {
 		return
 	}
 	now := time.Now()
+	classes := make([]string, len(ms))
 	for i, m := range ms {
 		if m.Target == "" {
 			x.fail(http.StatusOK, 21305, "Must input target of messages["+strconv.Itoa(i)+"]", "")
@@ -399,11 +404,13 @@ func (x *exchange) handleMulti() {
 			x.fail(http.StatusOK, code, "messages["+strconv.Itoa(i)+"]: "+reason, "")
 			return
 		}
+		classes[i] = f.Get("extra.channel_id")
 	}
 	if code, reason := checkTimeToSend(r.Form.Get("time_to_send"), now); code != 0 {
 		x.fail(http.StatusOK, code, reason, "")
 		return
 	}
+	x.multiQuota(classes)
 	x.sendOK(r.Targets, r.Form.Get("time_to_send"), "")
 }
 

@@ -55,6 +55,20 @@
 // answers (SetDelay), close connections gracefully (SetCloseAfter), drop
 // them abruptly (SetDropAfter, SetDropRate), or never answer (SetStall).
 //
+// # Daily quotas
+//
+// SetQuota and ExhaustQuota script the daily quota per message class (a
+// message's extra.channel_id; "" is the default class), which is how the
+// real server counts it: a class without a quota is unlimited, as private
+// channels are. A single send of a class whose quota is spent answers
+// code 200001 with the real reason text, "exceed quota, quota: N, have
+// acked: M". A multi-message send (/v2/multi_messages/*) never fails for
+// quota: it succeeds, drops the messages of spent classes and counts them
+// per class in data.channel_exceed_quota, "no_channel" standing for the
+// default class. That member's shape, a JSON object of class → number,
+// is inferred (the public sources show only the text "no_channel:2
+// a:3"); an Answer with a Body scripts any other shape.
+//
 // # Recording
 //
 // Every request the server processes is recorded as a *Request (see

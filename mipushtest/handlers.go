@@ -32,6 +32,9 @@ type exchange struct {
 	hdr    []headerField
 	action Action
 	due    time.Time // when to answer, for a delay
+	// dataTail is added at the end of a send answer's data object
+	// (channel_exceed_quota).
+	dataTail []byte
 
 	// Reused when nothing keeps the request (see behaviour.fresh).
 	scratch Request
@@ -53,6 +56,7 @@ func (x *exchange) begin(b *behaviour) *Request {
 	x.hdr = x.hdr[:0]
 	x.action = Respond
 	x.due = time.Time{}
+	x.dataTail = x.dataTail[:0]
 	if b.fresh() {
 		x.req = &Request{}
 	} else {

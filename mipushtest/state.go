@@ -15,6 +15,8 @@ type apiState struct {
 	jobs     map[string]string          // scheduled message id → extra.jobkey
 	topics   map[string]map[string]bool // regid or alias → topics
 	channels []channel
+	quotas   map[string]*Quota // message class → its daily quota; see SetQuota
+	nQuotas  atomic.Int32      // len(quotas), read without the lock
 }
 
 // channel is a notification channel added by /v1/channel/add.
@@ -51,6 +53,8 @@ func (st *apiState) reset() {
 	st.broadcast.Store(0)
 	st.mu.Lock()
 	st.jobs, st.topics, st.channels = nil, nil, nil
+	st.quotas = nil
+	st.nQuotas.Store(0)
 	st.mu.Unlock()
 }
 
