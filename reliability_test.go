@@ -66,31 +66,6 @@ func TestAuthFailureFailsFast(t *testing.T) {
 	})
 }
 
-func TestQuotaBlocksUntilBeijingMidnight(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		// The bubble's clock starts at 2000-01-01 00:00 UTC, 08:00 in Beijing.
-		srv, c := inMemoryPair(t, false, mipush.Options{Conns: 1})
-		srv.FailTarget("r", mipushtest.ErrorAnswer(200001, "daily quota exceeded"))
-		ctx := context.Background()
-		_, err := c.PushToRegID(ctx, []string{"r"}, note(1))
-		require.True(t, mipush.IsQuotaExceeded(err), "%v", err)
-		srv.ClearFaults()
-
-		_, err = c.PushToRegID(ctx, []string{"r"}, note(2))
-		require.True(t, mipush.IsQuotaExceeded(err), "blocked: %v", err)
-		assert.Equal(t, int64(1), srv.Count())
-
-		time.Sleep(16*time.Hour - time.Minute) // 23:59 in Beijing
-		_, err = c.PushToRegID(ctx, []string{"r"}, note(3))
-		require.True(t, mipush.IsQuotaExceeded(err))
-
-		time.Sleep(time.Minute) // a new quota day
-		_, err = c.PushToRegID(ctx, []string{"r"}, note(4))
-		require.NoError(t, err)
-		assert.Equal(t, int64(2), srv.Count())
-	})
-}
-
 func TestRetryBudgetStopsRetryStorms(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var failed atomic.Int32
