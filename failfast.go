@@ -197,11 +197,19 @@ func stopKind(ae *APIError) (auth, quota bool) {
 
 // stopEvent is something to log once the lock is released.
 type stopEvent struct {
-	key     stopKey
-	started bool // else ended
-	cause   *APIError
-	d       time.Duration // until the probe (started), or the stop's length (ended)
+	key   stopKey
+	kind  stopEventKind
+	cause *APIError
+	d     time.Duration // until the probe (started, rearmed), or the stop's length (ended)
 }
+
+type stopEventKind int
+
+const (
+	stopStarted stopEventKind = iota
+	stopRearmed
+	stopEnded
+)
 
 // settle records the outcome of one attempt of c that went out: ae is
 // the error answer, nil for a success; answered is false when no answer
@@ -233,19 +241,20 @@ func (b *blocks) settle(c *call, answered bool, ae *APIError) {
 			b.m[k] = s
 			b.n.Add(1)
 			b.started.Add(1)
-			events[ne] = stopEvent{key: k, started: true, cause: ae, d: b.interval(k)}
+			events[ne] = stopEvent{key: k, kind: stopStarted, cause: ae, d: b.interval(k)}
 			ne++
 		case s == nil || s.probe != c:
 			// Not c's probe: an answer to a request written before the
 			// stop began says nothing new.
 		case arm:
 			s.cause, s.next, s.probe = ae, now.Add(b.interval(k)), nil
-			b.log.Debug("mipush: probe refused; stop re-armed", "code", ae.Code, "class", k.class, "quota", k.quota)
+			events[ne] = stopEvent{key: k, kind: stopRearmed, cause: ae, d: b.interval(k)}
+			ne++
 		case !answered || (ae != nil && classify(ae) != classFail):
 			s.probe = nil // no verdict: the next attempt probes
 		default:
 			b.removeLocked(s)
-			events[ne] = stopEvent{key: k, d: now.Sub(s.since)}
+			events[ne] = stopEvent{key: k, kind: stopEnded, d: now.Sub(s.since)}
 			ne++
 		}
 	}
@@ -280,7 +289,7 @@ func (b *blocks) clear(auth string) {
 	for k, s := range b.m {
 		if k.auth == auth {
 			b.removeLocked(s)
-			events = append(events, stopEvent{key: k, d: now.Sub(s.since)})
+			events = append(events, stopEvent{key: k, kind: stopEnded, d: now.Sub(s.since)})
 		}
 	}
 	b.mu.Unlock()
@@ -289,20 +298,24 @@ func (b *blocks) clear(auth string) {
 	}
 }
 
-// report logs a stop's start (warn) or end (info). The secret is never
-// logged.
+// report logs a stop's start (warn), a failed probe (debug) or its end
+// (info). The secret is never logged.
 func (b *blocks) report(ev stopEvent, by string) {
 	scope := "app secret"
 	if ev.key.quota {
 		scope = "message class"
 	}
-	if ev.started {
+	switch ev.kind {
+	case stopStarted:
 		b.log.Warn("mipush: client-side stop started", "scope", scope, "class", ev.key.class,
 			"code", ev.cause.Code, "reason", ev.cause.Reason, "probe_in", ev.d)
-		return
+	case stopRearmed:
+		b.log.Debug("mipush: probe refused; client-side stop re-armed", "scope", scope, "class", ev.key.class,
+			"code", ev.cause.Code, "probe_in", ev.d)
+	default:
+		b.log.Info("mipush: client-side stop ended", "scope", scope, "class", ev.key.class,
+			"lasted", ev.d, "by", by)
 	}
-	b.log.Info("mipush: client-side stop ended", "scope", scope, "class", ev.key.class,
-		"lasted", ev.d, "by", by)
 }
 
 // Unblock lifts at once every client-side stop of this client's app

@@ -94,20 +94,35 @@ func TestQuotaStopsOnlyItsClass(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, n+7, srv.Count(), "every non-send call reached the server")
 
+		// A quota answer to a call other than a single send stops nothing.
+		srv.FailPath("/v1/trace/message/status", mipushtest.ErrorAnswer(200001, "exceed quota, quota: 1, have acked: 1"))
+		for range 2 {
+			_, err = c.TraceMessage(ctx, res.ID)
+			requireQuotaAnswer(t, err, 1, 1)
+		}
+		// 10034, the older quota code, stops its class like 200001.
+		srv.FailTarget("legacy-target", mipushtest.ErrorAnswer(10034, ""))
+		_, err = c.PushToRegID(ctx, []string{"legacy-target"}, onChannel(11, "legacy"))
+		requireQuotaAnswer(t, err, -1, -1)
+		_, err = c.PushToRegID(ctx, []string{"r"}, onChannel(12, "legacy"))
+		requireStopped(t, err)
+		srv.ClearFaults()
+		assert.Equal(t, n+10, srv.Count())
+
 		// Another app's default class is not stopped either.
 		srv.SetQuota("", mipushtest.Quota{Limit: -1})
 		_, err = c.WithSecret("other-app").PushToRegID(ctx, []string{"r"}, note(9))
 		require.NoError(t, err)
 
 		m := c.Metrics()
-		assert.Equal(t, 2, m.Stopped)
-		assert.Equal(t, int64(2), m.StopsStarted)
+		assert.Equal(t, 3, m.Stopped)
+		assert.Equal(t, int64(3), m.StopsStarted)
 		assert.Zero(t, m.StopsEnded)
 
 		c.Unblock()
 		m = c.Metrics()
 		assert.Zero(t, m.Stopped)
-		assert.Equal(t, int64(2), m.StopsEnded)
+		assert.Equal(t, int64(3), m.StopsEnded)
 		_, err = c.PushToRegID(ctx, []string{"r"}, note(10))
 		require.NoError(t, err, "Unblock lifts every class's stop")
 	})
@@ -289,25 +304,34 @@ func TestDisableFailFast(t *testing.T) {
 }
 
 func TestStopLogs(t *testing.T) {
-	const secret = "quota-app-secret"
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv, c := newPair(t, false, mipush.Options{AppSecret: secret, Logger: logger, Conns: 1})
-	srv.ExhaustQuota("news")
-	ctx := context.Background()
-	_, err := c.PushToRegID(ctx, []string{"r"}, onChannel(1, "news"))
-	require.True(t, mipush.IsQuotaExceeded(err))
-	c.Unblock()
-	require.NoError(t, c.Close())
-	mu.Lock()
-	defer mu.Unlock()
-	out := buf.String()
-	assert.Contains(t, out, `level=WARN msg="mipush: client-side stop started" scope="message class" class=news code=200001`)
-	assert.Contains(t, out, `probe_in=1m0s`)
-	assert.Contains(t, out, `level=INFO msg="mipush: client-side stop ended" scope="message class" class=news`)
-	assert.Contains(t, out, `by=Unblock`)
-	assert.NotContains(t, out, secret)
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		var mu sync.Mutex
+		logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		srv, c := inMemoryPair(t, false, mipush.Options{Logger: logger, Conns: 1})
+		ctx := context.Background()
+		srv.ExhaustQuota("news")
+		_, err := c.PushToRegID(ctx, []string{"r"}, onChannel(1, "news"))
+		require.True(t, mipush.IsQuotaExceeded(err))
+		srv.SetQuota("news", mipushtest.Quota{Limit: -1})
+		time.Sleep(time.Minute)
+		_, err = c.PushToRegID(ctx, []string{"r"}, onChannel(2, "news"))
+		require.NoError(t, err)
+
+		srv.SetSecrets("other")
+		_, err = c.Stats(ctx, "com.example.app", time.Now().AddDate(0, 0, -1), time.Now())
+		require.True(t, mipush.IsAuth(err))
+		time.Sleep(time.Second)
+		c.Unblock()
+
+		mu.Lock()
+		defer mu.Unlock()
+		out := buf.String()
+		assert.Contains(t, out, `level=WARN msg="mipush: client-side stop started" scope="message class" class=news code=200001 reason="exceed quota, quota: 0, have acked: 0" probe_in=1m0s`)
+		assert.Contains(t, out, `level=INFO msg="mipush: client-side stop ended" scope="message class" class=news lasted=1m0s by=probe`)
+		assert.Contains(t, out, `level=WARN msg="mipush: client-side stop started" scope="app secret" class="" code=21301 reason="Invalid application secret." probe_in=5m0s`)
+		assert.Contains(t, out, `level=INFO msg="mipush: client-side stop ended" scope="app secret" class="" lasted=1s by=Unblock`)
+	})
 }
 
 func TestChannelExceedQuotaDecoded(t *testing.T) {

@@ -34,11 +34,20 @@
 //     10002 "system busy" or 10027 "too frequent", HTTP 503) are retried
 //     with jittered exponential backoff, within Options.MaxAttempts, the
 //     caller's context (blocking calls) and a client-wide retry budget.
-//   - Other answers fail at once. After an authentication failure (21301)
-//     or a daily-quota answer (10034, 200001), the client fails every
-//     further send of that app secret without sending it: until
-//     Client.Unblock, or for the quota until the quota day ends (midnight,
-//     Beijing time).
+//   - Other answers fail at once. Two of them also make the client stop,
+//     itself, what cannot succeed for a while, failing it without sending
+//     it (errors.Is(err, ErrStopped) holds): after a wrong app secret
+//     (21301, 22008), every call with that secret; after a daily-quota
+//     answer (10034, 200001) to a single send, the single sends of the same
+//     message class (its channel id, "" for the default class) with that
+//     secret. The quota is per class, so other classes (private channels
+//     have no daily quota), multi-message sends and every management call
+//     still go out. Each stop is a circuit breaker: after
+//     Options.QuotaProbeInterval (1 minute) or Options.AuthProbeInterval
+//     (5 minutes) one request goes out as a probe; an answer other than
+//     the one that armed the stop lifts it, the same answer arms it again.
+//     Client.Unblock lifts the stops at once, Options.DisableFailFast turns
+//     them off, and Metrics and Options.Logger show them start and end.
 //
 // IsRetryable, IsQuotaExceeded, IsInvalidTarget and IsAuth classify errors;
 // Code names every documented error code.
