@@ -17,8 +17,9 @@ import (
 // instead of flooding the server. Each stop is a circuit breaker: once its
 // interval has passed one attempt (the probe) goes out; an answer other
 // than the one that armed the stop lifts it, the same answer arms it again
-// for another interval, and no answer (a broken connection, a retryable
-// answer) leaves the next request to probe.
+// for another interval, and no verdict (a broken connection, a retryable
+// answer, or for a quota stop a wrong-secret answer) leaves the next
+// request to probe.
 //
 // The quota is per message class (the evidence: private messages, those
 // with an approved extra.channel_id, are unlimited), so a quota stop covers
@@ -195,6 +196,12 @@ func stopKind(ae *APIError) (auth, quota bool) {
 	return false, false
 }
 
+// isAuthCode reports whether ae arms a wrong-secret stop.
+func isAuthCode(ae *APIError) bool {
+	auth, _ := stopKind(ae)
+	return auth
+}
+
 // stopEvent is something to log once the lock is released.
 type stopEvent struct {
 	key   stopKey
@@ -250,8 +257,11 @@ func (b *blocks) settle(c *call, answered bool, ae *APIError) {
 			s.cause, s.next, s.probe = ae, now.Add(b.interval(k)), nil
 			events[ne] = stopEvent{key: k, kind: stopRearmed, cause: ae, d: b.interval(k)}
 			ne++
-		case !answered || (ae != nil && classify(ae) != classFail):
-			s.probe = nil // no verdict: the next attempt probes
+		case !answered || (ae != nil && (classify(ae) != classFail || (k.quota && isAuthCode(ae)))):
+			// No verdict on this stop (no answer, a retryable one, or a
+			// wrong secret, which says nothing of the quota): the next
+			// attempt probes. A quota answer does prove the secret right.
+			s.probe = nil
 		default:
 			b.removeLocked(s)
 			events[ne] = stopEvent{key: k, kind: stopEnded, d: now.Sub(s.since)}

@@ -283,6 +283,39 @@ func TestAuthStopProbes(t *testing.T) {
 	})
 }
 
+func TestProbeOfBothStops(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, c := inMemoryPair(t, false, mipush.Options{Conns: 1, AuthProbeInterval: time.Minute})
+		ctx := context.Background()
+		srv.ExhaustQuota("")
+		_, err := c.PushToRegID(ctx, []string{"r"}, note(1))
+		requireQuotaAnswer(t, err, 0, 0)
+
+		// The quota probe meets a wrong secret: that stops the secret and
+		// says nothing of the quota.
+		time.Sleep(time.Minute)
+		srv.SetSecrets("other")
+		_, err = c.PushToRegID(ctx, []string{"r"}, note(2))
+		require.True(t, mipush.IsAuth(err), "%v", err)
+		assert.Equal(t, 2, c.Metrics().Stopped)
+
+		// One send probes both stops: the quota answer proves the secret
+		// right (lifted) and the quota still spent (re-armed).
+		srv.SetSecrets()
+		time.Sleep(time.Minute)
+		_, err = c.PushToRegID(ctx, []string{"r"}, note(3))
+		requireQuotaAnswer(t, err, 0, 0)
+		m := c.Metrics()
+		assert.Equal(t, 1, m.Stopped)
+		assert.Equal(t, int64(1), m.StopsEnded)
+		_, err = c.Stats(ctx, "com.example.app", time.Now().AddDate(0, 0, -1), time.Now())
+		require.NoError(t, err, "the secret's stop is lifted")
+		_, err = c.PushToRegID(ctx, []string{"r"}, note(4))
+		requireStopped(t, err)
+		assert.Equal(t, int64(4), srv.Count())
+	})
+}
+
 func TestDisableFailFast(t *testing.T) {
 	protocols(t, func(t *testing.T, h2 bool) {
 		srv, c := newPair(t, h2, mipush.Options{Conns: 1, DisableFailFast: true, MaxAttempts: 1})
