@@ -12,6 +12,10 @@ import "strings"
 // view return a *ValidationError, as NewClient does for invalid Options.
 // A view of an invalid client is invalid the same way.
 //
+// Client-side stops (see Options.DisableFailFast) are per secret: a wrong
+// secret or a spent quota of one app does not stop another's calls, and
+// Unblock on a view lifts only the view's own stops.
+//
 // Views do not own the engine: Flush on a view waits for every async send
 // of the shared client, and Close (or Shutdown) on a view does nothing.
 // Close the client returned by NewClient; its views then fail with
