@@ -61,9 +61,6 @@ func (e *bulkError) Error() string {
 
 func (e *bulkError) Unwrap() error { return e.first }
 
-// codeNoValidTargets is the answer to a send whose targets are all invalid.
-const codeNoValidTargets = 20301
-
 // PushBulk sends msg to any number of targets of kind (TargetRegID,
 // TargetAlias or TargetUserAccount), split into requests of at most
 // MaxTargets each (POST /v3/message/regid, /v3/message/alias or
@@ -118,7 +115,7 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 			switch {
 			case ch.Err == nil:
 				res.BadRegIDs = append(res.BadRegIDs, ch.Result.BadRegIDs...)
-			case errors.As(ch.Err, &ae) && ae.Code == codeNoValidTargets:
+			case errors.As(ch.Err, &ae) && ae.Code == CodeNoValidTargets:
 				res.BadRegIDs = append(res.BadRegIDs, ch.Target.IDs...)
 			}
 		}

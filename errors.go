@@ -30,7 +30,7 @@ func (e *ValidationError) Error() string {
 
 // APIError is a response whose result is "error", or an HTTP error status.
 type APIError struct {
-	Code        int    // the MiPush error code; 0 when only the HTTP status failed
+	Code        Code   // the MiPush error code; 0 when only the HTTP status failed
 	Description string // the server's description, usually Chinese
 	Reason      string // the server's detail, e.g. "Invalid application secret."
 	TraceID     string

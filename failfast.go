@@ -52,7 +52,7 @@ func (b *blocks) check(auth string) error {
 // reports whether it did.
 func (b *blocks) observe(auth string, e *APIError) *failFastError {
 	var ff *failFastError
-	switch Code(e.Code) {
+	switch e.Code {
 	case CodeAuthFailed, CodeBadSecret:
 		ff = &failFastError{cause: e}
 	case CodeDailyLimit, CodeOverQuota:

@@ -313,7 +313,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 			if ff := e.blocked.observe(ex.Req.Auth, ae); ff != nil {
 				e.s.Logger.Error("mipush: sends of this app stopped", "code", ae.Code, "reason", ae.Reason, "until", ff.until)
 			}
-			if Code(ae.Code) == CodeTooFrequent {
+			if ae.Code == CodeTooFrequent {
 				e.throttle.tooFrequent()
 			}
 			switch classify(ae) {

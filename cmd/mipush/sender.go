@@ -153,7 +153,7 @@ func (s *sender) onError(e *mipush.SendError) {
 	rec := reportRecord{Kind: kindFailed, Chunk: i, IDs: e.Target.IDs, Error: e.Err.Error(), MaybeProcessed: maybe, Attempts: e.Attempts}
 	var ae *mipush.APIError
 	if errors.As(e.Err, &ae) {
-		rec.Code, rec.TraceID = ae.Code, ae.TraceID
+		rec.Code, rec.TraceID = int(ae.Code), ae.TraceID
 	}
 	s.rep.add(rec)
 }
