@@ -26,8 +26,11 @@ type call struct {
 	e      *engine
 	pool   *pool
 	msg    *Message
-	target Target
+	target Target // as sent: its IDs are the call's own (see keepIDs)
+	value  any    // Send.Value, returned with the outcome
 	async  bool
+	prune  bool      // the answer may name invalid targets (see InvalidTargets)
+	oneID  [1]string // target.IDs of a one-target send, kept without an allocation
 
 	// attempts counts the attempts that reached the server. It is atomic
 	// because a sync caller whose context ended reads it while the call
@@ -66,6 +69,8 @@ type engine struct {
 
 	disp    dispatcher
 	scratch sync.Pool // *[]byte buffers for encodeBody
+
+	fails failureLog // failed async sends nobody else hears of
 
 	retryMu  sync.Mutex
 	retrying map[*call]*time.Timer
@@ -113,7 +118,7 @@ func newEngine(s settings) *engine {
 
 // send validates and encodes, accepts the send (waiting for room while
 // ctx allows), queues it, and for a sync send waits for its outcome.
-func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, async bool) (*Result, error) {
+func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -126,7 +131,8 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	if err != nil {
 		return nil, err
 	}
-	c := &call{e: e, msg: msg, target: t, async: async}
+	c := &call{e: e, msg: msg, target: t, value: value, async: async, prune: prunable(t.Kind)}
+	c.target.IDs = c.keepIDs(t.IDs)
 	if autoKey {
 		c.jobKey = e.jobKeys.next()
 		body = appendJobKey(body, c.jobKey)
@@ -175,6 +181,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	}
 	select {
 	case <-c.done:
+		e.reportInvalidSync(c)
 		return c.res, c.err
 	case <-ctx.Done():
 		if c.ex.Withdraw() {
@@ -182,7 +189,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 			// connection (or the pool's shutdown) meets it in the queue.
 			return nil, ctx.Err()
 		}
-		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey}
+		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey, Value: c.value}
 	}
 }
 
@@ -303,7 +310,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	}
 	c.attempts.Add(1)
 	var res *Result
-	if !c.async || e.s.OnSuccess != nil || !sendSucceeded(resp.Status, resp.Body) {
+	if !c.async || e.s.OnSuccess != nil || !sendSucceeded(resp.Status, resp.Body) || e.wantsBadRegIDs(c, resp.Status, resp.Body) {
 		// Someone reads the Result, or the answer needs a closer look.
 		res, err = decodeSendResult(resp.Status, resp.Body)
 	}
@@ -505,13 +512,13 @@ func (e *engine) finish(c *call, res *Result, err error) {
 	c.res, c.err = res, err
 	if !c.async {
 		if err != nil {
-			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey}
+			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
 		}
 		close(c.done)
 		e.release(true)
 		return
 	}
-	if (err != nil && e.s.OnError != nil) || (err == nil && e.s.OnSuccess != nil) {
+	if e.needsDelivery(c, res, err) {
 		e.disp.push(c)
 		return
 	}

@@ -45,8 +45,10 @@ func (k TargetKind) String() string {
 	return "TargetKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Target is whom one send addresses, as reported in SendError and
-// SendResult. IDs is the slice the caller passed in (not a copy).
+// Target is whom one send addresses. In an outcome (SendError, SendResult,
+// InvalidTargets, RequestInfo) IDs are the ids that went on the wire: the
+// client copies them when it accepts the send, so they never change
+// whatever the caller does with its own slice after the call returns.
 type Target struct {
 	Kind TargetKind
 	IDs  []string // regids, aliases, accounts or topics; nil for TargetAll
