@@ -20,21 +20,66 @@ func BenchmarkAsyncTargets(b *testing.B) {
 		}
 		m := benchMessage()
 		b.Run("ids="+strconv.Itoa(n), func(b *testing.B) {
-			benchSends(b, func(ctx context.Context, c *Client, i int) error {
+			benchSends(b, nil, func(ctx context.Context, c *Client, i int) error {
 				return c.PushToRegIDAsync(ctx, ids, m)
 			})
 		})
 	}
 }
 
+// BenchmarkSendValue measures what a per-send value costs: an async send
+// of one regid by PushToRegIDAsync, by SendAsync without a value and with
+// a pointer as its value, and (the caller's cost, not the client's) with
+// an int, which Go boxes in an allocation of its own above 255. The
+// invalid-targets row sets Options.OnInvalidTargets too: a success
+// without bad regids must cost nothing more.
+//
+//	go test -run '^$' -bench SendValue -benchtime 20000x
+func BenchmarkSendValue(b *testing.B) {
+	m := benchMessage()
+	ids := []string{"regid-0123456789abcdef"}
+	target := Target{Kind: TargetRegID, IDs: ids}
+	type row struct{ id int }
+	rows := make([]row, 1024)
+	b.Run("PushToRegIDAsync", func(b *testing.B) {
+		benchSends(b, nil, func(ctx context.Context, c *Client, i int) error {
+			return c.PushToRegIDAsync(ctx, ids, m)
+		})
+	})
+	b.Run("PushToRegIDAsync/OnInvalidTargets", func(b *testing.B) {
+		set := func(o *Options) { o.OnInvalidTargets = func(*InvalidTargets) {} }
+		benchSends(b, set, func(ctx context.Context, c *Client, i int) error {
+			return c.PushToRegIDAsync(ctx, ids, m)
+		})
+	})
+	b.Run("SendAsync/value=nil", func(b *testing.B) {
+		benchSends(b, nil, func(ctx context.Context, c *Client, i int) error {
+			return c.SendAsync(ctx, Send{Target: target, Message: m})
+		})
+	})
+	b.Run("SendAsync/value=pointer", func(b *testing.B) {
+		benchSends(b, nil, func(ctx context.Context, c *Client, i int) error {
+			return c.SendAsync(ctx, Send{Target: target, Message: m, Value: &rows[i%len(rows)]})
+		})
+	})
+	b.Run("SendAsync/value=int", func(b *testing.B) {
+		benchSends(b, nil, func(ctx context.Context, c *Client, i int) error {
+			return c.SendAsync(ctx, Send{Target: target, Message: m, Value: 1000 + i})
+		})
+	})
+}
+
 // benchSends runs b.N async sends made by send on one HTTP/1.1 connection
 // at RTT 0 with only OnError set, then a Flush, and reports client CPU per
 // send beside allocs/op. The message is built outside the timed part.
-func benchSends(b *testing.B, send func(ctx context.Context, c *Client, i int) error) {
+func benchSends(b *testing.B, set func(*Options), send func(ctx context.Context, c *Client, i int) error) {
 	opts := startBenchServer(b, false, 0)
 	var failed atomic.Int64
 	opts.Conns = 1
 	opts.OnError = func(*SendError) { failed.Add(1) }
+	if set != nil {
+		set(&opts)
+	}
 	c := NewClient(opts)
 	defer c.Close()
 	ctx := context.Background()
