@@ -72,6 +72,12 @@ func (c *Client) startSend(ctx context.Context, s Send, async bool) (*Result, er
 	if c.err != nil {
 		return nil, c.err
 	}
+	if k := s.Target.Kind; k < TargetRegID || k > TargetAll {
+		return nil, &ValidationError{Field: "Send.Target.Kind", Reason: "must be TargetRegID, TargetAlias, TargetUserAccount, TargetTopic, TargetTopics or TargetAll, got " + k.String()}
+	}
+	if s.Message == nil {
+		return nil, &ValidationError{Field: "Send.Message", Reason: "is nil"}
+	}
 	return c.e.send(ctx, c.auth, s.Target, s.Message, s.Value, async)
 }
 

@@ -296,9 +296,19 @@ func TestSendSyncValue(t *testing.T) {
 		res, err := c.Send(ctx, mipush.Send{Target: mipush.Target{Kind: mipush.TargetTopic, IDs: []string{"news"}}, Message: note(2), Value: row})
 		require.NoError(t, err)
 		assert.NotEmpty(t, res.ID)
-		_, err = c.Send(ctx, mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID}, Message: note(3)})
-		var ve *mipush.ValidationError
-		require.ErrorAs(t, err, &ve)
-		assert.Equal(t, "registration_id", ve.Field)
+		for _, tc := range []struct {
+			send  mipush.Send
+			field string
+		}{
+			{mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID}, Message: note(3)}, "registration_id"},
+			{mipush.Send{Target: mipush.Target{IDs: []string{"r1"}}, Message: note(3)}, "Send.Target.Kind"},
+			{mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID, IDs: []string{"r1"}}}, "Send.Message"},
+		} {
+			var ve *mipush.ValidationError
+			require.ErrorAs(t, c.SendAsync(ctx, tc.send), &ve)
+			assert.Equal(t, tc.field, ve.Field)
+		}
+		require.NoError(t, c.Flush(ctx))
+		assert.Len(t, srv.Requests(), 2, "nothing sent for bad input")
 	})
 }
