@@ -67,7 +67,7 @@
 // the caller's: a job row, a Kafka offset) comes back in SendError,
 // SendResult and InvalidTargets, so an outcome finds the caller's record
 // without a lookup table. The Target of every outcome holds the ids that
-// went on the wire: the client copies them when it accepts the send.
+// went on the wire, in a slice of the client's own.
 //
 // Options.OnInvalidTargets receives every target the server calls
 // invalid, whichever other callbacks are set: the bad_regids of an

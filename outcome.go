@@ -1,16 +1,20 @@
 package mipush
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"slices"
+	"strings"
 )
 
 // Send is one send described as a value: whom it addresses, the message,
 // and a value of the caller's own that comes back with its outcome.
 type Send struct {
-	// Target is whom the send addresses; its IDs are copied when the send
-	// is accepted, so the caller may reuse the slice at once.
+	// Target is whom the send addresses. The client does not keep the
+	// caller's IDs slice: the caller may reuse it as soon as the call
+	// returns.
 	Target Target
 	// Message is the notification; it must not change until the send's
 	// outcome is reported (it is encoded at once, but outcomes carry it).
@@ -81,6 +85,39 @@ func (c *Client) startSend(ctx context.Context, s Send, async bool) (*Result, er
 	return c.e.send(ctx, c.auth, s.Target, s.Message, s.Value, async)
 }
 
+// keepTarget sets the ids c keeps for its outcome. An async send of
+// several regids, aliases or accounts whose successes nobody reads (no
+// OnSuccess, no Observer) keeps none: they are derived from the encoded
+// body if its outcome needs them (see targetIDs), so that a bulk sender
+// with only OnError pays nothing for them. Otherwise they are copied now.
+func (e *engine) keepTarget(c *call, ids []string) {
+	if c.async && len(ids) > 1 && c.prune && e.s.OnSuccess == nil && e.s.Observer == nil {
+		c.target.IDs, c.lazy = nil, true
+		return
+	}
+	c.target.IDs = c.keepIDs(ids)
+}
+
+// targetIDs sets c.target.IDs, if c kept none, from its body, where they
+// are the first field: param=id1%2Cid2... (ids never contain a comma).
+// It runs only where nothing else touches c: on the dispatcher, once c
+// is finished.
+func (c *call) targetIDs() {
+	if !c.lazy {
+		return
+	}
+	body := c.ex.Req.Body
+	v, _ := bytes.CutPrefix(body, []byte(c.target.param()+"="))
+	if i := bytes.IndexByte(v, '&'); i >= 0 {
+		v = v[:i]
+	}
+	s, err := url.QueryUnescape(string(v))
+	if err == nil {
+		c.target.IDs = strings.Split(s, ",")
+	}
+	c.lazy = false
+}
+
 // keepIDs returns ids as the call keeps them for its outcome: a copy, so
 // that what an outcome reports is what went on the wire whatever the
 // caller does with its slice later. One id, the common case, is kept in
@@ -119,7 +156,7 @@ func (e *engine) invalidTargets(c *call, res *Result, err error) *InvalidTargets
 		return inv
 	}
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Code != CodeNoValidTargets || len(c.target.IDs) == 0 {
+	if !errors.As(err, &ae) || ae.Code != CodeNoValidTargets || (len(c.target.IDs) == 0 && !c.lazy) {
 		return nil
 	}
 	inv.IDs, inv.Err = slices.Clone(c.target.IDs), ae
@@ -140,6 +177,7 @@ func (e *engine) needsDelivery(c *call, res *Result, err error) bool {
 // calls for: the invalid-targets hook first, then OnError or OnSuccess
 // (or, for a failure without OnError, a rate-limited log line).
 func (e *engine) deliverOutcome(c *call) {
+	c.targetIDs()
 	if inv := e.invalidTargets(c, c.res, c.err); inv != nil {
 		e.s.OnInvalidTargets(inv)
 	}

@@ -312,3 +312,52 @@ func TestSendSyncValue(t *testing.T) {
 		assert.Len(t, srv.Requests(), 2, "nothing sent for bad input")
 	})
 }
+
+// With no OnSuccess the ids of a multi-target async send are not copied
+// but read back from the request when an outcome needs them: they must
+// come back exactly, whatever characters they hold, after the caller has
+// reused its slice, in OnError and in the invalid-targets hook alike.
+func TestOutcomeIDsFromRequest(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		var mu sync.Mutex
+		failed := map[string]string{}  // value → ids reported
+		invalid := map[string]string{} // value → invalid ids reported
+		srv, c := newPair(t, h2, mipush.Options{
+			OnError: func(e *mipush.SendError) {
+				mu.Lock()
+				defer mu.Unlock()
+				failed[e.Value.(string)] = strings.Join(e.Target.IDs, "|")
+			},
+			OnInvalidTargets: func(inv *mipush.InvalidTargets) {
+				mu.Lock()
+				defer mu.Unlock()
+				invalid[inv.Value.(string)] = strings.Join(inv.IDs, "|")
+			},
+		})
+		srv.FailTarget("fail", mipushtest.ErrorAnswer(10017, "invalid"))
+		srv.SetBadRegIDs("stale 1", "stale+2")
+		ctx := context.Background()
+		odd := []string{"a b", "c+d/e=", "100%", "é-ü", "x&y", "fail"}
+		buf := make([]string, len(odd))
+		for i := range 50 {
+			copy(buf, odd)
+			buf[0] += strconv.Itoa(i)
+			require.NoError(t, c.SendAsync(ctx, mipush.Send{Target: mipush.Target{Kind: mipush.TargetAlias, IDs: buf}, Message: note(i), Value: "alias-" + strconv.Itoa(i)}))
+			clear(buf) // reused at once
+		}
+		regids := []string{"stale 1", "stale+2"}
+		require.NoError(t, c.SendAsync(ctx, mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID, IDs: regids}, Message: note(99), Value: "stale"}))
+		regids[0], regids[1] = "changed", "changed"
+		require.NoError(t, c.Flush(ctx))
+
+		mu.Lock()
+		defer mu.Unlock()
+		require.Len(t, failed, 51)
+		for i := range 50 {
+			want := append([]string{odd[0] + strconv.Itoa(i)}, odd[1:]...)
+			assert.Equal(t, strings.Join(want, "|"), failed["alias-"+strconv.Itoa(i)])
+		}
+		assert.Equal(t, "stale 1|stale+2", failed["stale"])
+		assert.Equal(t, map[string]string{"stale": "stale 1|stale+2"}, invalid)
+	})
+}

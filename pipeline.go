@@ -30,6 +30,7 @@ type call struct {
 	value  any    // Send.Value, returned with the outcome
 	async  bool
 	prune  bool      // the answer may name invalid targets (see InvalidTargets)
+	lazy   bool      // target.IDs is nil until targetIDs reads them from the body
 	oneID  [1]string // target.IDs of a one-target send, kept without an allocation
 
 	// attempts counts the attempts that reached the server. It is atomic
@@ -132,7 +133,7 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 		return nil, err
 	}
 	c := &call{e: e, msg: msg, target: t, value: value, async: async, prune: prunable(t.Kind)}
-	c.target.IDs = c.keepIDs(t.IDs)
+	e.keepTarget(c, t.IDs)
 	if autoKey {
 		c.jobKey = e.jobKeys.next()
 		body = appendJobKey(body, c.jobKey)

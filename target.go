@@ -46,9 +46,10 @@ func (k TargetKind) String() string {
 }
 
 // Target is whom one send addresses. In an outcome (SendError, SendResult,
-// InvalidTargets, RequestInfo) IDs are the ids that went on the wire: the
-// client copies them when it accepts the send, so they never change
-// whatever the caller does with its own slice after the call returns.
+// InvalidTargets, RequestInfo) IDs are the ids that went on the wire, in a
+// slice of the client's own (copied when the send is accepted, or read
+// back from the encoded request), so they never change whatever the
+// caller does with its slice after the call returns.
 type Target struct {
 	Kind TargetKind
 	IDs  []string // regids, aliases, accounts or topics; nil for TargetAll
