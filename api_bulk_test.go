@@ -48,7 +48,7 @@ func TestPushBulk(t *testing.T) {
 		}
 		assert.Equal(t, []string{"r7", "r1500"}, res.Invalid[:2])
 		assert.Equal(t, ids[2000:], res.Invalid[2:], "a chunk answered 20301 is all bad")
-		//lint:ignore SA1019 the deprecated field is kept filled
+		// The deprecated field is kept filled.
 		assert.Equal(t, res.Invalid, res.BadRegIDs)
 		assert.Contains(t, res.Err().Error(), "1 of 3 bulk requests failed")
 

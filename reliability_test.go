@@ -214,7 +214,6 @@ func TestClassifiers(t *testing.T) {
 	// and 20301 has one name (the old one is an alias of it).
 	apiErr := &mipush.APIError{Code: 20301}
 	assert.True(t, apiErr.Code == mipush.CodeNoValidTargets)
-	//lint:ignore SA1019 the deprecated alias is what is checked
 	assert.True(t, mipush.CodeSendFailed == mipush.CodeNoValidTargets)
 	assert.Equal(t, "send failed: no valid targets (20301)", apiErr.Code.String())
 }
