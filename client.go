@@ -128,5 +128,5 @@ func (c *Client) start(ctx context.Context, t Target, msg *Message, async bool) 
 	if c.err != nil {
 		return nil, c.err
 	}
-	return c.e.send(ctx, c.auth, t, msg, nil, async)
+	return c.e.send(ctx, c.auth, t, msg, nil, nil, async)
 }

@@ -31,7 +31,7 @@ type Send struct {
 // waits for the server's answer or for ctx to end. A failure after
 // acceptance is a *SendError carrying s.Value.
 func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
-	return c.startSend(ctx, s, false)
+	return c.startSend(ctx, s, nil, false)
 }
 
 // SendAsync is PushToRegIDAsync and its siblings for a Send value: it
@@ -40,7 +40,7 @@ func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
 // later, to Options.OnError or Options.OnSuccess with s.Value, and any
 // targets the server calls invalid to Options.OnInvalidTargets.
 func (c *Client) SendAsync(ctx context.Context, s Send) error {
-	_, err := c.startSend(ctx, s, true)
+	_, err := c.startSend(ctx, s, nil, true)
 	return err
 }
 
@@ -69,7 +69,7 @@ type InvalidTargets struct {
 }
 
 // startSend is the common path of Send and SendAsync.
-func (c *Client) startSend(ctx context.Context, s Send, async bool) (*Result, error) {
+func (c *Client) startSend(ctx context.Context, s Send, p *Pending, async bool) (*Result, error) {
 	if c == nil {
 		return nil, errNilClient
 	}
@@ -82,7 +82,7 @@ func (c *Client) startSend(ctx context.Context, s Send, async bool) (*Result, er
 	if s.Message == nil {
 		return nil, &ValidationError{Field: "Send.Message", Reason: "is nil"}
 	}
-	return c.e.send(ctx, c.auth, s.Target, s.Message, s.Value, async)
+	return c.e.send(ctx, c.auth, s.Target, s.Message, s.Value, p, async)
 }
 
 // keepTarget sets the ids c keeps for its outcome. An async send of
@@ -91,7 +91,7 @@ func (c *Client) startSend(ctx context.Context, s Send, async bool) (*Result, er
 // body if its outcome needs them (see targetIDs), so that a bulk sender
 // with only OnError pays nothing for them. Otherwise they are copied now.
 func (e *engine) keepTarget(c *call, ids []string) {
-	if c.async && len(ids) > 1 && c.prune && e.s.OnSuccess == nil && e.s.Observer == nil {
+	if c.async && !c.handle && len(ids) > 1 && c.prune && e.s.OnSuccess == nil && e.s.Observer == nil {
 		c.target.IDs, c.lazy = nil, true
 		return
 	}
@@ -167,6 +167,9 @@ func (e *engine) invalidTargets(c *call, res *Result, err error) *InvalidTargets
 // the dispatcher: a callback or the invalid-targets hook wants it, or a
 // failure nobody else hears of is to be logged.
 func (e *engine) needsDelivery(c *call, res *Result, err error) bool {
+	if c.handle {
+		return e.invalidTargets(c, res, err) != nil
+	}
 	if err != nil {
 		return e.s.OnError != nil || !e.s.DisableFailureLog || e.invalidTargets(c, nil, err) != nil
 	}
@@ -182,6 +185,8 @@ func (e *engine) deliverOutcome(c *call) {
 		e.s.OnInvalidTargets(inv)
 	}
 	switch {
+	case c.handle:
+		c.resolve()
 	case c.err != nil && e.s.OnError != nil:
 		e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value})
 	case c.err != nil:
@@ -201,6 +206,14 @@ func (e *engine) reportInvalidSync(c *call) {
 			e.s.OnInvalidTargets(inv)
 		}
 	}
+}
+
+// needsResult reports whether the answer to c must be decoded into a
+// Result: someone reads it (a blocking caller, a Pending, OnSuccess), or
+// it is not a plain success, or it may list bad regids the
+// invalid-targets hook wants.
+func (e *engine) needsResult(c *call, status int, body []byte) bool {
+	return !c.async || c.handle || e.s.OnSuccess != nil || !sendSucceeded(status, body) || e.wantsBadRegIDs(c, status, body)
 }
 
 // wantsBadRegIDs reports whether a plain success answer to c must still be

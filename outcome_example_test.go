@@ -119,3 +119,38 @@ func ExampleInvalidTargets() {
 	// prune regid [stale-2] send failed: true
 	// no valid targets
 }
+
+// A Pending for each send, for callers that prefer futures to callbacks:
+// start many sends, then collect their outcomes.
+func ExampleClient_Start() {
+	srv := mipushtest.NewServer(mipushtest.Options{})
+	defer srv.Close()
+	srv.SetBadRegIDs("stale-regid")
+	client := mipush.NewClient(mipush.Options{AppSecret: "your-app-secret", Host: srv.Host(), TLSConfig: srv.ClientTLSConfig()})
+	defer client.Close()
+
+	ctx := context.Background()
+	msg := &mipush.Message{RestrictedPackageName: "com.example.app", PassThrough: true, Payload: "hi"}
+	var pending []*mipush.Pending
+	for _, regID := range []string{"regid-a", "stale-regid", "regid-b"} {
+		p, err := client.Start(ctx, mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID, IDs: []string{regID}}, Message: msg})
+		if err != nil {
+			fmt.Println("not queued:", err)
+			continue
+		}
+		pending = append(pending, p)
+	}
+	for _, p := range pending {
+		_, err := p.Get(ctx)
+		var se *mipush.SendError
+		if errors.As(err, &se) {
+			fmt.Println(se.Target.IDs[0], "failed, invalid target:", mipush.IsInvalidTarget(err))
+		} else if err == nil {
+			fmt.Println("sent")
+		}
+	}
+	// Output:
+	// sent
+	// stale-regid failed, invalid target: true
+	// sent
+}

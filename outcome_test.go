@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -359,5 +360,68 @@ func TestOutcomeIDsFromRequest(t *testing.T) {
 		}
 		assert.Equal(t, "stale 1|stale+2", failed["stale"])
 		assert.Equal(t, map[string]string{"stale": "stale 1|stale+2"}, invalid)
+	})
+}
+
+// A Pending reports its send's outcome instead of the callbacks (the
+// invalid-targets hook still runs first), Get waits only as long as its
+// ctx allows without stopping the send, and Flush waits for it.
+func TestStartPending(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		var h hookLog
+		opts := h.options(mipush.Options{Conns: 1}, true)
+		srv, c := newPair(t, h2, opts)
+		srv.SetBadRegIDs("stale")
+		release := make(chan struct{})
+		srv.SetHook(func(r *mipushtest.Request) *mipushtest.Answer {
+			if slices.Contains(r.Targets, "slow") {
+				<-release
+			}
+			return nil
+		})
+		ctx := context.Background()
+		to := func(ids ...string) mipush.Target { return mipush.Target{Kind: mipush.TargetRegID, IDs: ids} }
+
+		slow, err := c.Start(ctx, mipush.Send{Target: to("slow"), Message: note(1), Value: "slow"})
+		require.NoError(t, err)
+		short, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = slow.Get(short)
+		require.ErrorIs(t, err, context.Canceled, "Get stops waiting when its ctx ends")
+		select {
+		case <-slow.Ready():
+			t.Fatal("ready before the server answered")
+		default:
+		}
+		close(release)
+		res, err := slow.Get(ctx)
+		require.NoError(t, err, "the send went on")
+		assert.NotEmpty(t, res.ID)
+		<-slow.Ready()
+
+		stale, err := c.Start(ctx, mipush.Send{Target: to("stale"), Message: note(2), Value: "row-2"})
+		require.NoError(t, err)
+		require.NoError(t, c.Flush(ctx), "Flush waits for a Pending")
+		select {
+		case <-stale.Ready():
+		default:
+			t.Fatal("not ready after Flush")
+		}
+		_, err = stale.Get(ctx)
+		var se *mipush.SendError
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, "row-2", se.Value)
+		assert.Equal(t, []string{"stale"}, se.Target.IDs)
+		assert.True(t, mipush.IsInvalidTarget(err))
+		_, again := stale.Get(ctx)
+		assert.Same(t, err, again, "Get returns the same outcome every time")
+
+		_, err = c.Start(ctx, mipush.Send{Target: to(), Message: note(3)})
+		var ve *mipush.ValidationError
+		require.ErrorAs(t, err, &ve, "bad input is returned at once")
+
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		assert.Equal(t, []string{"invalid row-2"}, h.events, "no OnSuccess or OnError for a Pending; the hook still runs")
 	})
 }

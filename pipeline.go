@@ -31,6 +31,7 @@ type call struct {
 	async  bool
 	prune  bool      // the answer may name invalid targets (see InvalidTargets)
 	lazy   bool      // target.IDs is nil until targetIDs reads them from the body
+	handle bool      // async, reported to a Pending (done) instead of the callbacks
 	oneID  [1]string // target.IDs of a one-target send, kept without an allocation
 
 	// attempts counts the attempts that reached the server. It is atomic
@@ -119,7 +120,8 @@ func newEngine(s settings) *engine {
 
 // send validates and encodes, accepts the send (waiting for room while
 // ctx allows), queues it, and for a sync send waits for its outcome.
-func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, async bool) (*Result, error) {
+// A send given a Pending p is async and reports its outcome to p.
+func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -132,7 +134,10 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	if err != nil {
 		return nil, err
 	}
-	c := &call{e: e, msg: msg, target: t, value: value, async: async, prune: prunable(t.Kind)}
+	c := &call{e: e, msg: msg, target: t, value: value, async: async || p != nil, handle: p != nil, prune: prunable(t.Kind)}
+	if p != nil {
+		p.c = c
+	}
 	e.keepTarget(c, t.IDs)
 	if autoKey {
 		c.jobKey = e.jobKeys.next()
@@ -149,7 +154,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	c.ex.Dropped = e.dropped
 	c.ex.Gate = e.gate
 	c.ex.Value = c
-	if !c.async {
+	if !c.async || c.handle {
 		c.done = make(chan struct{})
 	}
 	if e.closed.Load() {
@@ -311,7 +316,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	}
 	c.attempts.Add(1)
 	var res *Result
-	if !c.async || e.s.OnSuccess != nil || !sendSucceeded(resp.Status, resp.Body) || e.wantsBadRegIDs(c, resp.Status, resp.Body) {
+	if e.needsResult(c, resp.Status, resp.Body) {
 		// Someone reads the Result, or the answer needs a closer look.
 		res, err = decodeSendResult(resp.Status, resp.Body)
 	}
@@ -523,6 +528,7 @@ func (e *engine) finish(c *call, res *Result, err error) {
 		e.disp.push(c)
 		return
 	}
+	c.resolve()
 	e.reported(c)
 }
 
