@@ -98,24 +98,27 @@ func (e *engine) keepTarget(c *call, ids []string) {
 	c.target.IDs = c.keepIDs(ids)
 }
 
-// targetIDs sets c.target.IDs, if c kept none, from its body, where they
-// are the first field: param=id1%2Cid2... (ids never contain a comma).
-// It runs only where nothing else touches c: on the dispatcher, once c
-// is finished.
+// targetIDs sets c.target.IDs, if c kept none, from its body's target
+// field, param=id1%2Cid2... (ids never contain a comma). It runs only
+// where nothing else touches c: on the dispatcher, once c is finished.
 func (c *call) targetIDs() {
 	if !c.lazy {
 		return
 	}
-	body := c.ex.Req.Body
-	v, _ := bytes.CutPrefix(body, []byte(c.target.param()+"="))
-	if i := bytes.IndexByte(v, '&'); i >= 0 {
-		v = v[:i]
-	}
-	s, err := url.QueryUnescape(string(v))
-	if err == nil {
-		c.target.IDs = strings.Split(s, ",")
-	}
 	c.lazy = false
+	param := c.target.param()
+	for rest := c.ex.Req.Body; len(rest) > 0; {
+		var field []byte
+		field, rest, _ = bytes.Cut(rest, []byte("&"))
+		key, v, _ := bytes.Cut(field, []byte("="))
+		if string(key) != param {
+			continue
+		}
+		if s, err := url.QueryUnescape(string(v)); err == nil {
+			c.target.IDs = strings.Split(s, ",")
+		}
+		return
+	}
 }
 
 // keepIDs returns ids as the call keeps them for its outcome: a copy, so
@@ -152,7 +155,7 @@ func (e *engine) invalidTargets(c *call, res *Result, err error) *InvalidTargets
 		if res == nil || len(res.BadRegIDs) == 0 {
 			return nil
 		}
-		inv.IDs = res.BadRegIDs
+		inv.IDs = slices.Clone(res.BadRegIDs) // the hook's own, apart from Result's
 		return inv
 	}
 	var ae *APIError

@@ -58,3 +58,22 @@ func TestFailureLogDefaultLogger(t *testing.T) {
 	s = newSettings(Options{AppSecret: "x", Logger: lg})
 	assert.Same(t, lg, s.failureLogger)
 }
+
+// Ids read back from an encoded request are those encoded, for every kind
+// a send keeps no copy of, whatever characters they hold and with an
+// automatic job key after them.
+func TestTargetIDsFromBody(t *testing.T) {
+	ids := []string{"a b", "c+d/e==", "100%", "é-ü", "x&y=z", "plain", "%2C", "tab\u00a0nbsp"}
+	msg := &Message{RestrictedPackageName: "com.example.app", Title: "t", Description: "d", Payload: "registration_id=fake&alias=x", Extra: map[string]string{"alias": "y"}}
+	for _, kind := range []TargetKind{TargetRegID, TargetAlias, TargetUserAccount} {
+		tg := Target{Kind: kind, IDs: ids}
+		body, err := encodeSend(nil, tg, msg)
+		require.NoError(t, err)
+		body = appendJobKey(body, "key-1")
+		c := &call{target: Target{Kind: kind}, lazy: true}
+		c.ex.Req.Body = body
+		c.targetIDs()
+		assert.Equal(t, ids, c.target.IDs, "%v", kind)
+		assert.False(t, c.lazy)
+	}
+}
