@@ -64,7 +64,8 @@ type Options struct {
 	MaxPending int
 
 	// OnError receives the outcome of each failed async send, exactly once.
-	// See the package documentation for which goroutine runs it.
+	// See the package documentation for which goroutine runs it. When it
+	// is nil, failures are logged instead (see DisableFailureLog).
 	OnError func(*SendError)
 	// OnSuccess, if set, receives the outcome of each successful async send.
 	OnSuccess func(*SendResult)
