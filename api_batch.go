@@ -85,6 +85,7 @@ func (c *Client) pushBatch(ctx context.Context, kind TargetKind, msgs []Targeted
 	}
 	r := postRequest(batchPath(kind), body)
 	r.target = Target{Kind: kind, IDs: targets}
+	r.batch = true
 	if async {
 		return nil, c.doAsync(ctx, r)
 	}

@@ -3,6 +3,7 @@ package mipush
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -12,15 +13,22 @@ import (
 type BulkResult struct {
 	// Chunks are the requests in the order of the ids passed in.
 	Chunks []Chunk
-	// BadRegIDs is the union of the chunks' Result.BadRegIDs, in chunk
-	// order, plus every regid of a chunk the server rejected with code
-	// 20301 (no valid targets). Empty unless the targets are regids.
+	// Invalid lists every target the server called invalid, in chunk
+	// order: the Result.BadRegIDs of accepted chunks and every target of a
+	// chunk rejected with code 20301 (no valid targets), for any kind of
+	// target. These are what Options.OnInvalidTargets receives for the
+	// chunks too.
+	Invalid []string
+	// BadRegIDs is Invalid when the targets are regids, else empty.
+	//
+	// Deprecated: use Invalid, which holds the same for every kind.
 	BadRegIDs []string
 }
 
 // Chunk is the outcome of one request of a bulk send.
 type Chunk struct {
-	// Target holds the chunk's targets: a sub-slice of the ids passed in.
+	// Target holds the chunk's targets, as sent: a sub-slice of a copy
+	// of the ids passed in, made once by PushBulk.
 	Target Target
 	// Result is the server's answer, or nil if the chunk failed.
 	Result *Result
@@ -61,9 +69,6 @@ func (e *bulkError) Error() string {
 
 func (e *bulkError) Unwrap() error { return e.first }
 
-// codeNoValidTargets is the answer to a send whose targets are all invalid.
-const codeNoValidTargets = 20301
-
 // PushBulk sends msg to any number of targets of kind (TargetRegID,
 // TargetAlias or TargetUserAccount), split into requests of at most
 // MaxTargets each (POST /v3/message/regid, /v3/message/alias or
@@ -73,14 +78,18 @@ const codeNoValidTargets = 20301
 //
 // A Chunk reports each request; the error is BulkResult.Err: nil when every
 // request succeeded. Invalid input is returned as a *ValidationError with a
-// nil result and nothing sent. Duplicate ids are not removed.
+// nil result and nothing sent. Duplicate ids are not removed. Each
+// request's invalid targets also go to Options.OnInvalidTargets, from the
+// goroutines PushBulk sends on, possibly concurrently.
 //
 // Called from an Options.OnError or OnSuccess callback, PushBulk sends its
 // requests one after the other on the callback's goroutine; like any sync
 // send from a callback it needs Options.MaxPending to leave room beyond
 // the send whose outcome is being reported.
 func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, msg *Message) (*BulkResult, error) {
-	chunks, err := c.bulkChunks(kind, ids, msg)
+	// One copy, so that the result reports what was sent whatever the
+	// caller does with ids later.
+	chunks, err := c.bulkChunks(kind, slices.Clone(ids), msg)
 	if err != nil {
 		return nil, err
 	}
@@ -112,16 +121,17 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 		})
 	}
 	wg.Wait()
-	if kind == TargetRegID {
-		for _, ch := range chunks {
-			var ae *APIError
-			switch {
-			case ch.Err == nil:
-				res.BadRegIDs = append(res.BadRegIDs, ch.Result.BadRegIDs...)
-			case errors.As(ch.Err, &ae) && ae.Code == codeNoValidTargets:
-				res.BadRegIDs = append(res.BadRegIDs, ch.Target.IDs...)
-			}
+	for _, ch := range chunks {
+		var ae *APIError
+		switch {
+		case ch.Err == nil:
+			res.Invalid = append(res.Invalid, ch.Result.BadRegIDs...)
+		case errors.As(ch.Err, &ae) && ae.Code == CodeNoValidTargets:
+			res.Invalid = append(res.Invalid, ch.Target.IDs...)
 		}
+	}
+	if kind == TargetRegID {
+		res.BadRegIDs = res.Invalid
 	}
 	return res, res.Err()
 }
@@ -130,8 +140,9 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 // first (returning bad input with nothing queued), then queues them in
 // order as PushToRegIDAsync and its siblings do, blocking only while the
 // client is at Options.MaxPending or until ctx ends. Each request's outcome
-// is reported once, later, to Options.OnError or Options.OnSuccess, whose
-// Target.IDs is the request's sub-slice of ids; Flush waits for them.
+// is reported once, later, to Options.OnError or Options.OnSuccess (and
+// its invalid targets to Options.OnInvalidTargets), whose Target.IDs are
+// the request's ids, copied; Flush waits for them.
 //
 // It returns how many of ids were queued: len(ids), or fewer with the error
 // that stopped it (ctx ended, ErrClosed). The ids after that were not sent.

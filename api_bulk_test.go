@@ -46,8 +46,10 @@ func TestPushBulk(t *testing.T) {
 				assert.Nil(t, ch.Result)
 			}
 		}
-		assert.Equal(t, []string{"r7", "r1500"}, res.BadRegIDs[:2])
-		assert.Equal(t, ids[2000:], res.BadRegIDs[2:], "a chunk answered 20301 is all bad")
+		assert.Equal(t, []string{"r7", "r1500"}, res.Invalid[:2])
+		assert.Equal(t, ids[2000:], res.Invalid[2:], "a chunk answered 20301 is all bad")
+		// The deprecated field is kept filled.
+		assert.Equal(t, res.Invalid, res.BadRegIDs)
 		assert.Contains(t, res.Err().Error(), "1 of 3 bulk requests failed")
 
 		reqs := srv.RequestsTo("/v3/message/regid")
@@ -58,6 +60,8 @@ func TestPushBulk(t *testing.T) {
 			got = append(got, r.Targets...)
 		}
 		assert.ElementsMatch(t, ids, got, "every id sent exactly once")
+		ids[0] = "changed"
+		assert.Equal(t, "r0", res.Chunks[0].Target.IDs[0], "the result reports what was sent")
 	})
 }
 
@@ -76,7 +80,7 @@ func TestPushBulkKinds(t *testing.T) {
 			res, err := c.PushBulk(ctx, tc.kind, bulkIDs("x", 1001), note(1))
 			require.NoError(t, err)
 			require.Len(t, res.Chunks, 2)
-			assert.Empty(t, res.BadRegIDs)
+			assert.Empty(t, res.Invalid)
 			reqs := srv.RequestsTo(tc.path)
 			require.Len(t, reqs, 2)
 			assert.ElementsMatch(t, []int{1000, 1}, []int{len(reqs[0].Targets), len(reqs[1].Targets)})

@@ -60,10 +60,10 @@ func ExampleClient_PushBulk() {
 		fmt.Println("some requests failed:", err)
 	}
 	fmt.Println("requests:", len(res.Chunks))
-	fmt.Println("bad regids:", res.BadRegIDs)
+	fmt.Println("invalid:", res.Invalid)
 	// Output:
 	// requests: 3
-	// bad regids: [regid-1234]
+	// invalid: [regid-1234]
 }
 
 // A scheduled message is a job that can be checked and cancelled.

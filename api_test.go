@@ -57,7 +57,7 @@ func checkRequest(t *testing.T, r *mipushtest.Request, method, path string) {
 }
 
 // requireCode checks that err is a *SendError wrapping an *APIError with code.
-func requireCode(t *testing.T, err error, code int) {
+func requireCode(t *testing.T, err error, code mipush.Code) {
 	t.Helper()
 	var se *mipush.SendError
 	require.ErrorAs(t, err, &se)

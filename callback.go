@@ -60,11 +60,7 @@ func (d *dispatcher) push(c *call) { d.queue <- c }
 // deliver runs c's callback and then reports c as finished.
 func (d *dispatcher) deliver(c *call) {
 	d.nest.Add(1)
-	if c.err != nil {
-		d.e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey})
-	} else {
-		d.e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.tries(), JobKey: c.jobKey})
-	}
+	d.e.deliverOutcome(c)
 	d.nest.Add(-1)
 	d.e.reported(c)
 }

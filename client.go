@@ -111,6 +111,7 @@ func (e *engine) shutdown(ctx context.Context) error {
 	// Every send has its outcome now; wait for the callbacks to run.
 	_ = e.waitZero(context.Background(), &e.active)
 	e.disp.shutdown()
+	e.fails.flush(e.s.failureLogger)
 	e.shutdownErr = err
 	close(e.shutdownDone)
 	return err
@@ -127,5 +128,5 @@ func (c *Client) start(ctx context.Context, t Target, msg *Message, async bool) 
 	if c.err != nil {
 		return nil, c.err
 	}
-	return c.e.send(ctx, c.auth, t, msg, async)
+	return c.e.send(ctx, c.auth, t, msg, nil, nil, async)
 }

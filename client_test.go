@@ -264,14 +264,14 @@ func TestAPIErrors(t *testing.T) {
 		assert.False(t, se.MaybeProcessed())
 		var ae *mipush.APIError
 		require.ErrorAs(t, err, &ae)
-		assert.Equal(t, 20301, ae.Code)
+		assert.Equal(t, mipush.CodeNoValidTargets, ae.Code)
 		assert.Equal(t, "No valid targets!", ae.Reason)
 
 		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"bad"}, note(2)))
 		require.NoError(t, c.Flush(ctx))
 		require.Contains(t, out.failed, "payload-2")
 		require.ErrorAs(t, out.failed["payload-2"], &ae)
-		assert.Equal(t, 20301, ae.Code)
+		assert.Equal(t, mipush.CodeNoValidTargets, ae.Code)
 	})
 }
 

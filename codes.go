@@ -38,7 +38,7 @@ const (
 	CodeInvalidTopic         Code = 20209  // invalid topic
 	CodeSubscribeFailed      Code = 20215  // subscribe failed
 	CodeUnsubscribeFailed    Code = 20216  // unsubscribe failed
-	CodeSendFailed           Code = 20301  // 发送消息失败: send failed; no valid targets
+	CodeNoValidTargets       Code = 20301  // 发送消息失败: send failed, "No valid targets!"
 	CodeDeleteFailed         Code = 20315  // deleting a broadcast failed
 	CodeAuthFailed           Code = 21301  // 认证失败: authentication failed (wrong AppSecret)
 	CodeTokenAuthFailed      Code = 21302  // token认证失败: token authentication failed
@@ -62,6 +62,12 @@ const (
 	CodeExtrasTooLong        Code = 65015  // extras too long
 	CodeOverQuota            Code = 200001 // daily over-quota
 )
+
+// CodeSendFailed is the old name of CodeNoValidTargets.
+//
+// Deprecated: use CodeNoValidTargets; the server sends 20301 only when no
+// target of a send is valid.
+const CodeSendFailed = CodeNoValidTargets
 
 // String returns the code's meaning, e.g. "system busy (10002)".
 func (c Code) String() string {
@@ -124,7 +130,7 @@ func (c Code) meaning() string {
 		return "subscribe failed"
 	case CodeUnsubscribeFailed:
 		return "unsubscribe failed"
-	case CodeSendFailed:
+	case CodeNoValidTargets:
 		return "send failed: no valid targets"
 	case CodeDeleteFailed:
 		return "deleting the broadcast failed"
@@ -219,7 +225,7 @@ func IsQuotaExceeded(err error) bool {
 
 // IsInvalidTarget reports whether err says the targets were all invalid
 // (20301, "No valid targets!"): drop them.
-func IsInvalidTarget(err error) bool { return apiCode(err) == CodeSendFailed }
+func IsInvalidTarget(err error) bool { return apiCode(err) == CodeNoValidTargets }
 
 // IsAuth reports whether err is an authentication failure: a wrong app
 // secret (21301, 22008) or token (21302).
@@ -235,7 +241,7 @@ func IsAuth(err error) bool {
 func apiCode(err error) Code {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return Code(ae.Code)
+		return ae.Code
 	}
 	return 0
 }

@@ -30,7 +30,7 @@ func (e *ValidationError) Error() string {
 
 // APIError is a response whose result is "error", or an HTTP error status.
 type APIError struct {
-	Code        int    // the MiPush error code; 0 when only the HTTP status failed
+	Code        Code   // the MiPush error code; 0 when only the HTTP status failed
 	Description string // the server's description, usually Chinese
 	Reason      string // the server's detail, e.g. "Invalid application secret."
 	TraceID     string
@@ -70,13 +70,15 @@ func (e *APIError) Error() string {
 // async send, and the error a sync send returns once it was accepted.
 type SendError struct {
 	Message *Message // the message that was sent (the same pointer passed in)
-	Target  Target   // whom it addressed
+	Target  Target   // whom it addressed, as sent
 	Err     error    // *APIError, a transport error, ErrClosed, ...; see Unwrap
 	// Attempts is how many times the request reached the server.
 	Attempts int
 	// JobKey is the extra.jobkey the client gave the message
 	// (Options.AutoJobKey), or "".
 	JobKey string
+	// Value is the send's Send.Value (see Client.SendAsync), or nil.
+	Value any
 }
 
 func (e *SendError) Error() string {
@@ -98,8 +100,9 @@ func (e *SendError) MaybeProcessed() bool { return errors.Is(e.Err, ErrMaybeProc
 // receives it.
 type SendResult struct {
 	Message  *Message
-	Target   Target
+	Target   Target // whom it addressed, as sent
 	Result   *Result
 	Attempts int
 	JobKey   string // the extra.jobkey the client gave the message, or ""
+	Value    any    // the send's Send.Value (see Client.SendAsync), or nil
 }

@@ -55,7 +55,7 @@ func ExampleClient_PushToRegIDAsync() {
 			failed.Add(1)
 			var apiErr *mipush.APIError
 			if errors.As(e, &apiErr) {
-				fmt.Println("failed:", e.Target.IDs, apiErr.Code, apiErr.Reason)
+				fmt.Println("failed:", e.Target.IDs, int(apiErr.Code), apiErr.Reason)
 			}
 		},
 	})
@@ -93,7 +93,7 @@ func ExampleAPIError() {
 	_, err := client.PushToRegID(context.Background(), []string{"regid"}, msg)
 	var apiErr *mipush.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.Code, apiErr.Reason)
+		fmt.Println(apiErr.Code, "-", apiErr.Reason)
 	}
-	// Output: 21301 Invalid application secret.
+	// Output: authentication failed (21301) - Invalid application secret.
 }

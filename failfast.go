@@ -187,7 +187,7 @@ func (b *blocks) check(c *call, claim bool) error {
 
 // stopKind says which stop an answer arms, if any.
 func stopKind(ae *APIError) (auth, quota bool) {
-	switch Code(ae.Code) {
+	switch ae.Code {
 	case CodeAuthFailed, CodeBadSecret:
 		return true, false
 	case CodeDailyLimit, CodeOverQuota:
@@ -318,10 +318,10 @@ func (b *blocks) report(ev stopEvent, by string) {
 	switch ev.kind {
 	case stopStarted:
 		b.log.Warn("mipush: client-side stop started", "scope", scope, "class", ev.key.class,
-			"code", ev.cause.Code, "reason", ev.cause.Reason, "probe_in", ev.d)
+			"code", int(ev.cause.Code), "reason", ev.cause.Reason, "probe_in", ev.d)
 	case stopRearmed:
 		b.log.Debug("mipush: probe refused; client-side stop re-armed", "scope", scope, "class", ev.key.class,
-			"code", ev.cause.Code, "probe_in", ev.d)
+			"code", int(ev.cause.Code), "probe_in", ev.d)
 	default:
 		b.log.Info("mipush: client-side stop ended", "scope", scope, "class", ev.key.class,
 			"lasted", ev.d, "by", by)

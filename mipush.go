@@ -69,6 +69,27 @@
 // of the Client: a send that must wait for room, Flush and Close run the
 // queued callbacks themselves meanwhile, so none of them deadlocks; Flush
 // and Close called from a callback do not wait for that callback itself.
+//
+// # What an outcome carries
+//
+// Client.Send and Client.SendAsync take a Send, whose Value (any value of
+// the caller's: a job row, a Kafka offset) comes back in SendError,
+// SendResult and InvalidTargets, so an outcome finds the caller's record
+// without a lookup table. The Target of every outcome holds the ids that
+// went on the wire, in a slice of the client's own.
+//
+// Options.OnInvalidTargets receives every target the server calls
+// invalid, whichever other callbacks are set: the bad_regids of an
+// accepted send and every target of a send answered 20301
+// (CodeNoValidTargets), for single sends, multi-message batches and the
+// requests of PushBulk. For async sends it runs on the callback goroutine
+// just before the send's OnSuccess or OnError; for blocking sends, on the
+// caller's goroutine before the call returns.
+//
+// With OnError nil, each failed async send is logged at warn level through
+// Options.Logger (slog.Default() when it is nil), at most one line a
+// second with a count of the failures left out in between, unless
+// Options.DisableFailureLog is set.
 package mipush
 
 // Hosts of the MiPush server API.

@@ -64,10 +64,26 @@ type Options struct {
 	MaxPending int
 
 	// OnError receives the outcome of each failed async send, exactly once.
-	// See the package documentation for which goroutine runs it.
+	// See the package documentation for which goroutine runs it. When it
+	// is nil, failures are logged instead (see DisableFailureLog).
 	OnError func(*SendError)
 	// OnSuccess, if set, receives the outcome of each successful async send.
 	OnSuccess func(*SendResult)
+	// OnInvalidTargets, if set, receives the targets the server called
+	// invalid, whichever other callbacks are set: the bad_regids of an
+	// accepted send, and every target of a send rejected with code 20301
+	// (no valid targets), for sends to regids, aliases and user accounts,
+	// multi-message batches and each request of PushBulk. Prune them from
+	// your store. For an async send it runs on the callback goroutine just
+	// before that send's OnSuccess or OnError, in the same order; for a
+	// blocking send, on the caller's goroutine before the call returns, so
+	// with concurrent blocking sends it must be safe for concurrent use.
+	OnInvalidTargets func(*InvalidTargets)
+	// DisableFailureLog turns off the warning logged for each failed async
+	// send when OnError is nil (through Logger, or slog.Default() when
+	// Logger is nil), at most one line per second with a count of the
+	// failures left unlogged in between.
+	DisableFailureLog bool
 
 	// RequestTimeout bounds one attempt from when it is written to when its
 	// response is complete; 0 means DefaultRequestTimeout, negative none.
@@ -143,8 +159,10 @@ type Options struct {
 
 	// Logger receives the client's log records: connections opened and
 	// closed (debug), dial failures (warn), client-side stops started
-	// after an authentication or quota answer (warn) and ended (info).
-	// nil means none. The app secret is never logged.
+	// after an authentication or quota answer (warn) and ended (info),
+	// and failed async sends when OnError is nil (warn, rate-limited; see
+	// DisableFailureLog). nil means none but the last, which then go to
+	// slog.Default(). The app secret is never logged.
 	Logger *slog.Logger
 	// Observer, if set, receives an event per finished call and per
 	// connection opened or closed; see Observer.
@@ -266,10 +284,13 @@ type settings struct {
 	addr      string // host:port to dial
 	authority string // Host header / :authority
 	auth      string // "key=<secret>"
+	// failureLogger is Options.Logger as given: nil means slog.Default()
+	// for the failure log (see failureLog).
+	failureLogger *slog.Logger
 }
 
 func newSettings(o Options) settings {
-	s := settings{Options: o}
+	s := settings{Options: o, failureLogger: o.Logger}
 	if s.Conns == 0 {
 		s.Conns = DefaultConns
 	}

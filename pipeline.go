@@ -26,8 +26,13 @@ type call struct {
 	e      *engine
 	pool   *pool
 	msg    *Message
-	target Target
+	target Target // as sent: its IDs are the call's own (see keepIDs)
+	value  any    // Send.Value, returned with the outcome
 	async  bool
+	prune  bool      // the answer may name invalid targets (see InvalidTargets)
+	lazy   bool      // target.IDs is nil until targetIDs reads them from the body
+	handle bool      // async, reported to a Pending (done) instead of the callbacks
+	oneID  [1]string // target.IDs of a one-target send, kept without an allocation
 
 	// attempts counts the attempts that reached the server. It is atomic
 	// because a sync caller whose context ended reads it while the call
@@ -67,6 +72,8 @@ type engine struct {
 
 	disp    dispatcher
 	scratch sync.Pool // *[]byte buffers for encodeBody
+
+	fails failureLog // failed async sends nobody else hears of
 
 	retryMu  sync.Mutex
 	retrying map[*call]*time.Timer
@@ -115,7 +122,8 @@ func newEngine(s settings) *engine {
 
 // send validates and encodes, accepts the send (waiting for room while
 // ctx allows), queues it, and for a sync send waits for its outcome.
-func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, async bool) (*Result, error) {
+// A send given a Pending p is async and reports its outcome to p.
+func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -128,7 +136,11 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	if err != nil {
 		return nil, err
 	}
-	c := &call{e: e, msg: msg, target: t, async: async}
+	c := &call{e: e, msg: msg, target: t, value: value, async: async || p != nil, handle: p != nil, prune: prunable(t.Kind)}
+	if p != nil {
+		p.c = c
+	}
+	e.keepTarget(c, t.IDs)
 	if autoKey {
 		c.jobKey = e.jobKeys.next()
 		body = appendJobKey(body, c.jobKey)
@@ -145,7 +157,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	c.ex.Dropped = e.dropped
 	c.ex.Gate = e.gate
 	c.ex.Value = c
-	if !c.async {
+	if !c.async || c.handle {
 		c.done = make(chan struct{})
 	}
 	if e.closed.Load() {
@@ -178,6 +190,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	}
 	select {
 	case <-c.done:
+		e.reportInvalidSync(c)
 		return c.res, c.err
 	case <-ctx.Done():
 		if c.ex.Withdraw() {
@@ -185,7 +198,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 			// connection (or the pool's shutdown) meets it in the queue.
 			return nil, ctx.Err()
 		}
-		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey}
+		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey, Value: c.value}
 	}
 }
 
@@ -307,7 +320,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	}
 	c.attempts.Add(1)
 	var res *Result
-	if !c.async || e.s.OnSuccess != nil || !sendSucceeded(resp.Status, resp.Body) {
+	if e.needsResult(c, resp.Status, resp.Body) {
 		// Someone reads the Result, or the answer needs a closer look.
 		res, err = decodeSendResult(resp.Status, resp.Body)
 	}
@@ -316,7 +329,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		errors.As(err, &ae)
 		e.blocked.settle(c, true, ae)
 		if ae != nil {
-			if Code(ae.Code) == CodeTooFrequent {
+			if ae.Code == CodeTooFrequent {
 				e.throttle.tooFrequent()
 			}
 			switch classify(ae) {
@@ -510,16 +523,17 @@ func (e *engine) finish(c *call, res *Result, err error) {
 	c.res, c.err = res, err
 	if !c.async {
 		if err != nil {
-			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey}
+			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
 		}
 		close(c.done)
 		e.release(true)
 		return
 	}
-	if (err != nil && e.s.OnError != nil) || (err == nil && e.s.OnSuccess != nil) {
+	if e.needsDelivery(c, res, err) {
 		e.disp.push(c)
 		return
 	}
+	c.resolve()
 	e.reported(c)
 }
 

@@ -35,7 +35,7 @@ func TestQuotaAnswerDecoded(t *testing.T) {
 	_, err := decodeSendResult(200, []byte(`{"result":"error","code":200001,"reason":"exceed quota, quota: 300, have acked: 301","description":"当日发送数量超过配额","trace_id":"X1"}`))
 	var ae *APIError
 	require.True(t, errors.As(err, &ae))
-	assert.Equal(t, 200001, ae.Code)
+	assert.Equal(t, CodeOverQuota, ae.Code)
 	assert.Equal(t, "X1", ae.TraceID)
 	require.NotNil(t, ae.Quota)
 	assert.Equal(t, QuotaExceeded{Limit: 300, Acked: 301}, *ae.Quota)

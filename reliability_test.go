@@ -154,7 +154,7 @@ func TestAutoJobKey(t *testing.T) {
 }
 
 func TestClassifiers(t *testing.T) {
-	api := func(code, status int) error {
+	api := func(code mipush.Code, status int) error {
 		return &mipush.SendError{Err: &mipush.APIError{Code: code, HTTPStatus: status}}
 	}
 	for _, tc := range []struct {
@@ -185,6 +185,12 @@ func TestClassifiers(t *testing.T) {
 	}
 	assert.Equal(t, "system busy (10002)", mipush.CodeSystemBusy.String())
 	assert.Equal(t, "error (12345)", mipush.Code(12345).String())
+	// APIError.Code compares with the named codes without a conversion,
+	// and 20301 has one name (the old one is an alias of it).
+	apiErr := &mipush.APIError{Code: 20301}
+	assert.True(t, apiErr.Code == mipush.CodeNoValidTargets)
+	assert.True(t, mipush.CodeSendFailed == mipush.CodeNoValidTargets)
+	assert.Equal(t, "send failed: no valid targets (20301)", apiErr.Code.String())
 }
 
 func TestMaybeProcessedRetriedOnlyWhenOptedIn(t *testing.T) {

@@ -26,6 +26,9 @@ type request struct {
 	// may be zero for management calls.
 	target Target
 	msg    *Message
+	// batch marks a multi-message send: its answer may name invalid
+	// targets, and target.IDs is already the request's own slice.
+	batch bool
 }
 
 // wireRequest builds the HTTP request for r.
@@ -63,7 +66,10 @@ func (c *Client) startRequest(ctx context.Context, r *request, async bool) (*Res
 		return nil, err
 	}
 	e := c.e
-	call := &call{e: e, msg: r.msg, target: r.target, async: async}
+	call := &call{e: e, msg: r.msg, target: r.target, async: async, prune: r.batch}
+	if !r.batch {
+		call.target.IDs = call.keepIDs(r.target.IDs)
+	}
 	call.ex.Req = r.wireRequest(c.auth)
 	if r.host == messageHost {
 		e.route(call, "") // the failover host list applies to every message-host call

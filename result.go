@@ -63,7 +63,7 @@ func decodeEnvelope(status int, body []byte) (*response, error) {
 	}
 	if status != 200 || r.Result == "error" || (r.Result != "ok" && r.Code != 0) {
 		return nil, &APIError{
-			Code:        int(r.Code),
+			Code:        Code(r.Code),
 			Description: r.Description,
 			Reason:      r.Reason,
 			TraceID:     r.TraceID,

@@ -40,7 +40,7 @@ func classify(e *APIError) errClass {
 		return classRetry
 	case e.HTTPStatus >= 500:
 		return classMaybe
-	case Code(e.Code).Retryable():
+	case e.Code.Retryable():
 		return classRetry
 	}
 	return classFail

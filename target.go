@@ -45,8 +45,11 @@ func (k TargetKind) String() string {
 	return "TargetKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Target is whom one send addresses, as reported in SendError and
-// SendResult. IDs is the slice the caller passed in (not a copy).
+// Target is whom one send addresses. In an outcome (SendError, SendResult,
+// InvalidTargets, RequestInfo) IDs are the ids that went on the wire, in a
+// slice of the client's own (copied when the send is accepted, or read
+// back from the encoded request), so they never change whatever the
+// caller does with its slice after the call returns.
 type Target struct {
 	Kind TargetKind
 	IDs  []string // regids, aliases, accounts or topics; nil for TargetAll

@@ -24,10 +24,9 @@ const (
 // asynchronously, and accounts for every chunk: each ends unsent, ok or
 // failed, and every regid not accepted by the server goes to the report.
 type sender struct {
-	ids    []string
-	size   int             // regids per chunk
-	byHead map[*string]int // chunk index by the address of its first regid
-	rep    *report
+	ids  []string
+	size int // regids per chunk
+	rep  *report
 
 	mu     sync.Mutex
 	state  []chunkState
@@ -39,28 +38,21 @@ type sender struct {
 // newSender splits ids into chunks of size.
 func newSender(ids []string, size int, rep *report) *sender {
 	n := (len(ids) + size - 1) / size
-	s := &sender{ids: ids, size: size, rep: rep, byHead: make(map[*string]int, n), state: make([]chunkState, n)}
-	for i := range n {
-		s.byHead[&ids[i*size]] = i
-	}
+	s := &sender{ids: ids, size: size, rep: rep, state: make([]chunkState, n)}
 	s.t.chunks, s.t.regids = n, len(ids)
 	return s
 }
 
-// chunk returns the regids of chunk i. They share the backing array of
-// s.ids, which is how an outcome finds its chunk again.
+// chunk returns the regids of chunk i.
 func (s *sender) chunk(i int) []string {
 	lo, hi := i*s.size, min((i+1)*s.size, len(s.ids))
 	return s.ids[lo:hi:hi]
 }
 
-// index returns the chunk whose regids are ids.
-func (s *sender) index(ids []string) (int, bool) {
-	if len(ids) == 0 {
-		return 0, false
-	}
-	i, ok := s.byHead[&ids[0]]
-	return i, ok
+// index returns the chunk an outcome belongs to: its send's value.
+func (s *sender) index(value any) (int, bool) {
+	i, ok := value.(int)
+	return i, ok && i >= 0 && i < len(s.state)
 }
 
 // options sets the callbacks of o that account for outcomes.
@@ -81,7 +73,8 @@ func (s *sender) run(ctx context.Context, c *mipush.Client, msg *mipush.Message)
 		// Mark the chunk queued first: its outcome may be reported before
 		// the call returns.
 		s.set(i, chunkQueued, func(t *tally) { t.accepted++ })
-		if err := c.PushToRegIDAsync(ctx, s.chunk(i), msg); err != nil {
+		send := mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID, IDs: s.chunk(i)}, Message: msg, Value: i}
+		if err := c.SendAsync(ctx, send); err != nil {
 			// A refused send has no outcome: the chunk stays unsent.
 			s.set(i, chunkUnsent, func(t *tally) { t.accepted-- })
 			return err
@@ -98,9 +91,10 @@ func (s *sender) set(i int, st chunkState, f func(*tally)) {
 	f(&s.t)
 }
 
-// outcome records the outcome of the chunk whose regids are ids.
-func (s *sender) outcome(ids []string, st chunkState, f func(t *tally)) (int, bool) {
-	i, ok := s.index(ids)
+// outcome records the outcome of the chunk whose send carried value and
+// whose regids are ids.
+func (s *sender) outcome(value any, ids []string, st chunkState, f func(t *tally)) (int, bool) {
+	i, ok := s.index(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -129,7 +123,7 @@ func (s *sender) oddf(format string, args ...any) {
 // bad regids, if any.
 func (s *sender) onSuccess(r *mipush.SendResult) {
 	bad := r.Result.BadRegIDs
-	i, ok := s.outcome(r.Target.IDs, chunkOK, func(t *tally) {
+	i, ok := s.outcome(r.Value, r.Target.IDs, chunkOK, func(t *tally) {
 		t.ok++
 		t.badRegIDs += len(bad)
 	})
@@ -141,7 +135,7 @@ func (s *sender) onSuccess(r *mipush.SendResult) {
 // onError is Options.OnError: it counts the chunk and reports it failed.
 func (s *sender) onError(e *mipush.SendError) {
 	maybe := e.MaybeProcessed()
-	i, ok := s.outcome(e.Target.IDs, chunkFailed, func(t *tally) { t.failed++ })
+	i, ok := s.outcome(e.Value, e.Target.IDs, chunkFailed, func(t *tally) { t.failed++ })
 	if !ok {
 		return
 	}
@@ -153,7 +147,7 @@ func (s *sender) onError(e *mipush.SendError) {
 	rec := reportRecord{Kind: kindFailed, Chunk: i, IDs: e.Target.IDs, Error: e.Err.Error(), MaybeProcessed: maybe, Attempts: e.Attempts}
 	var ae *mipush.APIError
 	if errors.As(e.Err, &ae) {
-		rec.Code, rec.TraceID = ae.Code, ae.TraceID
+		rec.Code, rec.TraceID = int(ae.Code), ae.TraceID
 	}
 	s.rep.add(rec)
 }

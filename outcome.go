@@ -1,0 +1,231 @@
+package mipush
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Send is one send described as a value: whom it addresses, the message,
+// and a value of the caller's own that comes back with its outcome.
+type Send struct {
+	// Target is whom the send addresses. The client does not keep the
+	// caller's IDs slice: the caller may reuse it as soon as the call
+	// returns.
+	Target Target
+	// Message is the notification; it must not change until the send's
+	// outcome is reported (it is encoded at once, but outcomes carry it).
+	Message *Message
+	// Value is the caller's own, for tying the outcome to its record (an
+	// offset to commit, a row to mark): it comes back unchanged as
+	// SendError.Value, SendResult.Value and InvalidTargets.Value. The
+	// client never looks at it. nil costs nothing; a pointer or any value
+	// that fits in an interface without boxing adds no allocation.
+	Value any
+}
+
+// Send is PushToRegID and its siblings for a Send value: it sends s and
+// waits for the server's answer or for ctx to end. A failure after
+// acceptance is a *SendError carrying s.Value.
+func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
+	return c.startSend(ctx, s, nil, false)
+}
+
+// SendAsync is PushToRegIDAsync and its siblings for a Send value: it
+// validates and encodes at once (returning bad input and queueing
+// nothing), then queues the send; its outcome is reported exactly once,
+// later, to Options.OnError or Options.OnSuccess with s.Value, and any
+// targets the server calls invalid to Options.OnInvalidTargets.
+func (c *Client) SendAsync(ctx context.Context, s Send) error {
+	_, err := c.startSend(ctx, s, nil, true)
+	return err
+}
+
+// InvalidTargets is what Options.OnInvalidTargets receives: targets of one
+// send that the server called invalid, for the caller to prune.
+type InvalidTargets struct {
+	// Kind is the kind of the ids: TargetRegID, TargetAlias or
+	// TargetUserAccount.
+	Kind TargetKind
+	// IDs are the invalid targets, as the server named them; the hook may
+	// keep the slice.
+	IDs []string
+	// Err is nil when the server accepted the send and listed these ids in
+	// its answer's bad_regids (the send's outcome is then a success), and
+	// the *APIError with code 20301 (CodeNoValidTargets) when it rejected
+	// every target of the send (IDs is then the whole Target.IDs and the
+	// outcome is a failure).
+	Err error
+	// Target is whom the send addressed, as sent.
+	Target Target
+	// Message is the message sent; nil for a multi-message batch
+	// (PushMessagesToRegIDs and its siblings).
+	Message *Message
+	// Value is the send's Send.Value, or nil.
+	Value any
+}
+
+// startSend is the common path of Send and SendAsync.
+func (c *Client) startSend(ctx context.Context, s Send, p *Pending, async bool) (*Result, error) {
+	if c == nil {
+		return nil, errNilClient
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	if k := s.Target.Kind; k < TargetRegID || k > TargetAll {
+		return nil, &ValidationError{Field: "Send.Target.Kind", Reason: "must be TargetRegID, TargetAlias, TargetUserAccount, TargetTopic, TargetTopics or TargetAll, got " + k.String()}
+	}
+	if s.Message == nil {
+		return nil, &ValidationError{Field: "Send.Message", Reason: "is nil"}
+	}
+	return c.e.send(ctx, c.auth, s.Target, s.Message, s.Value, p, async)
+}
+
+// keepTarget sets the ids c keeps for its outcome. An async send of
+// several regids, aliases or accounts whose successes nobody reads (no
+// OnSuccess, no Observer) keeps none: they are derived from the encoded
+// body if its outcome needs them (see targetIDs), so that a bulk sender
+// with only OnError pays nothing for them. Otherwise they are copied now.
+func (e *engine) keepTarget(c *call, ids []string) {
+	if c.async && !c.handle && len(ids) > 1 && c.prune && e.s.OnSuccess == nil && e.s.Observer == nil {
+		c.target.IDs, c.lazy = nil, true
+		return
+	}
+	c.target.IDs = c.keepIDs(ids)
+}
+
+// targetIDs sets c.target.IDs, if c kept none, from its body's target
+// field, param=id1%2Cid2... (ids never contain a comma). It runs only
+// where nothing else touches c: on the dispatcher, once c is finished.
+func (c *call) targetIDs() {
+	if !c.lazy {
+		return
+	}
+	c.lazy = false
+	param := c.target.param()
+	for rest := c.ex.Req.Body; len(rest) > 0; {
+		var field []byte
+		field, rest, _ = bytes.Cut(rest, []byte("&"))
+		key, v, _ := bytes.Cut(field, []byte("="))
+		if string(key) != param {
+			continue
+		}
+		if s, err := url.QueryUnescape(string(v)); err == nil {
+			c.target.IDs = strings.Split(s, ",")
+		}
+		return
+	}
+}
+
+// keepIDs returns ids as the call keeps them for its outcome: a copy, so
+// that what an outcome reports is what went on the wire whatever the
+// caller does with its slice later. One id, the common case, is kept in
+// the call itself and costs no allocation.
+func (c *call) keepIDs(ids []string) []string {
+	switch len(ids) {
+	case 0:
+		return nil
+	case 1:
+		c.oneID[0] = ids[0]
+		return c.oneID[:]
+	}
+	return slices.Clone(ids)
+}
+
+// prunable reports whether the targets of a send of kind k can be called
+// invalid by the server: regids, aliases and user accounts (a topic or a
+// broadcast names no device).
+func prunable(k TargetKind) bool {
+	return k == TargetRegID || k == TargetAlias || k == TargetUserAccount
+}
+
+// invalidTargets returns what the server called invalid in the outcome of
+// c (res on success, err on failure), or nil: the bad_regids of a
+// success, or every target of a send rejected with 20301.
+func (e *engine) invalidTargets(c *call, res *Result, err error) *InvalidTargets {
+	if e.s.OnInvalidTargets == nil || !c.prune {
+		return nil
+	}
+	inv := &InvalidTargets{Kind: c.target.Kind, Target: c.target, Message: c.msg, Value: c.value}
+	if err == nil {
+		if res == nil || len(res.BadRegIDs) == 0 {
+			return nil
+		}
+		inv.IDs = slices.Clone(res.BadRegIDs) // the hook's own, apart from Result's
+		return inv
+	}
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != CodeNoValidTargets || (len(c.target.IDs) == 0 && !c.lazy) {
+		return nil
+	}
+	inv.IDs, inv.Err = slices.Clone(c.target.IDs), ae
+	return inv
+}
+
+// needsDelivery reports whether the outcome of async call c must go to
+// the dispatcher: a callback or the invalid-targets hook wants it, or a
+// failure nobody else hears of is to be logged.
+func (e *engine) needsDelivery(c *call, res *Result, err error) bool {
+	if c.handle {
+		return e.invalidTargets(c, res, err) != nil
+	}
+	if err != nil {
+		return e.s.OnError != nil || !e.s.DisableFailureLog || e.invalidTargets(c, nil, err) != nil
+	}
+	return e.s.OnSuccess != nil || (e.s.OnInvalidTargets != nil && c.prune && res != nil && len(res.BadRegIDs) > 0)
+}
+
+// deliverOutcome runs, on the dispatcher, what the outcome of async call c
+// calls for: the invalid-targets hook first, then OnError or OnSuccess
+// (or, for a failure without OnError, a rate-limited log line).
+func (e *engine) deliverOutcome(c *call) {
+	c.targetIDs()
+	if inv := e.invalidTargets(c, c.res, c.err); inv != nil {
+		e.s.OnInvalidTargets(inv)
+	}
+	switch {
+	case c.handle:
+		c.resolve()
+	case c.err != nil && e.s.OnError != nil:
+		e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value})
+	case c.err != nil:
+		if !e.s.DisableFailureLog {
+			e.fails.log(e.s.failureLogger, c)
+		}
+	case e.s.OnSuccess != nil:
+		e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value})
+	}
+}
+
+// reportInvalidSync runs the invalid-targets hook for a blocking send, on
+// its caller's goroutine, before the call returns.
+func (e *engine) reportInvalidSync(c *call) {
+	if c.prune && e.s.OnInvalidTargets != nil {
+		if inv := e.invalidTargets(c, c.res, c.err); inv != nil {
+			e.s.OnInvalidTargets(inv)
+		}
+	}
+}
+
+// needsResult reports whether the answer to c must be decoded into a
+// Result: someone reads it (a blocking caller, a Pending, OnSuccess), or
+// it is not a plain success, or it may list bad regids the
+// invalid-targets hook wants.
+func (e *engine) needsResult(c *call, status int, body []byte) bool {
+	return !c.async || c.handle || e.s.OnSuccess != nil || !sendSucceeded(status, body) || e.wantsBadRegIDs(c, status, body)
+}
+
+// wantsBadRegIDs reports whether a plain success answer to c must still be
+// decoded, because the invalid-targets hook wants the bad regids it may
+// list.
+func (e *engine) wantsBadRegIDs(c *call, status int, body []byte) bool {
+	if e.s.OnInvalidTargets == nil || !c.prune {
+		return false
+	}
+	var a answer
+	return !(status == 200 && a.scan(body) && a.badRegIDs.end == a.badRegIDs.start)
+}

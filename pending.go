@@ -1,0 +1,52 @@
+package mipush
+
+import "context"
+
+// Pending is the outcome of one send started by Client.Start, to be
+// awaited: a future, like the PublishResult of Google's Pub/Sub client,
+// for callers that prefer one to callbacks.
+type Pending struct {
+	c *call
+}
+
+// Start validates and encodes s at once (returning bad input and queueing
+// nothing), then queues it, blocking only while the client is at
+// Options.MaxPending or until ctx ends, as SendAsync does. Its outcome goes
+// to the returned Pending, not to OnSuccess or OnError; targets the server
+// calls invalid still go to Options.OnInvalidTargets first. Flush waits for
+// it like any async send.
+func (c *Client) Start(ctx context.Context, s Send) (*Pending, error) {
+	p := new(Pending)
+	if _, err := c.startSend(ctx, s, p, true); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Ready is closed when the outcome is known.
+func (p *Pending) Ready() <-chan struct{} { return p.c.done }
+
+// Get waits for the outcome, or for ctx to end (which stops only the
+// wait, not the send), and returns it as the blocking call would: the
+// server's Result, or a *SendError carrying Send.Value. It may be called
+// any number of times.
+func (p *Pending) Get(ctx context.Context) (*Result, error) {
+	select {
+	case <-p.c.done:
+		return p.c.res, p.c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// resolve reports the outcome of c to its Pending, if it has one; c must be
+// finished and its invalid targets reported.
+func (c *call) resolve() {
+	if !c.handle {
+		return
+	}
+	if c.err != nil {
+		c.err = &SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
+	}
+	close(c.done)
+}
