@@ -131,12 +131,25 @@ func (f *serverFlags) connect(o mipush.Options) *session {
 	return s
 }
 
-// newFakeServer starts the embedded fake server: HTTP/2, no recording, and
-// regids with fakeBadPrefix reported as bad.
+// newFakeServer starts the embedded fake server of --fake: HTTP/2, and
+// regids with fakeBadPrefix reported as bad. One command uses one server
+// for all its requests, so what it sends is what it traces.
 func newFakeServer() *mipushtest.Server {
-	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true, NoRecording: true})
-	srv.SetBadRegIDFunc(func(id string) bool { return strings.HasPrefix(id, fakeBadPrefix) })
+	srv := mipushtest.NewServer(fakeOptions(true))
+	setFakeBehaviour(srv)
 	return srv
+}
+
+// fakeOptions are the options of the fake server of --fake and of
+// "mipush fake": no recording of requests (a long run would grow without
+// bound), but the state that stats and trace answer from.
+func fakeOptions(h2 bool) mipushtest.Options {
+	return mipushtest.Options{HTTP2: h2, NoRecording: true}
+}
+
+// setFakeBehaviour makes srv report regids with fakeBadPrefix as bad.
+func setFakeBehaviour(srv *mipushtest.Server) {
+	srv.SetBadRegIDFunc(func(id string) bool { return strings.HasPrefix(id, fakeBadPrefix) })
 }
 
 // parseRegion parses a region name; "" is China.

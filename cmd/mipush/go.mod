@@ -3,7 +3,7 @@ module github.com/mipush-go/mipush/cmd/mipush
 go 1.26.0
 
 require (
-	github.com/mipush-go/mipush v0.0.0-00010101000000-000000000000
+	github.com/mipush-go/mipush v0.1.0
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
@@ -19,7 +19,3 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )
-
-// The command is developed beside the library; go.work at the repository
-// root ties them together as well.
-replace github.com/mipush-go/mipush => ../..

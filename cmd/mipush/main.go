@@ -14,6 +14,8 @@
 //	topic    subscribe regids or aliases to a topic, or unsubscribe them
 //	revoke   recall a message
 //	bench    compare the client's throughput with other clients
+//	fake     run the fake MiPush server on its own, until stopped
+//	version  print the versions of the command, the library and Go
 //
 // Every command takes --help. The app secret comes from the
 // MIPUSH_APP_SECRET environment variable (or --secret-file) and the region
@@ -60,6 +62,8 @@ var commands = []command{
 	{name: "topic", summary: "subscribe regids or aliases to a topic, or unsubscribe them", run: topicCmd},
 	{name: "revoke", summary: "recall a message, or stop its delivery", run: revokeCmd},
 	{name: "bench", summary: "compare the client's throughput with other clients", run: benchCmd},
+	{name: "fake", summary: "run the fake MiPush server on its own, until stopped, for any client to test against", run: fakeCmd},
+	{name: "version", summary: "print the versions of the command, the library and Go", run: versionCmd},
 }
 
 // Exit codes.
@@ -80,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
+	case "-version", "--version":
+		return versionCmd(ctx, args[1:], stdout, stderr)
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
