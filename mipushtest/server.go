@@ -55,6 +55,15 @@ type Options struct {
 	// Server.SetHostList.
 	HostList *HostList
 
+	// RememberSends, when positive, makes the server remember that many of
+	// the latest accepted sends (message id, job key, time and number of
+	// valid targets) and answer /v1/trace/message/status from them, so a
+	// trace agrees with what was sent: resolved and delivered are the valid
+	// targets of the message, or of all remembered messages of a job key,
+	// and 0 for an id the server does not know. Zero remembers nothing and
+	// a trace answers one delivered target for any id.
+	RememberSends int
+
 	// Addr is the TCP address to listen on, e.g. "127.0.0.1:4443"; empty
 	// means a free port on 127.0.0.1. The certificate is valid for the
 	// loopback addresses and DNSNames only.

@@ -112,7 +112,7 @@ func (f *messageFlags) build() (*mipush.Message, error) {
 		}
 	}
 	if err := msg.Validate(); err != nil {
-		return nil, &usageError{err.Error()}
+		return nil, &usageError{msg: describe(err)}
 	}
 	return msg, nil
 }
@@ -122,6 +122,20 @@ func (f *messageFlags) build() (*mipush.Message, error) {
 func (f *messageFlags) noteSet(fs *flagSet) {
 	f.set = make(map[string]bool)
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+}
+
+// messageFlagNames are the flags that messageFlags registers.
+var messageFlagNames = []string{"message", "package", "title", "description", "payload", "pass-through",
+	"notify-type", "notify-id", "ttl", "at", "extra"}
+
+// anySet reports whether any message flag was given.
+func (f *messageFlags) anySet() bool {
+	for _, n := range messageFlagNames {
+		if f.set[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // messageFile is the JSON form of a message file.
