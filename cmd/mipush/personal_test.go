@@ -194,4 +194,3 @@ func mustMessage(t *testing.T) *mipush.Message {
 	require.NoError(t, err)
 	return m
 }
-
