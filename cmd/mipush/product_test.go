@@ -122,7 +122,9 @@ func TestFakeCommand(t *testing.T) {
 			defer cancel()
 			out := syncWriter{make(chan string, 100)}
 			done := make(chan int)
-			go func() { done <- fakeCmd(ctx, []string{"--addr", "127.0.0.1:0", "--proto", proto, "--ca-file", ca}, out, out) }()
+			go func() {
+				done <- fakeCmd(ctx, []string{"--addr", "127.0.0.1:0", "--proto", proto, "--ca-file", ca}, out, out)
+			}()
 			first := <-out.lines
 			m := regexp.MustCompile(`^fake MiPush server on (127\.0\.0\.1:\d+) `).FindStringSubmatch(first)
 			require.NotNil(t, m, first)
