@@ -42,6 +42,12 @@ version=$(GOWORK=off go mod edit -json cmd/mipush/go.mod |
 [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] ||
   fail "cmd/mipush/go.mod must require a release version of $lib, got '${version}'"
 
+# go.work must replace exactly that version by the work tree, or builds in
+# the workspace would look for an unreleased version on the proxy.
+if ! go work edit -json | grep -A3 '"Old"' | grep -q "\"Version\": \"$version\""; then
+  fail "go.work must replace $lib $version (the version cmd/mipush/go.mod requires) by ./"
+fi
+
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
