@@ -241,13 +241,22 @@ func bulkInput(fs *flagSet, bf *bulkFlags, mf *messageFlags, sf *serverFlags, st
 
 // readFresh reads an input file of regids or personalised lines.
 func (j *bulkJob) readFresh(r io.Reader, name string, bf *bulkFlags, mf *messageFlags) error {
-	msg, err := mf.build()
+	// Personalised lines complete the message (a title, say), so each is
+	// checked with its own fields; one message to all is checked here.
+	msg, err := mf.buildUnchecked()
 	if err != nil {
 		return err
 	}
 	j.msg = msg
-	j.list, err = readInput(r, name, bf.format, msg)
-	return err
+	if j.list, err = readInput(r, name, bf.format, msg); err != nil {
+		return err
+	}
+	if j.list.format == formatRegIDs {
+		if err := msg.Validate(); err != nil {
+			return &usageError{msg: describe(err)}
+		}
+	}
+	return nil
 }
 
 // readRetry reads a report: the recorded message (message flags must make
@@ -262,7 +271,7 @@ func (j *bulkJob) readRetry(r io.Reader, name string, bf *bulkFlags, mf *message
 		return usagef("%s: the recorded message cannot be read: %v", name, err)
 	}
 	if mf.anySet() {
-		given, err := mf.build()
+		given, err := mf.buildUnchecked()
 		if err != nil {
 			return usagef("the message flags make no valid message (%s); --retry sends the message recorded in %s: drop the message flags", describe(err), name)
 		}
@@ -274,7 +283,7 @@ func (j *bulkJob) readRetry(r io.Reader, name string, bf *bulkFlags, mf *message
 			return usagef("%s was made with another message (digest %s, the flags make %s): --retry sends the recorded message; drop the message flags", name, short(rr.job.MessageDigest), short(d))
 		}
 	}
-	if err := msg.Validate(); err != nil {
+	if err := msg.Validate(); err != nil && rr.job.Format == formatRegIDs {
 		return usagef("%s: the recorded message is not valid: %s", name, describe(err))
 	}
 	if bf.atLeastOnce && msg.JobKey == "" && msg.Extra["jobkey"] == "" {

@@ -209,8 +209,8 @@ func newFakeServer() *mipushtest.Server {
 }
 
 // fakeRememberSends is how many of the latest sends the fake server keeps
-// for trace (about 100 bytes each).
-const fakeRememberSends = 1 << 18
+// for trace by default (about 200 bytes each).
+const fakeRememberSends = 1 << 20
 
 // fakeOptions are the options of the fake server of --fake and of
 // "mipush fake": no recording of requests (a long run would grow without

@@ -16,8 +16,8 @@ Run the fake MiPush server on its own until Ctrl-C (or SIGTERM), so that
 any client, in any language, can run its tests against it. It speaks
 HTTP/2 and HTTP/1.1 over TLS (--proto h1: HTTP/1.1 only), accepts any
 non-empty app secret, answers every endpoint of the API, and keeps its
-state (send counters for stats, the messages sent for trace, scheduled
-jobs, topic subscriptions) until it stops. Regids starting with "bad-" are
+state (send counters for stats, the latest --remember messages sent for
+trace, scheduled jobs, topic subscriptions) until it stops. Regids starting with "bad-" are
 reported as bad.
 
 It writes its CA certificate to --ca-file and prints the host and how to
@@ -34,11 +34,15 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:4443", "listen on this `host:port` (port 0: any free port)")
 	proto := fs.String("proto", "h2", "protocols offered: h2 (HTTP/2, and HTTP/1.1) or h1 (HTTP/1.1 only)")
 	caFile := fs.String("ca-file", "mipush-fake-ca.pem", "write the server's CA certificate (PEM) to this `file`")
+	remember := fs.Int("remember", fakeRememberSends, "how many of the latest sends trace knows (about 200 bytes each)")
 	if code, ok := fs.parse(args, stdout); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return fail(stderr, "fake", usagef("unexpected argument %q", fs.Arg(0)))
+	}
+	if *remember < 1 {
+		return fail(stderr, "fake", usagef("--remember: want a positive number, got %d", *remember))
 	}
 	if *proto != "h1" && *proto != "h2" {
 		return fail(stderr, "fake", usagef("--proto: want h1 or h2, got %q", *proto))
@@ -48,7 +52,7 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "fake", usagef("--addr: want host:port, got %q", *addr))
 	}
 	opts := fakeOptions(*proto == "h2")
-	opts.Addr = *addr
+	opts.Addr, opts.RememberSends = *addr, *remember
 	if host != "" && net.ParseIP(host) == nil {
 		opts.DNSNames = []string{host} // a name: make the certificate valid for it
 	}

@@ -65,6 +65,19 @@ are sent as given. The message is checked before anything is sent.
 
 // build returns the message, checked with Message.Validate.
 func (f *messageFlags) build() (*mipush.Message, error) {
+	msg, err := f.buildUnchecked()
+	if err != nil {
+		return nil, err
+	}
+	if err := msg.Validate(); err != nil {
+		return nil, &usageError{msg: describe(err)}
+	}
+	return msg, nil
+}
+
+// buildUnchecked returns the message without Message.Validate: the base
+// of personalised lines, each of which is checked with its own fields.
+func (f *messageFlags) buildUnchecked() (*mipush.Message, error) {
 	msg := new(mipush.Message)
 	if f.file != "" {
 		b, err := os.ReadFile(f.file)
@@ -110,9 +123,6 @@ func (f *messageFlags) build() (*mipush.Message, error) {
 		if err := setExtra(msg, kv.key, kv.value); err != nil {
 			return nil, usagef("--extra %s: %v", kv.key, err)
 		}
-	}
-	if err := msg.Validate(); err != nil {
-		return nil, &usageError{msg: describe(err)}
 	}
 	return msg, nil
 }

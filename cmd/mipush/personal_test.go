@@ -194,3 +194,23 @@ func mustMessage(t *testing.T) *mipush.Message {
 	require.NoError(t, err)
 	return m
 }
+
+// Personalised lines may complete the flags' message: each line is checked
+// with its own fields, one message to all is checked as it is.
+func TestBulkPersonalisedCompletesMessage(t *testing.T) {
+	input := writeFile(t, "p.jsonl", `{"regid":"r1","title":"A"}`, `{"regid":"r2","title":"B"}`)
+	r := mipushCmd("bulk", "--fake", "--json", "--progress", "none", "--description", "D", input)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, 2, summaryOf(t, r).OK)
+
+	input = writeFile(t, "p.jsonl", `{"regid":"r1","title":"A"}`, `{"regid":"r2"}`)
+	r = mipushCmd("bulk", "--fake", "--progress", "none", "--description", "D", input)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "\n  line 2: ")
+	assert.Contains(t, r.stderr, "invalid title")
+
+	ids := writeFile(t, "ids.txt", "r1")
+	r = mipushCmd("bulk", "--fake", "--progress", "none", "--description", "D", ids)
+	assert.Equal(t, exitUsage, r.code)
+	requireOneLine(t, r, "invalid title")
+}
