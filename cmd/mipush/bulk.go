@@ -213,6 +213,10 @@ func bulkInput(fs *flagSet, bf *bulkFlags, mf *messageFlags, sf *serverFlags, st
 		return nil, usagef("%s holds no regids", name)
 	}
 
+	if err := checkRequests(j.list, j.chunk); err != nil {
+		return nil, err
+	}
+
 	rec, err := jobRecord(j.msg, j.list.format, j.chunk)
 	if err != nil {
 		return nil, fmt.Errorf("recording the message: %w", err)
@@ -330,6 +334,23 @@ func (j *bulkJob) readRetry(r io.Reader, name string, bf *bulkFlags, mf *message
 		}
 	}
 	j.list = l
+	return nil
+}
+
+// checkRequests checks the target of every request the list makes, as the
+// library will when it is sent (mipush.Target.Validate), so that no request
+// is refused halfway through a send. Every regid passed
+// mipush.ValidateTargetID already, so this fails only on a bug.
+func checkRequests(l *bulkList, chunk int) error {
+	if l.msgs != nil {
+		chunk = 1
+	}
+	for lo := 0; lo < len(l.ids); lo += chunk {
+		t := mipush.Target{Kind: mipush.TargetRegID, IDs: l.ids[lo:min(lo+chunk, len(l.ids))]}
+		if err := t.Validate(); err != nil {
+			return usagef("line %d: %s", l.lineOf[lo], describe(err))
+		}
+	}
 	return nil
 }
 
