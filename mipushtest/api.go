@@ -167,6 +167,13 @@ func (x *exchange) sendOK(targets []string, timeToSend, jobKey string) {
 			x.s.state.addJob(string(x.out[idStart:]), jobKey)
 		}
 	}
+	if max := x.s.opts.RememberSends; max > 0 {
+		m := sentMessage{created: x.req.Time, jobKey: jobKey}
+		if ep.kind == "REGID" || ep.kind == "ALIAS" || ep.kind == "USERACCOUNT" {
+			m.targets = len(targets) - len(bad)
+		}
+		x.s.state.remember(string(x.out[idStart:]), m, max)
+	}
 	x.out = append(x.out, '"')
 	if len(bad) > 0 {
 		x.out = appendStringField(x.out, "bad_regids", strings.Join(bad, ","))
@@ -515,19 +522,29 @@ func (x *exchange) handleStats() {
 	x.endOK("")
 }
 
-// appendTrace appends one trace entry of §5.1.
+// appendTrace appends one trace entry of §5.1 for one delivered target.
 func appendTrace(b []byte, id string, created time.Time) []byte {
+	return appendTraceOf(b, id, created, 1)
+}
+
+// appendTraceOf appends one trace entry of §5.1 for n resolved and
+// delivered targets.
+func appendTraceOf(b []byte, id string, created time.Time, n int) []byte {
 	b = append(b, '{')
 	b = appendStringField(b, "id", id)
 	b = appendStringField(b, "create_time", created.Format("2006-01-02 15:04:05"))
 	b = appendIntField(b, "create_timestamp", created.UnixMilli())
 	b = appendIntField(b, "time_to_live", 86400000)
 	b = appendStringField(b, "msg_type", "Common")
-	b = appendIntField(b, "delivered", 1)
-	b = appendStringField(b, "delivery_rate", "100%")
+	rate := "100%"
+	if n == 0 {
+		rate = "0%"
+	}
+	b = appendIntField(b, "delivered", int64(n))
+	b = appendStringField(b, "delivery_rate", rate)
 	b = appendIntField(b, "click", 0)
 	b = appendStringField(b, "click_rate", "0%")
-	b = appendIntField(b, "resolved", 1)
+	b = appendIntField(b, "resolved", int64(n))
 	return append(b, '}')
 }
 
@@ -536,13 +553,19 @@ func (x *exchange) handleTrace() {
 	if !x.require("msg_id|job_key") {
 		return
 	}
-	id := x.req.Form.Get("msg_id")
-	if id == "" {
-		id = x.req.Form.Get("job_key")
-	}
+	id, jobKey := x.req.Form.Get("msg_id"), x.req.Form.Get("job_key")
 	x.beginOK()
 	x.out = append(x.out, `{"data":`...)
-	x.out = appendTrace(x.out, id, x.req.Time)
+	switch {
+	case x.s.opts.RememberSends > 0:
+		m, ok := x.s.state.traced(id, jobKey)
+		if !ok {
+			m.created = x.req.Time // unknown: nothing resolved
+		}
+		x.out = appendTraceOf(x.out, firstNonEmpty(id, jobKey), m.created, m.targets)
+	default:
+		x.out = appendTrace(x.out, firstNonEmpty(id, jobKey), x.req.Time)
+	}
 	x.out = append(x.out, '}')
 	x.endOK("")
 }
@@ -747,4 +770,12 @@ func (x *exchange) handleChannelList() {
 	}
 	x.out = append(x.out, "]}"...)
 	x.endOK("")
+}
+
+// firstNonEmpty returns a if it is not empty, else b.
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -54,6 +54,20 @@ type Options struct {
 	// HostList, when not nil, is the initial host list; see
 	// Server.SetHostList.
 	HostList *HostList
+
+	// RememberSends, when positive, makes the server remember that many of
+	// the latest accepted sends (message id, job key, time and number of
+	// valid targets) and answer /v1/trace/message/status from them, so a
+	// trace agrees with what was sent: resolved and delivered are the valid
+	// targets of the message, or of all remembered messages of a job key,
+	// and 0 for an id the server does not know. Zero remembers nothing and
+	// a trace answers one delivered target for any id.
+	RememberSends int
+
+	// Addr is the TCP address to listen on, e.g. "127.0.0.1:4443"; empty
+	// means a free port on 127.0.0.1. The certificate is valid for the
+	// loopback addresses and DNSNames only.
+	Addr string
 }
 
 // Server is a fake MiPush server. Create it with NewServer and stop it with
@@ -99,11 +113,21 @@ type Server struct {
 // httptest.NewServer it panics if it cannot start (it can fail only if no
 // loopback port is available). Close it when done.
 func NewServer(opts Options) *Server {
-	s, err := newServer(opts)
+	s, err := StartServer(opts)
 	if err != nil {
-		panic("mipushtest: " + err.Error())
+		panic(err.Error())
 	}
 	return s
+}
+
+// StartServer is NewServer returning the error instead of panicking, for
+// a program that serves on an address it was given (Options.Addr).
+func StartServer(opts Options) (*Server, error) {
+	s, err := newServer(opts)
+	if err != nil {
+		return nil, errors.New("mipushtest: " + err.Error())
+	}
+	return s, nil
 }
 
 func newServer(opts Options) (*Server, error) {
@@ -133,7 +157,11 @@ func newServer(opts Options) (*Server, error) {
 	if opts.InMemory {
 		return s, nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		stop()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // apiState is the little server-side state some answers depend on:
@@ -12,6 +13,7 @@ type apiState struct {
 	regid, alias, account, broadcast atomic.Int64 // recipients of sends
 
 	mu       sync.Mutex
+	sent     sentLog                    // with Options.RememberSends
 	jobs     map[string]string          // scheduled message id → extra.jobkey
 	topics   map[string]map[string]bool // regid or alias → topics
 	channels []channel
@@ -55,6 +57,7 @@ func (st *apiState) reset() {
 	st.jobs, st.topics, st.channels = nil, nil, nil
 	st.quotas = nil
 	st.nQuotas.Store(0)
+	st.sent = sentLog{}
 	st.mu.Unlock()
 }
 
@@ -146,4 +149,61 @@ func (st *apiState) channelList() []channel {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return slices.Clone(st.channels)
+}
+
+// sentMessage is what the server remembers of an accepted send.
+type sentMessage struct {
+	created time.Time
+	jobKey  string
+	targets int // valid targets; 0 for a broadcast
+}
+
+// sentLog remembers the latest accepted sends, at most a fixed number,
+// forgetting the oldest first.
+type sentLog struct {
+	byID  map[string]sentMessage
+	order []string // ring of ids, oldest at next once full
+	next  int
+}
+
+// remember records an accepted send, forgetting the oldest beyond max.
+func (st *apiState) remember(id string, m sentMessage, max int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	l := &st.sent
+	if l.byID == nil {
+		l.byID = make(map[string]sentMessage)
+	}
+	if len(l.order) < max {
+		l.order = append(l.order, id)
+	} else {
+		delete(l.byID, l.order[l.next])
+		l.order[l.next] = id
+		l.next = (l.next + 1) % len(l.order)
+	}
+	l.byID[id] = m
+}
+
+// traced returns the remembered send with msg id, or the sum of those with
+// job key (the earliest time), and whether there was any.
+func (st *apiState) traced(id, jobKey string) (sentMessage, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if id != "" {
+		m, ok := st.sent.byID[id]
+		return m, ok
+	}
+	var sum sentMessage
+	found := false
+	for _, m := range st.sent.byID {
+		if m.jobKey != jobKey {
+			continue
+		}
+		if !found || m.created.Before(sum.created) {
+			sum.created = m.created
+		}
+		found = true
+		sum.targets += m.targets
+	}
+	return sum, found
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,8 @@ func regIDs(n int) []string {
 	return ids
 }
 
-// readReport parses a bulk report.
+// readReport parses a bulk report and returns its records after the job
+// record, which it checks is first.
 func readReport(t *testing.T, path string) []reportRecord {
 	t.Helper()
 	f, err := os.Open(path)
@@ -73,14 +75,17 @@ func readReport(t *testing.T, path string) []reportRecord {
 	defer f.Close()
 	var recs []reportRecord
 	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
+	sc.Buffer(nil, 64<<20)
 	for sc.Scan() {
 		var r reportRecord
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "report line %q", sc.Text())
 		recs = append(recs, r)
 	}
 	require.NoError(t, sc.Err())
-	return recs
+	require.NotEmpty(t, recs, "a report starts with its job record")
+	require.Equal(t, kindJob, recs[0].Kind)
+	require.NotEmpty(t, recs[0].MessageDigest)
+	return recs[1:]
 }
 
 // summaryOf parses the --json summary of a bulk run.
@@ -100,3 +105,14 @@ func requireOneLine(t *testing.T, r result, want string) {
 
 // errNotBuiltText is in the message of a command left out of the build.
 const errNotBuiltText = "not available in this build"
+
+// closedAddr returns a loopback address where nothing listens, so that a
+// connection to it is refused.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}

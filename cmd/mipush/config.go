@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"net"
 	"os"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/mipush-go/mipush"
 	"github.com/mipush-go/mipush/mipushtest"
@@ -46,14 +51,69 @@ func (f *serverFlags) register(fs *flagSet) {
 type session struct {
 	client *mipush.Client
 	fake   *mipushtest.Server // nil unless --fake
+	// ctx is the command's context, cancelled also when the server cannot
+	// be reached (see dialWatch); cause says which.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
 }
 
 // close closes the client, then the fake server.
 func (s *session) close() {
 	s.client.Close()
+	s.cancel(nil)
 	if s.fake != nil {
 		s.fake.Close()
 	}
+}
+
+// unreachable returns the dial error that ended s.ctx, or nil.
+func (s *session) unreachable() error {
+	var u *unreachableError
+	if errors.As(context.Cause(s.ctx), &u) {
+		return u.err
+	}
+	return nil
+}
+
+// callErr returns the error to show for a call of s that returned err:
+// the dial error if the server could not be reached.
+func (s *session) callErr(err error) error {
+	if u := s.unreachable(); u != nil && err != nil {
+		return u
+	}
+	return err
+}
+
+// commandDialTimeout bounds one dial of a command: a command is
+// interactive, so a wrong --host must fail in seconds, not after the
+// library's patient defaults (which stay for programs).
+const commandDialTimeout = 2 * time.Second
+
+// unreachableError is the cause of a session's context when its first
+// dial failed.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+
+// dialWatch dials for a session: with commandDialTimeout, and while no
+// dial has ever succeeded, a failed one ends the session (the library
+// would retry for several seconds; a command should say at once that the
+// host cannot be reached).
+type dialWatch struct {
+	d      net.Dialer
+	ok     atomic.Bool
+	cancel context.CancelCauseFunc
+}
+
+func (w *dialWatch) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := w.d.DialContext(ctx, network, addr)
+	switch {
+	case err == nil:
+		w.ok.Store(true)
+	case !w.ok.Load() && !errors.Is(ctx.Err(), context.Canceled):
+		w.cancel(&unreachableError{err})
+	}
+	return c, err
 }
 
 // options resolves the flags and the environment into client options. It
@@ -93,7 +153,7 @@ func (f *serverFlags) options() (mipush.Options, error) {
 		o.TLSConfig = &tls.Config{RootCAs: pool}
 	}
 	if err := o.Validate(); err != nil {
-		return o, &usageError{err.Error()}
+		return o, &usageError{msg: describe(err)}
 	}
 	return o, nil
 }
@@ -118,25 +178,50 @@ func (f *serverFlags) secret() (string, error) {
 	return "", usagef("no app secret: set %s or use --secret-file (or --fake to try without an account)", envSecret)
 }
 
-// connect returns a session for o, starting the embedded fake server first
-// with --fake.
-func (f *serverFlags) connect(o mipush.Options) *session {
+// connect returns a session for o within ctx, starting the embedded fake
+// server first with --fake.
+func (f *serverFlags) connect(ctx context.Context, o mipush.Options) *session {
 	s := new(session)
+	s.ctx, s.cancel = context.WithCancelCause(ctx)
 	if f.fake {
 		s.fake = newFakeServer()
 		o.Host = s.fake.Host()
 		o.TLSConfig = s.fake.ClientTLSConfig()
 	}
+	if o.DialTimeout == 0 {
+		o.DialTimeout = commandDialTimeout
+	}
+	if o.DialContext == nil {
+		w := &dialWatch{d: net.Dialer{Timeout: o.DialTimeout}, cancel: s.cancel}
+		o.DialContext = w.dial
+	}
 	s.client = mipush.NewClient(o)
 	return s
 }
 
-// newFakeServer starts the embedded fake server: HTTP/2, no recording, and
-// regids with fakeBadPrefix reported as bad.
+// newFakeServer starts the embedded fake server of --fake: HTTP/2, and
+// regids with fakeBadPrefix reported as bad. One command uses one server
+// for all its requests, so what it sends is what it traces.
 func newFakeServer() *mipushtest.Server {
-	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true, NoRecording: true})
-	srv.SetBadRegIDFunc(func(id string) bool { return strings.HasPrefix(id, fakeBadPrefix) })
+	srv := mipushtest.NewServer(fakeOptions(true))
+	setFakeBehaviour(srv)
 	return srv
+}
+
+// fakeRememberSends is how many of the latest sends the fake server keeps
+// for trace by default (about 200 bytes each).
+const fakeRememberSends = 1 << 20
+
+// fakeOptions are the options of the fake server of --fake and of
+// "mipush fake": no recording of requests (a long run would grow without
+// bound), but the state that stats and trace answer from.
+func fakeOptions(h2 bool) mipushtest.Options {
+	return mipushtest.Options{HTTP2: h2, NoRecording: true, RememberSends: fakeRememberSends}
+}
+
+// setFakeBehaviour makes srv report regids with fakeBadPrefix as bad.
+func setFakeBehaviour(srv *mipushtest.Server) {
+	srv.SetBadRegIDFunc(func(id string) bool { return strings.HasPrefix(id, fakeBadPrefix) })
 }
 
 // parseRegion parses a region name; "" is China.

@@ -51,6 +51,13 @@ func (fs *flagSet) printUsage(w io.Writer) {
 	}
 }
 
+// isSet reports whether the flag name was given on the command line.
+func (fs *flagSet) isSet(name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // hasFlags reports whether fs defines any flag.
 func hasFlags(fs *flag.FlagSet) bool {
 	n := 0
@@ -98,23 +105,30 @@ func (p *pairFlag) Set(s string) error {
 }
 
 // usageError is bad input found before anything was sent: the command
-// prints it as one line and exits with exitUsage.
-type usageError struct{ msg string }
+// prints it and exits with exitUsage. It is one line unless multiLine.
+type usageError struct {
+	msg       string
+	multiLine bool // a list, printed as it is
+}
 
 func (e *usageError) Error() string { return e.msg }
 
 // usagef returns a *usageError.
 func usagef(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
+	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-// fail prints err as one line prefixed with the command's name and returns
-// the exit code that fits it: exitUsage for bad input, exitFailed
-// otherwise.
+// fail prints err, in plain English (see describe), prefixed with the
+// command's name and returns the exit code that fits it: exitUsage for
+// bad input, exitFailed otherwise.
 func fail(stderr io.Writer, name string, err error) int {
-	fmt.Fprintf(stderr, "mipush %s: %v\n", name, oneLine(err.Error()))
 	var u *usageError
-	if errors.As(err, &u) {
+	if errors.As(err, &u) && u.multiLine {
+		fmt.Fprintf(stderr, "mipush %s: %s\n", name, u.msg)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "mipush %s: %s\n", name, oneLine(describe(err)))
+	if u != nil {
 		return exitUsage
 	}
 	return exitFailed

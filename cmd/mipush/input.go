@@ -2,77 +2,190 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush"
 )
 
-// maxRegIDLen bounds one regid. Real regids are about 60 characters; a
-// longer line is almost certainly not a regid.
-const maxRegIDLen = 512
+// Input formats of bulk.
+const (
+	formatAuto   = "auto"   // json if the first line that is not blank or a comment starts with "{"
+	formatRegIDs = "regids" // one regid a line: one message to all
+	formatJSON   = "json"   // one JSON object a line: a regid and its own message fields
+)
 
-// regIDList is the regids of a bulk input, deduplicated in input order.
-type regIDList struct {
-	ids        []string
-	lines      int // lines read
-	skipped    int // blank lines and comments
-	duplicates int // regids dropped because they came earlier
+// maxBadListed is how many bad lines an error lists; the rest are counted.
+const maxBadListed = 20
+
+// badLine is an input line that cannot be sent.
+type badLine struct {
+	Line   int    `json:"line"`
+	Text   string `json:"text"`
+	Reason string `json:"reason"`
 }
 
-// readRegIDs reads one regid per line from r. Surrounding white space is
-// trimmed; blank lines and lines starting with "#" are skipped; a repeated
-// regid is dropped and counted. A line that cannot be a regid is an error
-// naming the input (name) and the line number, and nothing is returned.
-func readRegIDs(r io.Reader, name string) (*regIDList, error) {
-	l := new(regIDList)
+// bulkList is what a bulk send sends: regids in order and, for personalised
+// input, each one's message.
+type bulkList struct {
+	format     string
+	ids        []string          // the regids, in input order
+	lineOf     []int             // the input line of ids[i]
+	msgs       []*mipush.Message // formatJSON: the message of ids[i]
+	raws       []json.RawMessage // formatJSON: the line of ids[i] as given
+	lines      int               // lines read
+	skipped    int               // blank lines and comments
+	duplicates int               // formatRegIDs: regids dropped because they came earlier
+	bad        []badLine         // lines that failed the checks, in order
+}
+
+// add appends one regid to send; msg and raw only for formatJSON.
+func (l *bulkList) add(id string, line int, msg *mipush.Message, raw json.RawMessage) {
+	l.ids = append(l.ids, id)
+	l.lineOf = append(l.lineOf, line)
+	if msg != nil {
+		l.msgs = append(l.msgs, msg)
+		l.raws = append(l.raws, raw)
+	}
+}
+
+// badInputError lists the bad lines of an input: the first maxBadListed,
+// then how many more. It is bad input (exit status 2).
+func badInputError(name string, bad []badLine) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s cannot be sent, so nothing was sent (--skip-invalid sends the rest):", name, plural(len(bad), "line"))
+	for i, l := range bad {
+		if i == maxBadListed {
+			fmt.Fprintf(&b, "\n  and %d more", len(bad)-maxBadListed)
+			break
+		}
+		fmt.Fprintf(&b, "\n  line %d: %s: %s", l.Line, quoteShort(l.Text), l.Reason)
+	}
+	return &usageError{msg: b.String(), multiLine: true}
+}
+
+// plural returns "1 line", "2 lines".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// readInput reads a bulk input from r in format (formatAuto decides by the
+// first line that is not blank or a comment). Every line is checked by the
+// library's own rules (mipush.ValidateTargetID; for personalised lines
+// also Message.Validate) and the bad ones are collected in the list, not
+// returned as an error; base is the message of the flags, on which each
+// personalised line's fields are laid. Only an unreadable input is an
+// error.
+func readInput(r io.Reader, name, format string, base *mipush.Message) (*bulkList, error) {
+	l := &bulkList{format: format}
 	seen := make(map[string]struct{})
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
 		l.lines++
-		line := strings.TrimSpace(sc.Text())
+		raw := sc.Bytes()
+		line := strings.TrimSpace(string(raw))
 		if line == "" || strings.HasPrefix(line, "#") {
 			l.skipped++
 			continue
 		}
-		if err := checkRegID(line); err != nil {
-			return nil, usagef("%s:%d: malformed regid %s: %v", name, l.lines, quoteShort(line), err)
+		if l.format == formatAuto {
+			l.format = formatRegIDs
+			if strings.HasPrefix(line, "{") {
+				l.format = formatJSON
+			}
+		}
+		if l.format == formatJSON {
+			id, msg, err := personalMessage([]byte(line), base)
+			if err != nil {
+				l.bad = append(l.bad, badLine{l.lines, line, err.Error()})
+				continue
+			}
+			l.add(id, l.lines, msg, json.RawMessage(line))
+			continue
+		}
+		if err := mipush.ValidateTargetID(line); err != nil {
+			l.bad = append(l.bad, badLine{l.lines, line, "regid " + err.Error()})
+			continue
 		}
 		if _, dup := seen[line]; dup {
 			l.duplicates++
 			continue
 		}
 		seen[line] = struct{}{}
-		l.ids = append(l.ids, line)
+		l.add(line, l.lines, nil, nil)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, usagef("%s:%d: %v", name, l.lines+1, err)
 	}
+	if l.format == formatAuto {
+		l.format = formatRegIDs
+	}
 	return l, nil
 }
 
-// checkRegID reports why s cannot be a regid, or nil.
-func checkRegID(s string) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("not valid UTF-8")
+// personalLine is one line of personalised input: a regid and the message
+// fields that differ from the flags' message.
+type personalLine struct {
+	RegID       string            `json:"regid"`
+	Title       *string           `json:"title"`
+	Description *string           `json:"description"`
+	Payload     *string           `json:"payload"`
+	NotifyID    *int              `json:"notify_id"`
+	Extra       map[string]string `json:"extra"`
+}
+
+// personalMessage parses one personalised line and returns its regid and
+// its message: base with the line's fields laid on it, checked with
+// Message.Validate. Unknown fields are errors, so a misspelt field is not
+// silently dropped.
+func personalMessage(line []byte, base *mipush.Message) (string, *mipush.Message, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	var p personalLine
+	if err := dec.Decode(&p); err != nil {
+		return "", nil, fmt.Errorf("not a JSON object of regid, title, description, payload, notify_id and extra: %v", err)
 	}
-	if len(s) > maxRegIDLen {
-		return fmt.Errorf("longer than %d bytes", maxRegIDLen)
+	if dec.More() {
+		return "", nil, fmt.Errorf("more than one JSON value")
 	}
-	for _, r := range s {
-		switch {
-		case r == ',':
-			return fmt.Errorf(`contains ","; put one regid on each line`)
-		case unicode.IsSpace(r):
-			return fmt.Errorf("contains white space; put one regid on each line")
-		case unicode.IsControl(r):
-			return fmt.Errorf("contains a control character")
+	if err := mipush.ValidateTargetID(p.RegID); err != nil {
+		return "", nil, fmt.Errorf("regid %v", err)
+	}
+	msg := *base
+	if p.Title != nil {
+		msg.Title = *p.Title
+	}
+	if p.Description != nil {
+		msg.Description = *p.Description
+	}
+	if p.Payload != nil {
+		msg.Payload = *p.Payload
+	}
+	if p.NotifyID != nil {
+		msg.NotifyID = *p.NotifyID
+	}
+	if len(p.Extra) > 0 {
+		msg.Extra = maps.Clone(base.Extra) // base's map is shared by every line
+		for k, v := range p.Extra {
+			if err := setExtra(&msg, k, v); err != nil {
+				return "", nil, fmt.Errorf("extra %s: %v", k, err)
+			}
 		}
 	}
-	return nil
+	if err := msg.Validate(); err != nil {
+		return "", nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "mipush: "))
+	}
+	return p.RegID, &msg, nil
 }
 
 // quoteShort quotes s, cut to a length fit for an error message.
@@ -86,45 +199,4 @@ func quoteShort(s string) string {
 		return fmt.Sprintf("%q…", s[:cut])
 	}
 	return fmt.Sprintf("%q", s)
-}
-
-// readReportIDs reads the regids to send again from a bulk report (see
-// reportRecord): those of failed and unsent chunks. Bad regids are left
-// out: the server rejected them, so sending them again cannot help.
-func readReportIDs(r io.Reader, name string) (*regIDList, error) {
-	l := new(regIDList)
-	seen := make(map[string]struct{})
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 64<<20)
-	for sc.Scan() {
-		l.lines++
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			l.skipped++
-			continue
-		}
-		var rec reportRecord
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			return nil, usagef("%s:%d: not a report line: %v", name, l.lines, err)
-		}
-		if rec.Kind != kindFailed && rec.Kind != kindUnsent {
-			l.skipped++
-			continue
-		}
-		for _, id := range rec.IDs {
-			if err := checkRegID(id); err != nil {
-				return nil, usagef("%s:%d: malformed regid %s: %v", name, l.lines, quoteShort(id), err)
-			}
-			if _, dup := seen[id]; dup {
-				l.duplicates++
-				continue
-			}
-			seen[id] = struct{}{}
-			l.ids = append(l.ids, id)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, usagef("%s:%d: %v", name, l.lines+1, err)
-	}
-	return l, nil
 }

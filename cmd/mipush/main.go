@@ -8,12 +8,14 @@
 //
 //	demo     a bulk async send against the embedded fake server
 //	send     send one message to regids, aliases, accounts, topics or all
-//	bulk     send one message to a file of regids, 1000 per request
+//	bulk     send to a file of regids, or of personalised JSON lines
 //	stats    message counters of an app over a range of days
 //	trace    the delivery status of a message
 //	topic    subscribe regids or aliases to a topic, or unsubscribe them
 //	revoke   recall a message
 //	bench    compare the client's throughput with other clients
+//	fake     run the fake MiPush server on its own, until stopped
+//	version  print the versions of the command, the library and Go
 //
 // Every command takes --help. The app secret comes from the
 // MIPUSH_APP_SECRET environment variable (or --secret-file) and the region
@@ -54,17 +56,19 @@ type command struct {
 var commands = []command{
 	{name: "demo", summary: "a bulk async send against the embedded fake server (no account, no network)", run: demoCmd},
 	{name: "send", summary: "send one message to regids, aliases, accounts, a topic, topics or all", run: sendCmd},
-	{name: "bulk", summary: "send one message to a file of regids, 1000 per request, with a report of failures", run: bulkCmd},
+	{name: "bulk", summary: "send to a file of regids (one message, 1000 per request) or of personalised lines, with a report", run: bulkCmd},
 	{name: "stats", summary: "message counters of an app over a range of days", run: statsCmd},
 	{name: "trace", summary: "the delivery status of a message", run: traceCmd},
 	{name: "topic", summary: "subscribe regids or aliases to a topic, or unsubscribe them", run: topicCmd},
 	{name: "revoke", summary: "recall a message, or stop its delivery", run: revokeCmd},
 	{name: "bench", summary: "compare the client's throughput with other clients", run: benchCmd},
+	{name: "fake", summary: "run the fake MiPush server on its own, until stopped, for any client to test against", run: fakeCmd},
+	{name: "version", summary: "print the versions of the command, the library and Go", run: versionCmd},
 }
 
-// Exit codes.
+// Exit codes, one meaning each whatever the command and its flags.
 const (
-	exitOK          = 0   // everything succeeded
+	exitOK          = 0   // every request was accepted (targets the server rejected do not count)
 	exitFailed      = 1   // the server or the network failed some or all of the work
 	exitUsage       = 2   // bad flags or bad input: nothing was sent
 	exitInterrupted = 130 // stopped by Ctrl-C (128 + SIGINT), after a clean stop
@@ -80,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
+	case "-version", "--version":
+		return versionCmd(ctx, args[1:], stdout, stderr)
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
@@ -95,7 +101,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, "Usage: mipush <command> [flags] [arguments]\n\nCommands:\n")
 	for _, c := range commands {
 		if !c.hidden {
-			fmt.Fprintf(w, "  %-7s %s\n", c.name, c.summary)
+			fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 		}
 	}
 	fmt.Fprint(w, `

@@ -16,19 +16,28 @@ func manage[T any](ctx context.Context, name string, sf *serverFlags, stdout, st
 	call func(context.Context, *mipush.Client) (T, error), text func(io.Writer, T)) int {
 	opts, err := sf.options()
 	if err != nil {
-		return fail(stderr, name, err)
+		return failAs(stdout, stderr, name, err, asJSON)
 	}
-	s := sf.connect(opts)
+	s := sf.connect(ctx, opts)
 	defer s.close()
-	v, err := call(ctx, s.client)
+	v, err := call(s.ctx, s.client)
 	if err != nil {
-		return fail(stderr, name, err)
+		return failAs(stdout, stderr, name, s.callErr(err), asJSON)
 	}
 	if asJSON {
 		return printJSON(stdout, stderr, name, v)
 	}
 	text(stdout, v)
 	return exitOK
+}
+
+// failAs is fail, and with asJSON also prints the failure as one JSON
+// object on standard output (see failure).
+func failAs(stdout, stderr io.Writer, name string, err error, asJSON bool) int {
+	if asJSON {
+		printJSON(stdout, stderr, name, failureOf(err))
+	}
+	return fail(stderr, name, err)
 }
 
 // callResult is the JSON form of the answer to a management call that

@@ -65,6 +65,19 @@ are sent as given. The message is checked before anything is sent.
 
 // build returns the message, checked with Message.Validate.
 func (f *messageFlags) build() (*mipush.Message, error) {
+	msg, err := f.buildUnchecked()
+	if err != nil {
+		return nil, err
+	}
+	if err := msg.Validate(); err != nil {
+		return nil, &usageError{msg: describe(err)}
+	}
+	return msg, nil
+}
+
+// buildUnchecked returns the message without Message.Validate: the base
+// of personalised lines, each of which is checked with its own fields.
+func (f *messageFlags) buildUnchecked() (*mipush.Message, error) {
 	msg := new(mipush.Message)
 	if f.file != "" {
 		b, err := os.ReadFile(f.file)
@@ -111,9 +124,6 @@ func (f *messageFlags) build() (*mipush.Message, error) {
 			return nil, usagef("--extra %s: %v", kv.key, err)
 		}
 	}
-	if err := msg.Validate(); err != nil {
-		return nil, &usageError{err.Error()}
-	}
 	return msg, nil
 }
 
@@ -122,6 +132,20 @@ func (f *messageFlags) build() (*mipush.Message, error) {
 func (f *messageFlags) noteSet(fs *flagSet) {
 	f.set = make(map[string]bool)
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+}
+
+// messageFlagNames are the flags that messageFlags registers.
+var messageFlagNames = []string{"message", "package", "title", "description", "payload", "pass-through",
+	"notify-type", "notify-id", "ttl", "at", "extra"}
+
+// anySet reports whether any message flag was given.
+func (f *messageFlags) anySet() bool {
+	for _, n := range messageFlagNames {
+		if f.set[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // messageFile is the JSON form of a message file.

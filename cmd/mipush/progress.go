@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
 
@@ -15,8 +15,19 @@ type tally struct {
 	chunks, regids int // in the input
 	accepted       int // chunks queued
 	ok, failed     int // chunks with an outcome
+	invalid        int // chunks the server refused as having no valid regid (20301)
 	doneRegids     int // regids of the chunks with an outcome
-	badRegIDs      int // regids the server rejected in chunks that succeeded
+	okRegids       int // regids the server accepted
+	badRegIDs      int // regids the server rejected
+}
+
+// rate returns the regids done per second over elapsed, 0 before any
+// time has passed.
+func (t tally) rate(elapsed time.Duration) float64 {
+	if elapsed <= 0 {
+		return 0
+	}
+	return float64(t.doneRegids) / elapsed.Seconds()
 }
 
 // line describes t in one line, for the plain progress output.
@@ -25,8 +36,27 @@ func (t tally) line(elapsed time.Duration) string {
 	if t.regids > 0 {
 		pct = 100 * t.doneRegids / t.regids
 	}
-	return fmt.Sprintf("progress: %d/%d regids (%d%%), chunks ok %d failed %d of %d, bad regids %d, %s",
-		t.doneRegids, t.regids, pct, t.ok, t.failed, t.chunks, t.badRegIDs, elapsed.Round(100*time.Millisecond))
+	return fmt.Sprintf("progress: %d/%d regids (%d%%), chunks ok %d failed %d of %d, bad regids %d, %.0f regids/s, %s",
+		t.doneRegids, t.regids, pct, t.ok, t.failed, t.chunks, t.badRegIDs, t.rate(elapsed), elapsed.Round(100*time.Millisecond))
+}
+
+// bar draws t as a bar of width characters and the counters, for a
+// terminal: everything from one snapshot, so the bar and the counters
+// agree.
+func (t tally) bar(elapsed time.Duration, width int) string {
+	frac := 1.0
+	if t.regids > 0 {
+		frac = float64(t.doneRegids) / float64(t.regids)
+	}
+	full := int(frac * float64(width))
+	rate := t.rate(elapsed)
+	left := ""
+	if rate > 0 && t.doneRegids < t.regids {
+		left = fmt.Sprintf(", %s left", (time.Duration(float64(t.regids-t.doneRegids)/rate) * time.Second).Round(time.Second))
+	}
+	return fmt.Sprintf("[%s%s] %3.0f%% %d/%d regids: ok %d bad %d, failed chunks %d, %.0f regids/s%s",
+		strings.Repeat("=", full), strings.Repeat(" ", width-full), 100*frac,
+		t.doneRegids, t.regids, t.okRegids, t.badRegIDs, t.failed, rate, left)
 }
 
 // Progress modes.
@@ -89,40 +119,18 @@ func (p *progress) plain(w io.Writer, tick <-chan time.Time, snapshot func() tal
 	}
 }
 
-// bar draws a live progress bar, refreshed ten times a second.
+// bar redraws a bar on one terminal line ten times a second.
 func (p *progress) bar(w io.Writer, snapshot func() tally) {
 	defer close(p.done)
-	t := snapshot()
-	b := progressbar.NewOptions64(int64(t.regids),
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("sending"),
-		progressbar.OptionSetItsString("regids"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionShowDescriptionAtLineEnd(),
-	)
-	update := func(t tally) {
-		b.Describe(fmt.Sprintf("ok %d failed %d", t.ok, t.failed))
-		b.Set64(int64(t.doneRegids))
-	}
+	start := time.Now()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
 		case <-tick.C:
-			update(snapshot())
+			fmt.Fprintf(w, "\r%s\x1b[K", snapshot().bar(time.Since(start), 30))
 		case <-p.stopc:
-			t := snapshot()
-			update(t)
-			if t.doneRegids < t.regids {
-				b.Exit() // stopped early: leave the bar where it is
-			} else {
-				b.Finish()
-			}
-			fmt.Fprintln(w)
+			fmt.Fprintf(w, "\r%s\x1b[K\n", snapshot().bar(time.Since(start), 30))
 			return
 		}
 	}

@@ -43,7 +43,7 @@ func TestPlainProgress(t *testing.T) {
 	go p.plain(w, tick, snapshot)
 
 	tick <- time.Now()
-	assert.Regexp(t, `^progress: 0/2500 regids \(0%\), chunks ok 0 failed 0 of 3, bad regids 0, \S+$`, <-w.lines)
+	assert.Regexp(t, `^progress: 0/2500 regids \(0%\), chunks ok 0 failed 0 of 3, bad regids 0, 0 regids/s, \S+$`, <-w.lines)
 
 	mu.Lock()
 	cur.ok, cur.failed, cur.doneRegids, cur.badRegIDs = 1, 1, 2000, 4
@@ -54,6 +54,19 @@ func TestPlainProgress(t *testing.T) {
 	p.stop()
 	assert.Regexp(t, `^progress: 2000/2500 regids \(80%\)`, <-w.lines)
 	assert.Empty(t, w.lines)
+}
+
+// The bar and its counters come from one snapshot, and the rate is the
+// regids done over the time since the start.
+func TestProgressBar(t *testing.T) {
+	tl := tally{chunks: 100, regids: 100_000, accepted: 60, ok: 49, failed: 1, doneRegids: 50_000, okRegids: 48_990, badRegIDs: 10}
+	assert.Equal(t, "[===============               ]  50% 50000/100000 regids: ok 48990 bad 10, failed chunks 1, 5000 regids/s, 10s left",
+		tl.bar(10*time.Second, 30))
+	assert.Equal(t, "[                              ]   0% 0/10 regids: ok 0 bad 0, failed chunks 0, 0 regids/s",
+		tally{regids: 10}.bar(0, 30), "no rate before time has passed")
+	done := tally{regids: 10, doneRegids: 10, okRegids: 10}
+	assert.Equal(t, "[==========] 100% 10/10 regids: ok 10 bad 0, failed chunks 0, 5 regids/s", done.bar(2*time.Second, 10))
+	assert.InDelta(t, 10.0, tally{doneRegids: 100}.rate(10*time.Second), 1e-9)
 }
 
 func TestProgressModes(t *testing.T) {

@@ -26,7 +26,7 @@ func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var tf targetFlags
 	var msgIDs, jobs listFlag
 	sf.register(fs)
-	tf.register(fs)
+	tf.register(fs, false)
 	pkg := fs.String("package", "", "the app's `package` name (required)")
 	fs.Var(&msgIDs, "message", "the message `id` to recall (with --stop: ids, comma-separated)")
 	fs.Var(&jobs, "job", "the job `key` whose messages to recall (with --stop: keys, comma-separated)")
@@ -98,6 +98,6 @@ func revokeCall(pkg string, msgIDs, jobs []string, notifyID int, stop bool, tf *
 		case mipush.TargetTopics:
 			return c.RevokeTopics(ctx, pkg, notifyID, t.IDs, t.Op)
 		}
-		return nil, usagef("--notify-id cannot recall from all devices; name regids, aliases, accounts or topics")
+		return nil, usagef("--notify-id needs regids, aliases, accounts or topics")
 	}, nil
 }

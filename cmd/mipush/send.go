@@ -16,17 +16,21 @@ type targetFlags struct {
 	topic                             string
 	op                                string
 	all                               bool
+	withAll                           bool // --all is defined
 }
 
-// register defines the flags on fs.
-func (f *targetFlags) register(fs *flagSet) {
+// register defines the flags on fs; withAll adds --all.
+func (f *targetFlags) register(fs *flagSet, withAll bool) {
+	f.withAll = withAll
 	fs.Var(&f.regids, "regid", "send to these registration `ids` (comma-separated, repeatable; up to 1000)")
 	fs.Var(&f.aliases, "alias", "send to these `aliases` (comma-separated, repeatable; up to 1000)")
 	fs.Var(&f.accounts, "account", "send to these user `accounts` (comma-separated, repeatable; up to 1000)")
 	fs.StringVar(&f.topic, "topic", "", "broadcast to the subscribers of this `topic`")
 	fs.Var(&f.topics, "topics", "broadcast to a combination of up to 5 `topics` (comma-separated; see --op)")
 	fs.StringVar(&f.op, "op", "union", "how --topics combine: union, intersection or except")
-	fs.BoolVar(&f.all, "all", false, "broadcast to every device of the app")
+	if withAll {
+		fs.BoolVar(&f.all, "all", false, "broadcast to every device of the app")
+	}
 }
 
 // target returns the one target the flags name.
@@ -57,11 +61,17 @@ func (f *targetFlags) target() (mipush.Target, error) {
 		ts = append(ts, mipush.Target{Kind: mipush.TargetAll})
 	}
 	if len(ts) != 1 {
+		if !f.withAll {
+			return mipush.Target{}, usagef("name exactly one target: --regid, --alias, --account, --topic or --topics")
+		}
 		return mipush.Target{}, usagef("name exactly one target: --regid, --alias, --account, --topic, --topics or --all")
 	}
 	t := ts[0]
 	if len(t.IDs) > mipush.MaxTargets {
 		return t, usagef("at most %d %ss per send, got %d (use mipush bulk for more)", mipush.MaxTargets, t.Kind, len(t.IDs))
+	}
+	if err := t.Validate(); err != nil {
+		return t, &usageError{msg: describe(err)}
 	}
 	return t, nil
 }
@@ -92,7 +102,7 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var tf targetFlags
 	sf.register(fs)
 	mf.register(fs)
-	tf.register(fs)
+	tf.register(fs, true)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if code, ok := fs.parse(args, stdout); !ok {
 		return code
@@ -104,22 +114,22 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	t, err := tf.target()
 	if err != nil {
-		return fail(stderr, "send", err)
+		return failAs(stdout, stderr, "send", err, *asJSON)
 	}
 	msg, err := mf.build()
 	if err != nil {
-		return fail(stderr, "send", err)
+		return failAs(stdout, stderr, "send", err, *asJSON)
 	}
 	opts, err := sf.options()
 	if err != nil {
-		return fail(stderr, "send", err)
+		return failAs(stdout, stderr, "send", err, *asJSON)
 	}
-	s := sf.connect(opts)
+	s := sf.connect(ctx, opts)
 	defer s.close()
 
-	res, err := pushTo(ctx, s.client, t, msg)
+	res, err := pushTo(s.ctx, s.client, t, msg)
 	if err != nil {
-		return fail(stderr, "send", err)
+		return failAs(stdout, stderr, "send", s.callErr(err), *asJSON)
 	}
 	if *asJSON {
 		return printJSON(stdout, stderr, "send", sendResultJSON(res))

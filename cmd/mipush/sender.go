@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,7 +10,7 @@ import (
 	"github.com/mipush-go/mipush"
 )
 
-// chunkState is where one chunk of a bulk send is.
+// chunkState is where one request of a bulk send is.
 type chunkState uint8
 
 const (
@@ -17,36 +18,67 @@ const (
 	chunkQueued                     // queued, waiting for its outcome
 	chunkOK                         // the server accepted it
 	chunkFailed                     // its send failed
+	chunkInvalid                    // the server found none of its regids valid (20301)
 	chunkTwiceErr                   // it had a second outcome: a bug
 )
 
-// sender sends one message to a list of regids, one request per chunk,
-// asynchronously, and accounts for every chunk: each ends unsent, ok or
-// failed, and every regid not accepted by the server goes to the report.
+// sender sends the regids of a bulkList, one request per chunk,
+// asynchronously, and accounts for every request: each ends unsent, ok,
+// invalid or failed, and every regid not accepted by the server goes to
+// the report. A chunk is up to size regids with one message, or, for
+// personalised input, one regid with its own message.
 type sender struct {
-	ids  []string
-	size int // regids per chunk
+	list *bulkList
+	msg  *mipush.Message // the message of every chunk, unless list.msgs
+	size int             // regids per chunk
 	rep  *report
+	// unreachable returns the dial error that ended the session, if any:
+	// the sends it closed failed because of it.
+	unreachable func() error
 
 	mu     sync.Mutex
 	state  []chunkState
 	t      tally
 	maybe  int // failed chunks that the server may have processed
+	fails  []failureGroup
 	oddity error
 }
 
-// newSender splits ids into chunks of size.
-func newSender(ids []string, size int, rep *report) *sender {
+// newSender splits the list into chunks: of size regids, or of one regid
+// each for personalised input.
+func newSender(list *bulkList, msg *mipush.Message, size int, rep *report) *sender {
+	if list.msgs != nil {
+		size = 1
+	}
+	ids := list.ids
 	n := (len(ids) + size - 1) / size
-	s := &sender{ids: ids, size: size, rep: rep, state: make([]chunkState, n)}
+	s := &sender{list: list, msg: msg, size: size, rep: rep, state: make([]chunkState, n)}
 	s.t.chunks, s.t.regids = n, len(ids)
 	return s
 }
 
 // chunk returns the regids of chunk i.
 func (s *sender) chunk(i int) []string {
-	lo, hi := i*s.size, min((i+1)*s.size, len(s.ids))
-	return s.ids[lo:hi:hi]
+	lo, hi := i*s.size, min((i+1)*s.size, len(s.list.ids))
+	return s.list.ids[lo:hi:hi]
+}
+
+// message returns the message of chunk i.
+func (s *sender) message(i int) *mipush.Message {
+	if s.list.msgs != nil {
+		return s.list.msgs[i]
+	}
+	return s.msg
+}
+
+// record returns a report record of chunk i and its regids.
+func (s *sender) record(kind string, i int, ids []string) reportRecord {
+	rec := reportRecord{Kind: kind, Chunk: i, IDs: ids}
+	if s.list.msgs != nil {
+		rec.Lines = []int{s.list.lineOf[i]}
+		rec.Fields = []json.RawMessage{s.list.raws[i]}
+	}
+	return rec
 }
 
 // index returns the chunk an outcome belongs to: its send's value.
@@ -65,7 +97,7 @@ func (s *sender) options(o mipush.Options) mipush.Options {
 // run queues every chunk on c until ctx ends or c refuses one, and returns
 // why it stopped early (nil if it did not). Outcomes arrive later; see
 // finish.
-func (s *sender) run(ctx context.Context, c *mipush.Client, msg *mipush.Message) error {
+func (s *sender) run(ctx context.Context, c *mipush.Client) error {
 	for i := range s.state {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -73,7 +105,7 @@ func (s *sender) run(ctx context.Context, c *mipush.Client, msg *mipush.Message)
 		// Mark the chunk queued first: its outcome may be reported before
 		// the call returns.
 		s.set(i, chunkQueued, func(t *tally) { t.accepted++ })
-		send := mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID, IDs: s.chunk(i)}, Message: msg, Value: i}
+		send := mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID, IDs: s.chunk(i)}, Message: s.message(i), Value: i}
 		if err := c.SendAsync(ctx, send); err != nil {
 			// A refused send has no outcome: the chunk stays unsent.
 			s.set(i, chunkUnsent, func(t *tally) { t.accepted-- })
@@ -125,31 +157,85 @@ func (s *sender) onSuccess(r *mipush.SendResult) {
 	bad := r.Result.BadRegIDs
 	i, ok := s.outcome(r.Value, r.Target.IDs, chunkOK, func(t *tally) {
 		t.ok++
+		t.okRegids += len(r.Target.IDs) - len(bad)
 		t.badRegIDs += len(bad)
 	})
 	if ok && len(bad) > 0 {
-		s.rep.add(reportRecord{Kind: kindBadRegIDs, Chunk: i, IDs: bad, MessageID: r.Result.ID, TraceID: r.Result.TraceID})
+		rec := s.record(kindBadRegIDs, i, bad)
+		rec.MessageID, rec.TraceID = r.Result.ID, r.Result.TraceID
+		if s.list.msgs == nil {
+			rec.Lines = nil
+		}
+		s.rep.add(rec)
 	}
 }
 
-// onError is Options.OnError: it counts the chunk and reports it failed.
+// onError is Options.OnError: it counts the chunk and reports it failed,
+// or invalid when the server found none of its regids valid (a permanent
+// answer, which --retry never sends again).
 func (s *sender) onError(e *mipush.SendError) {
 	maybe := e.MaybeProcessed()
-	i, ok := s.outcome(e.Value, e.Target.IDs, chunkFailed, func(t *tally) { t.failed++ })
+	invalid := mipush.IsInvalidTarget(e.Err)
+	st, kind := chunkFailed, kindFailed
+	if invalid {
+		st, kind = chunkInvalid, kindInvalid
+	}
+	i, ok := s.outcome(e.Value, e.Target.IDs, st, func(t *tally) {
+		if invalid {
+			t.invalid++
+			t.badRegIDs += len(e.Target.IDs)
+			return
+		}
+		t.failed++
+		if maybe {
+			s.maybe++
+		}
+	})
 	if !ok {
 		return
 	}
-	if maybe {
-		s.mu.Lock()
-		s.maybe++
-		s.mu.Unlock()
-	}
-	rec := reportRecord{Kind: kindFailed, Chunk: i, IDs: e.Target.IDs, Error: e.Err.Error(), MaybeProcessed: maybe, Attempts: e.Attempts}
+	rec := s.record(kind, i, e.Target.IDs)
+	rec.Error, rec.MaybeProcessed, rec.Attempts = oneLine(describeCause(e.Err)), maybe, e.Attempts
 	var ae *mipush.APIError
 	if errors.As(e.Err, &ae) {
-		rec.Code, rec.TraceID = int(ae.Code), ae.TraceID
+		rec.Code, rec.Reason, rec.TraceID = int(ae.Code), firstOf(ae.Reason, ae.Description), ae.TraceID
+		noTrace := *ae
+		noTrace.TraceID = "" // in its own field; the text is the same for every request
+		rec.Error = oneLine(describeAPIError(&noTrace))
+	}
+	if errors.Is(e.Err, mipush.ErrClosed) && s.unreachable != nil {
+		if u := s.unreachable(); u != nil {
+			rec.Error = "not sent: " + oneLine(describeCause(u))
+		}
+	}
+	if !invalid {
+		s.countFailure(rec)
 	}
 	s.rep.add(rec)
+}
+
+// countFailure adds a failed chunk to its group of the same code, reason
+// and maybe-processed.
+func (s *sender) countFailure(rec reportRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.fails {
+		f := &s.fails[i]
+		if f.Code == rec.Code && f.Reason == rec.Reason && f.MaybeProcessed == rec.MaybeProcessed &&
+			(rec.Code != 0 || f.Error == rec.Error) {
+			f.Requests++
+			return
+		}
+	}
+	s.fails = append(s.fails, failureGroup{Code: rec.Code, Reason: rec.Reason, Error: rec.Error, MaybeProcessed: rec.MaybeProcessed, Requests: 1})
+}
+
+// failureGroups returns the failed chunks grouped, in the order their
+// first one failed.
+func (s *sender) failureGroups() []failureGroup {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]failureGroup{}, s.fails...)
 }
 
 // snapshot returns the tally so far.
@@ -172,7 +258,7 @@ func (s *sender) finish() (chunks, regids int, err error) {
 			ids := s.chunk(i)
 			chunks++
 			regids += len(ids)
-			s.rep.add(reportRecord{Kind: kindUnsent, Chunk: i, IDs: ids})
+			s.rep.add(s.record(kindUnsent, i, ids))
 		case chunkQueued:
 			s.oddf("chunk %d has no outcome", i)
 		}

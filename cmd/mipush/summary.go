@@ -6,45 +6,82 @@ import (
 )
 
 // bulkSummary is what a bulk send did. Its counts add up: Chunks is
-// Accepted plus UnsentChunks, and Accepted is OK plus Failed.
+// Accepted plus UnsentChunks, and Accepted is OK plus Failed plus
+// InvalidChunks.
 type bulkSummary struct {
-	Lines      int `json:"lines"`      // input lines read
-	Skipped    int `json:"skipped"`    // blank lines and comments (with --retry: records of bad regids)
-	Duplicates int `json:"duplicates"` // repeated regids dropped
-	RegIDs     int `json:"regids"`     // distinct regids to send to
-	Chunks     int `json:"chunks"`     // requests they make
+	Format     string `json:"format"`     // regids or json (personalised)
+	Retry      bool   `json:"retry"`      // the input was a report
+	Lines      int    `json:"lines"`      // input lines read
+	Skipped    int    `json:"skipped"`    // blank lines and comments
+	Duplicates int    `json:"duplicates"` // repeated regids dropped
+	Invalid    int    `json:"invalid"`    // lines that failed the checks, skipped with --skip-invalid
+	RegIDs     int    `json:"regids"`     // regids to send to
+	Chunks     int    `json:"chunks"`     // requests they make
 
-	Accepted       int `json:"accepted"`        // chunks queued; each has one outcome
-	DoneRegIDs     int `json:"done_regids"`     // regids of the chunks with an outcome
-	OK             int `json:"ok"`              // chunks the server accepted
-	Failed         int `json:"failed"`          // chunks whose send failed
-	MaybeProcessed int `json:"maybe_processed"` // failed chunks the server may have processed
-	BadRegIDs      int `json:"bad_regids"`      // regids the server rejected in accepted chunks
-	UnsentChunks   int `json:"unsent_chunks"`   // chunks never queued
+	Accepted       int `json:"accepted"`        // requests queued; each has one outcome
+	DoneRegIDs     int `json:"done_regids"`     // regids of the requests with an outcome
+	OK             int `json:"ok"`              // requests the server accepted
+	Failed         int `json:"failed"`          // requests that failed
+	MaybeProcessed int `json:"maybe_processed"` // failed requests the server may have processed
+	InvalidChunks  int `json:"invalid_chunks"`  // requests refused as having no valid regid (20301)
+	BadRegIDs      int `json:"bad_regids"`      // regids the server rejected
+	UnsentChunks   int `json:"unsent_chunks"`   // requests never queued
 	UnsentRegIDs   int `json:"unsent_regids"`   // their regids
+
+	// --retry: what the report held that was not sent again.
+	NotResent  int `json:"not_resent"`  // regids the server rejected, or skipped lines
+	HeldChunks int `json:"held_chunks"` // requests maybe processed, without --at-least-once
+	HeldRegIDs int `json:"held_regids"` // their regids
+
+	Failures []failureGroup `json:"failures"` // the failed requests by code and reason
 
 	Interrupted bool    `json:"interrupted"`           // Ctrl-C stopped the queueing
 	StopReason  string  `json:"stop_reason,omitempty"` // why queueing stopped early, if not Ctrl-C
 	DrainError  string  `json:"drain_error,omitempty"` // the wait for requests in flight ran out
 	Seconds     float64 `json:"seconds"`               // from the first send to the last outcome
 
-	Report        string `json:"report"`         // the report file
-	ReportRecords int    `json:"report_records"` // lines in it
+	Report      string `json:"report"`       // the report written, or "" if none was
+	ReportLines int    `json:"report_lines"` // records in it, the job record aside
+}
+
+// failureGroup is the failed requests of one kind.
+type failureGroup struct {
+	Code           int    `json:"code,omitempty"` // the MiPush error code, if the server answered one
+	Reason         string `json:"reason,omitempty"`
+	Error          string `json:"error"` // the first one's text
+	MaybeProcessed bool   `json:"maybe_processed"`
+	Requests       int    `json:"requests"`
 }
 
 // print writes the summary for a reader.
 func (s *bulkSummary) print(w io.Writer) {
-	fmt.Fprintf(w, "input    %d lines: %d regids, %d duplicates dropped, %d lines skipped\n",
-		s.Lines, s.RegIDs, s.Duplicates, s.Skipped)
+	what := "regids"
+	if s.Format == formatJSON {
+		what = "personalised regids"
+	}
+	if s.Retry {
+		fmt.Fprintf(w, "retry    %d %s to send again; not again: %d rejected or skipped, %d maybe processed (--at-least-once)\n",
+			s.RegIDs, what, s.NotResent, s.HeldRegIDs)
+	} else {
+		fmt.Fprintf(w, "input    %d lines: %d %s, %d duplicates dropped, %d lines skipped, %d invalid\n",
+			s.Lines, s.RegIDs, what, s.Duplicates, s.Skipped, s.Invalid)
+	}
 	rate := 0.0
 	if s.Seconds > 0 {
 		rate = float64(s.DoneRegIDs) / s.Seconds
 	}
-	fmt.Fprintf(w, "sent     %d of %d chunks in %.2fs (%.0f regids/s)\n", s.Accepted, s.Chunks, s.Seconds, rate)
-	fmt.Fprintf(w, "ok       %d chunks, %d bad regids\n", s.OK, s.BadRegIDs)
-	fmt.Fprintf(w, "failed   %d chunks (%d maybe processed by the server)\n", s.Failed, s.MaybeProcessed)
+	fmt.Fprintf(w, "sent     %d of %d requests in %.2fs (%.0f regids/s)\n", s.Accepted, s.Chunks, s.Seconds, rate)
+	fmt.Fprintf(w, "ok       %d requests; the server rejected %d regids\n", s.OK, s.BadRegIDs)
+	fmt.Fprintf(w, "failed   %d requests (%d maybe processed by the server)\n", s.Failed, s.MaybeProcessed)
+	for _, f := range s.Failures {
+		maybe := ""
+		if f.MaybeProcessed {
+			maybe = ", maybe processed"
+		}
+		fmt.Fprintf(w, "         %d× %s%s\n", f.Requests, f.Error, maybe)
+	}
 	if s.UnsentChunks > 0 {
-		fmt.Fprintf(w, "unsent   %d chunks (%d regids)\n", s.UnsentChunks, s.UnsentRegIDs)
+		fmt.Fprintf(w, "unsent   %d requests (%d regids)\n", s.UnsentChunks, s.UnsentRegIDs)
 	}
 	if s.Interrupted {
 		fmt.Fprintln(w, "stopped  interrupted: queueing stopped, requests in flight were flushed")
@@ -55,5 +92,9 @@ func (s *bulkSummary) print(w io.Writer) {
 	if s.DrainError != "" {
 		fmt.Fprintf(w, "drain    %s\n", s.DrainError)
 	}
-	fmt.Fprintf(w, "report   %s: %d records\n", s.Report, s.ReportRecords)
+	if s.Report != "" {
+		fmt.Fprintf(w, "report   %s: %d records\n", s.Report, s.ReportLines)
+	} else {
+		fmt.Fprintln(w, "report   none: nothing to report")
+	}
 }

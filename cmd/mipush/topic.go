@@ -15,14 +15,6 @@ unsubscribe them from it. ACTION is subscribe or unsubscribe.
 // topicCmd subscribes devices to a topic or unsubscribes them.
 func topicCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("topic", "subscribe|unsubscribe [flags] --topic T (--regid ID,... | --alias A,...)", topicAbout, stderr)
-	if len(args) == 0 || (args[0] != "subscribe" && args[0] != "unsubscribe") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			fs.printUsage(stdout)
-			return exitOK
-		}
-		return fail(stderr, "topic", usagef("want subscribe or unsubscribe first (see \"mipush topic --help\")"))
-	}
-	subscribe := args[0] == "subscribe"
 	var sf serverFlags
 	var regids, aliases listFlag
 	sf.register(fs)
@@ -32,6 +24,14 @@ func topicCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	category := fs.String("category", "", "the optional `category` parameter")
 	pkg := fs.String("package", "", "the app's `package` name (optional)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if len(args) == 0 || (args[0] != "subscribe" && args[0] != "unsubscribe") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			fs.printUsage(stdout)
+			return exitOK
+		}
+		return fail(stderr, "topic", usagef("want subscribe or unsubscribe first (see \"mipush topic --help\")"))
+	}
+	subscribe := args[0] == "subscribe"
 	if code, ok := fs.parse(args[1:], stdout); !ok {
 		return code
 	}
