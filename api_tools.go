@@ -136,27 +136,23 @@ func (c *Client) Presences(ctx context.Context, pkg string, regIDs []string) ([]
 	return list, nil
 }
 
-// decodePresences accepts data.list as a list of presence objects, or data
-// as an object keyed by regid whose values are presence objects or
-// booleans (then sorted by regid).
+// decodePresences accepts data.list as a list of presence objects, data
+// itself as such a list, or data as an object keyed by regid whose values
+// are presence objects or booleans (then sorted by regid). No public
+// source shows this answer's shape; these are the tolerant readings.
 func decodePresences(data json.RawMessage) ([]Presence, error) {
 	if len(data) == 0 {
 		return nil, nil
+	}
+	if jsonKind(data) == '[' {
+		return decodePresenceList(data)
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
 		return nil, err
 	}
 	if raw, ok := obj["list"]; ok {
-		var list []presenceJSON
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, err
-		}
-		out := make([]Presence, len(list))
-		for i, pj := range list {
-			out[i] = pj.presence("")
-		}
-		return out, nil
+		return decodePresenceList(raw)
 	}
 	out := make([]Presence, 0, len(obj))
 	for id, raw := range obj {
@@ -171,6 +167,19 @@ func decodePresences(data json.RawMessage) ([]Presence, error) {
 		out = append(out, pj.presence(id))
 	}
 	slices.SortFunc(out, func(a, b Presence) int { return strings.Compare(a.RegID, b.RegID) })
+	return out, nil
+}
+
+// decodePresenceList decodes a JSON array of presence objects.
+func decodePresenceList(raw json.RawMessage) ([]Presence, error) {
+	var list []presenceJSON
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, err
+	}
+	out := make([]Presence, len(list))
+	for i, pj := range list {
+		out[i] = pj.presence("")
+	}
 	return out, nil
 }
 

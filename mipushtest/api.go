@@ -514,13 +514,18 @@ func appendTrace(b []byte, id string, created time.Time) []byte {
 	b = appendStringField(b, "id", id)
 	b = appendStringField(b, "create_time", created.Format("2006-01-02 15:04:05"))
 	b = appendIntField(b, "create_timestamp", created.UnixMilli())
-	b = appendIntField(b, "time_to_live", 86400000)
+	b = appendStringField(b, "time_to_live", "86400s") // a string, in seconds, as the server writes it
 	b = appendStringField(b, "msg_type", "Common")
 	b = appendIntField(b, "delivered", 1)
 	b = appendStringField(b, "delivery_rate", "100%")
 	b = appendIntField(b, "click", 0)
 	b = appendStringField(b, "click_rate", "0%")
 	b = appendIntField(b, "resolved", 1)
+	b = appendIntField(b, "invalid_target", 0)
+	b = appendIntField(b, "raw_counter", 1)
+	b = appendIntField(b, "bar_closed", 0)
+	b = appendIntField(b, "device_condition_unmatch", 0)
+	b = appendIntField(b, "app_not_register", 0)
 	return append(b, '}')
 }
 
