@@ -118,4 +118,3 @@ func TestOddOptionalNumberKeepsTheAnswer(t *testing.T) {
 		assert.Equal(t, "slm77", r.Result.ID)
 	})
 }
-
