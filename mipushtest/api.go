@@ -589,8 +589,8 @@ func (x *exchange) handleSubscribe() {
 	x.ok()
 }
 
-// handleList serves the paths answering data.list: alias/topic/account
-// lists of a device and the invalid alias feedback.
+// handleList serves the paths answering data.list: the alias, topic and
+// account lists of a device.
 func (x *exchange) handleList() {
 	if !x.require(x.ep.Required...) {
 		return
@@ -689,7 +689,8 @@ func (x *exchange) handleRegion() {
 	x.endOK("")
 }
 
-// handleRetired serves /v1/feedback/fetch_invalid_regids, taken offline.
+// handleRetired serves /v1/feedback/fetch_invalid_regids and
+// fetch_invalid_aliases, both taken offline (evidence §3).
 func (x *exchange) handleRetired() {
 	x.fail(http.StatusOK, 10036, "该接口已下线,请使用消息回执callback接口(callback.type: 16)", "")
 }

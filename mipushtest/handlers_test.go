@@ -97,6 +97,7 @@ func TestValidation(t *testing.T) {
 		{"multi_messages not JSON", "/v2/multi_messages/regids", url.Values{"messages": {`[{"target"`}}, 10017, "JSON"},
 		{"multi_messages bad message", "/v2/multi_messages/aliases", url.Values{"messages": {`[{"target":"a","message":{"title":"t"}}]`}}, 21305, "messages[0]"},
 		{"retired", "/v1/feedback/fetch_invalid_regids", nil, 10036, "callback"},
+		{"retired aliases", "/v1/feedback/fetch_invalid_aliases", nil, 10036, "callback"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,7 +213,7 @@ func TestEndpoints(t *testing.T) {
 					_, r = do(t, c, s, http.MethodPost, "/v3/message/regid", "sec", sched)
 					sample.Set("job_id", r.Data["id"].(string))
 				}
-				if ep.Path == "/v1/feedback/fetch_invalid_regids" {
+				if ep.Path == "/v1/feedback/fetch_invalid_regids" || ep.Path == "/v1/feedback/fetch_invalid_aliases" {
 					return // retired: see TestValidation
 				}
 				resp, r := do(t, c, s, ep.Method, ep.Path, "sec", sample)
