@@ -190,15 +190,18 @@ type RegIDValidation struct {
 }
 
 // ValidateRegIDs asks the server which of up to 1000 registration ids are
-// valid: POST /v1/validation/regids with registration_ids (comma-joined).
-// (Message.Validate and the send calls check input locally; this asks the
-// server about the ids themselves.)
+// valid: POST /v1/validation/regids with registration_ids repeated, one
+// value each, as the official Java SDK sends it. (Message.Validate and the
+// send calls check input locally; this asks the server about the ids
+// themselves.) No public source shows the answer's shape: data's
+// valid_regids and invalid_regids, each a list or a comma-joined string,
+// are this package's reading, and what mipushtest answers.
 func (c *Client) ValidateRegIDs(ctx context.Context, regIDs []string) (*RegIDValidation, error) {
 	if err := checkValues("registration_ids", regIDs, MaxTargets); err != nil {
 		return nil, err
 	}
 	const path = "/v1/validation/regids"
-	r := postRequest(path, appendJoinedParam(make([]byte, 0, listSize(regIDs)), "registration_ids", regIDs))
+	r := postRequest(path, appendRepeatedParam(make([]byte, 0, 2*listSize(regIDs)), "registration_ids", regIDs))
 	r.target = Target{Kind: TargetRegID, IDs: regIDs}
 	res, err := c.do(ctx, r)
 	if err != nil {

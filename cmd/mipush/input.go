@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush"
 )
 
 // maxRegIDLen bounds one regid. Real regids are about 60 characters; a
@@ -54,25 +55,18 @@ func readRegIDs(r io.Reader, name string) (*regIDList, error) {
 	return l, nil
 }
 
-// checkRegID reports why s cannot be a regid, or nil.
+// checkRegID reports why s cannot be a regid, or nil: by the library's
+// rule for every target id (mipush.ValidateTargetID), so that the command
+// takes exactly the regids the library takes (spaces inside included),
+// plus a bound on the length of a line.
 func checkRegID(s string) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("not valid UTF-8")
-	}
 	if len(s) > maxRegIDLen {
 		return fmt.Errorf("longer than %d bytes", maxRegIDLen)
 	}
-	for _, r := range s {
-		switch {
-		case r == ',':
-			return fmt.Errorf(`contains ","; put one regid on each line`)
-		case unicode.IsSpace(r):
-			return fmt.Errorf("contains white space; put one regid on each line")
-		case unicode.IsControl(r):
-			return fmt.Errorf("contains a control character")
-		}
+	if strings.IndexByte(s, ',') >= 0 {
+		return fmt.Errorf(`contains ","; put one regid on each line`)
 	}
-	return nil
+	return mipush.ValidateTargetID(s)
 }
 
 // quoteShort quotes s, cut to a length fit for an error message.

@@ -18,12 +18,18 @@ func TestReadRegIDs(t *testing.T) {
 	assert.Equal(t, 2, l.duplicates)
 }
 
+// A space inside a regid is allowed, as by the library (ValidateTargetID).
+func TestReadRegIDsSpaceInside(t *testing.T) {
+	l, err := readRegIDs(strings.NewReader("r1\n r 2 \n"), "in")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"r1", "r 2"}, l.ids)
+}
+
 func TestReadRegIDsMalformed(t *testing.T) {
 	cases := map[string]string{
-		"r1\nr 2\n":                     `in:2: malformed regid "r 2": contains white space; put one regid on each line`,
 		"r1,r2\n":                       `in:1: malformed regid "r1,r2": contains ","; put one regid on each line`,
-		"r\x01\n":                       `in:1: malformed regid "r\x01": contains a control character`,
-		"\xff\xfe\n":                    `in:1: malformed regid "\xff\xfe": not valid UTF-8`,
+		"r\x01\n":                       `in:1: malformed regid "r\x01": must not contain control characters, got 0x1 at byte 1`,
+		"\xff\xfe\n":                    `in:1: malformed regid "\xff\xfe": is not valid UTF-8`,
 		strings.Repeat("x", 600) + "\n": `in:1: malformed regid "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"…: longer than 512 bytes`,
 	}
 	for in, want := range cases {
