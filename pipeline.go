@@ -117,7 +117,7 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	autoKey := e.s.AutoJobKey && msg.JobKey == ""
+	autoKey := e.s.AutoJobKey && msg.jobKey() == ""
 	room := 0
 	if autoKey {
 		room = len("&extra.jobkey=") + maxJobKeyLen
