@@ -56,8 +56,10 @@ type engine struct {
 	closing chan struct{} // closed when Close starts
 	closed  atomic.Bool
 
-	poolsMu sync.Mutex
-	pools   map[string]*pool
+	poolsMu  sync.Mutex
+	pools    map[string]*pool
+	retired  map[*pool]struct{} // pools of hosts that left the host list, closing
+	retiring sync.WaitGroup     // their shutdowns
 
 	pending atomic.Int64 // async sends whose outcome is not yet reported
 	active  atomic.Int64 // all accepted sends not yet finished
@@ -93,6 +95,7 @@ func newEngine(s settings) *engine {
 		sem:          make(chan struct{}, s.MaxPending),
 		closing:      make(chan struct{}),
 		pools:        make(map[string]*pool),
+		retired:      make(map[*pool]struct{}),
 		retrying:     make(map[*call]*time.Timer),
 		shutdownDone: make(chan struct{}),
 	}
@@ -272,7 +275,9 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	c := ex.Value.(*call)
 	if e.hosts != nil && c.failover {
 		if resp != nil {
-			e.hosts.update(resp)
+			if gone := e.hosts.update(resp); len(gone) > 0 {
+				e.retireHosts(gone)
+			}
 			e.hosts.report(c.pool.authority, resp.Status < 500, time.Since(c.start))
 		} else {
 			e.hosts.report(c.pool.authority, false, 0)
