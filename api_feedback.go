@@ -19,8 +19,10 @@ import "context"
 // RegionsOf returns the region of each of up to 1000 registration ids, as
 // a map from regid to the server's region name (e.g. "China"): POST
 // /v1/feedback/get_region_by_regid on the feedback host, with regIds
-// (comma-joined). Use it to pick the Options.Region of the client that
-// sends to those devices.
+// (comma-joined), as the official Java SDK sends it. Use it to pick the
+// Options.Region of the client that sends to those devices. No public
+// source shows the answer's shape: data as an object from regid to region
+// name is this package's reading (and what mipushtest answers).
 func (c *Client) RegionsOf(ctx context.Context, regIDs []string) (map[string]string, error) {
 	if err := checkValues("regIds", regIDs, MaxTargets); err != nil {
 		return nil, err

@@ -92,6 +92,10 @@ func (p presenceJSON) presence(regID string) Presence {
 
 // Presence reports whether the device regID of the app pkg is online: GET
 // /v1/regid/presence with restricted_package_name and registration_id.
+// No public source shows the answer's shape (the official Java SDK hands
+// over the raw text): data as one object with regid, presence and
+// last_time (epoch ms) is this package's reading, and what mipushtest
+// answers.
 func (c *Client) Presence(ctx context.Context, pkg, regID string) (*Presence, error) {
 	p, err := deviceParams(pkg, []string{regID}, 1)
 	if err != nil {
@@ -116,7 +120,9 @@ func (c *Client) Presence(ctx context.Context, pkg, regID string) (*Presence, er
 // online: GET /v2/regid/presence with restricted_package_name and
 // registration_id (comma-joined). The regids travel in the query string,
 // so keep long lists well below the limit if a proxy caps URL lengths.
-// The answer lists the devices in the server's order.
+// The answer lists the devices in the server's order. No public source
+// shows its shape; data.list of presence objects, data itself as such a
+// list, and data as an object keyed by regid are all read.
 func (c *Client) Presences(ctx context.Context, pkg string, regIDs []string) ([]Presence, error) {
 	p, err := deviceParams(pkg, regIDs, MaxTargets)
 	if err != nil {

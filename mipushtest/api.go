@@ -606,21 +606,16 @@ func (x *exchange) handleList() {
 	x.endOK("")
 }
 
-// handlePresence serves /v1/regid/presence (data is one object) and
-// /v2/regid/presence (data is a list); a bad regid is not present.
+// handlePresence serves /v1/regid/presence and /v2/regid/presence; a bad
+// regid is not present. Both take a comma list (two official SDKs send
+// one to v1). No public source shows the answer: for one regid on v1,
+// data is one presence object; otherwise data.list holds one per regid.
 func (x *exchange) handlePresence() {
 	r := x.req
-	if !x.require(x.ep.Required...) {
+	if !x.require(x.ep.Required...) || !x.checkTargets(r.Targets) {
 		return
 	}
-	v1 := x.ep.Path == "/v1/regid/presence"
-	if v1 && strings.Contains(r.Form.Get("registration_id"), ",") {
-		x.invalid("registration_id: one regid only; use /v2/regid/presence for several")
-		return
-	}
-	if !v1 && !x.checkTargets(r.Targets) {
-		return
-	}
+	v1 := x.ep.Path == "/v1/regid/presence" && len(r.Targets) == 1
 	entry := func(b []byte, id string) []byte {
 		b = append(b, '{')
 		b = appendStringField(b, "regid", id)
@@ -647,8 +642,10 @@ func (x *exchange) handlePresence() {
 	x.endOK("")
 }
 
-// handleValidation serves /v1/validation/regids: data lists the valid and
-// the invalid (bad) regids.
+// handleValidation serves /v1/validation/regids, whose registration_ids
+// may be repeated (as the Java SDK sends them) or comma-joined: data lists
+// the valid and the invalid (bad) regids. No public source shows the
+// answer's shape; this one is the fake server's own.
 func (x *exchange) handleValidation() {
 	if !x.require("registration_ids") || !x.checkTargets(x.req.Targets) {
 		return
@@ -671,7 +668,8 @@ func (x *exchange) handleValidation() {
 }
 
 // handleRegion serves /v1/feedback/get_region_by_regid: data maps each
-// regid to its region ("China", or "Unknown" for a bad one).
+// regid to its region ("China", or "Unknown" for a bad one). No public
+// source shows the answer's shape; this one is the fake server's own.
 func (x *exchange) handleRegion() {
 	if !x.require("regIds") || !x.checkTargets(x.req.Targets) {
 		return
@@ -727,7 +725,9 @@ func (x *exchange) handleChannelDiscard() {
 	x.ok()
 }
 
-// handleChannelList serves /v1/channel/list.
+// handleChannelList serves /v1/channel/list. Only that data is an object
+// is inferred from the Java SDK; data.list and its fields are the fake
+// server's own.
 func (x *exchange) handleChannelList() {
 	chs := x.s.state.channelList()
 	x.beginOK()

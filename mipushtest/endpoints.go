@@ -155,7 +155,7 @@ func endpointTable() []*endpoint {
 			samplePkg+"&registration_id=r1", (*exchange).handleList),
 		simple(get, "/v1/account/all", "registration_id", "", []string{"restricted_package_name", "registration_id"},
 			samplePkg+"&registration_id=r1", (*exchange).handleList),
-		simple(get, "/v1/regid/presence", "registration_id", "", []string{"restricted_package_name", "registration_id"},
+		simple(get, "/v1/regid/presence", "registration_id", ",", []string{"restricted_package_name", "registration_id"},
 			samplePkg+"&registration_id=r1", (*exchange).handlePresence),
 		simple(get, "/v2/regid/presence", "registration_id", ",", []string{"restricted_package_name", "registration_id"},
 			samplePkg+"&registration_id=r1,r2", (*exchange).handlePresence),

@@ -266,9 +266,11 @@ func TestAnswerShapes(t *testing.T) {
 
 	r = get("/v1/trace/message/status", url.Values{"msg_id": {"slm1"}})
 	tr := r.Data["data"].(map[string]any)
-	for _, k := range []string{"id", "create_time", "create_timestamp", "time_to_live", "msg_type", "delivered", "delivery_rate", "click", "click_rate", "resolved"} {
+	for _, k := range []string{"id", "create_time", "create_timestamp", "time_to_live", "msg_type", "delivered", "delivery_rate", "click", "click_rate", "resolved",
+		"invalid_target", "raw_counter", "bar_closed", "device_condition_unmatch", "app_not_register"} {
 		assert.Contains(t, tr, k)
 	}
+	assert.Equal(t, "86400s", tr["time_to_live"], "a string in seconds, as the real server writes it")
 
 	do(t, c, s, http.MethodPost, "/v2/topic/subscribe", "sec", url.Values{"registration_id": {"r1"}, "topic": {"news"}})
 	do(t, c, s, http.MethodPost, "/v2/topic/subscribe", "sec", url.Values{"registration_id": {"r1"}, "topic": {"sport"}})
@@ -444,5 +446,29 @@ func TestPostQueryMerged(t *testing.T) {
 		// A body still needs the form Content-Type.
 		r = send("registration_id=r3", "title=t&description=d", "application/json")
 		assert.Equal(t, 10012, r.Code)
+	}
+}
+
+// TestPresenceCommaLists: /v1/regid/presence takes a comma list, as two
+// official SDKs send it, on both protocols.
+func TestPresenceCommaLists(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		s := newTestServer(t, Options{HTTP2: h2})
+		s.SetBadRegIDs("r2")
+		c := newHTTPClient(t, s, h2)
+		for _, path := range []string{"/v1/regid/presence", "/v2/regid/presence"} {
+			_, r := do(t, c, s, http.MethodGet, path, "sec", url.Values{"registration_id": {"r1,r2"}, "restricted_package_name": {"p"}})
+			require.Equal(t, 0, r.Code, "%s h2=%v: %s", path, h2, r.Reason)
+			list, ok := r.Data["list"].([]any)
+			require.True(t, ok, "%s: %v", path, r.Data)
+			require.Len(t, list, 2)
+			assert.Equal(t, "r1", list[0].(map[string]any)["regid"])
+			assert.Equal(t, true, list[0].(map[string]any)["presence"])
+			assert.Equal(t, false, list[1].(map[string]any)["presence"], "a bad regid is not present")
+		}
+		_, r := do(t, c, s, http.MethodGet, "/v1/regid/presence", "sec", url.Values{"registration_id": {"r1"}, "restricted_package_name": {"p"}})
+		require.Equal(t, 0, r.Code)
+		assert.Equal(t, "r1", r.Data["regid"], "one regid: one object")
+		assert.Equal(t, []string{"r1", "r2"}, s.RequestsTo("/v1/regid/presence")[0].Targets)
 	}
 }
