@@ -238,7 +238,7 @@ func TestBulkBadInput(t *testing.T) {
 		env   string
 		want  string
 	}{
-		{name: "malformed line", lines: []string{"r-1", "# ok", "r 2"}, want: "ids.txt:3: malformed regid \"r 2\""},
+		{name: "malformed line", lines: []string{"r-1", "# ok", "r\x012"}, want: "ids.txt:3: malformed regid \"r\\x012\""},
 		{name: "comma", lines: []string{"r-1,r-2"}, want: "ids.txt:1: malformed regid"},
 		{name: "empty input", lines: []string{"# nothing", ""}, want: "holds no regids"},
 		{name: "no secret", env: "-", want: "no app secret"},
