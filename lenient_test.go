@@ -72,6 +72,13 @@ func TestLenientNumbersEverywhere(t *testing.T) {
 	assert.Equal(t, int64(100), res.DayQuota)
 	assert.Equal(t, int64(100), res.DayAcked)
 
+	// A list with odd elements keeps them as text, and the rest.
+	res, err = decodeSendResult(200, []byte(`{"result":"ok","code":0,"data":{"bad_regids":["a",7],"id":"slm3","day_quota":5}}`))
+	require.NoError(t, err)
+	assert.Equal(t, "slm3", res.ID)
+	assert.Equal(t, []string{"a", "7"}, res.BadRegIDs)
+	assert.Equal(t, int64(5), res.DayQuota)
+
 	// A number where a string was expected does not lose the answer.
 	res, err = decodeSendResult(200, []byte(`{"result":"ok","code":0,"trace_id":7,"data":{"id":12345}}`))
 	require.NoError(t, err)

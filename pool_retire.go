@@ -10,6 +10,9 @@ package mipush
 // retireHosts retires the pools of hosts, in the background: it is called
 // from a connection's reader, which must not block.
 func (e *engine) retireHosts(hosts []string) {
+	if e.closed.Load() {
+		return // Close shuts every pool down
+	}
 	for _, host := range hosts {
 		addr, _ := hostAddr(host)
 		e.poolsMu.Lock()

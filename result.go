@@ -118,16 +118,22 @@ func snippet(b []byte) string {
 	return strconv.Quote(s)
 }
 
-// flexList accepts a comma-joined string or an array of strings.
+// flexList accepts a comma-joined string or an array (whose elements
+// decode as looseString). Decoding never fails, so that an odd list never
+// costs the fields around it.
 type flexList []string
 
 func (l *flexList) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '[' {
-		var a []string
+		var a []looseString
 		if err := json.Unmarshal(b, &a); err != nil {
-			return err
+			return nil // cannot happen: b is valid JSON, the elements are lenient
 		}
-		*l = a
+		out := make([]string, len(a))
+		for i, s := range a {
+			out[i] = string(s)
+		}
+		*l = out
 		return nil
 	}
 	var s string
