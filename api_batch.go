@@ -110,8 +110,8 @@ func encodeBatch(msgs []TargetedMessage, at, now time.Time) ([]byte, error) {
 	size := 0
 	for i, m := range msgs {
 		field := "messages[" + strconv.Itoa(i) + "]"
-		if err := checkRequired(field+".target", m.Target); err != nil {
-			return nil, err
+		if err := ValidateTargetID(m.Target); err != nil {
+			return nil, fieldError(field+".target", err.Error())
 		}
 		if m.Message == nil {
 			return nil, fieldError(field+".message", "is nil")

@@ -3,6 +3,7 @@ package mipush
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -22,16 +23,24 @@ func postRequest(path string, params []byte) *request {
 }
 
 // decodeData decodes the "data" object of res into v. A missing or empty
-// data object leaves v as it is.
+// data object leaves v as it is; an array where the object was expected is
+// a *DataError, never an empty answer.
 func decodeData(path string, res *Result, v any) error {
 	if len(res.Data) == 0 {
 		return nil
+	}
+	if jsonKind(res.Data) == '[' {
+		return &DataError{Path: path, Data: res.Data, Err: errDataArray}
 	}
 	if err := json.Unmarshal(res.Data, v); err != nil {
 		return &DataError{Path: path, Data: res.Data, Err: err}
 	}
 	return nil
 }
+
+// errDataArray is the Err of a DataError for a data array where an object
+// was expected.
+var errDataArray = errors.New("want a JSON object, got an array")
 
 // DataError reports a successful answer whose "data" object could not be
 // decoded into the call's result type. The request was processed.
@@ -95,23 +104,6 @@ func scalarText(b []byte) string {
 		}
 	}
 	return string(b)
-}
-
-// looseInt decodes a JSON number or a string holding one; anything else
-// (null, "", "N/A") decodes as 0. The MiPush answers are not consistent
-// about quoting numbers.
-type looseInt int64
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (n *looseInt) UnmarshalJSON(b []byte) error {
-	s := scalarText(b)
-	*n = 0
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-		*n = looseInt(v)
-	} else if f, err := strconv.ParseFloat(s, 64); err == nil {
-		*n = looseInt(f)
-	}
-	return nil
 }
 
 // loosePercent decodes a rate as the server writes it: a number, or a

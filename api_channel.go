@@ -74,6 +74,10 @@ func (c *Client) DiscardChannel(ctx context.Context, id string) (*Result, error)
 }
 
 // Channels lists the app's notification channels: GET /v1/channel/list.
+// Only that data is an object is inferred from the official Java SDK; no
+// public source shows its members, so data.list of objects with
+// channel_id, channel_name, channel_description, notify_type and
+// sound_url is this package's reading (and what mipushtest answers).
 func (c *Client) Channels(ctx context.Context) ([]Channel, error) {
 	const path = "/v1/channel/list"
 	res, err := c.do(ctx, getRequest(path, nil))

@@ -5,18 +5,24 @@ import "context"
 // The feedback calls go to the feedback host of Options.Region
 // (feedback.xmpush.xiaomi.com for China), or to Options.Host when it is set.
 //
-// The retired /v1/feedback/fetch_invalid_regids has no method: Xiaomi took
-// it offline ("该接口已下线,请使用消息回执callback接口(callback.type: 16)"),
-// and it was destructive besides (each fetch deleted the regids it
-// returned). Invalid regids are reported instead by delivery receipts of
-// type ReceiptInvalidTarget (16): set Message.Callback and read them with
-// ParseReceipts; a send's Result.BadRegIDs lists those rejected at once.
+// The retired /v1/feedback/fetch_invalid_regids and fetch_invalid_aliases
+// have no method: Xiaomi took both offline ("获取失效的RegID或Alias列表。
+// 该接口已下线", evidence §3), and they were destructive besides (each
+// fetch deleted what it returned). Invalid targets are reported instead:
+//   - at once, by the send itself: a multi-regid send's Result.BadRegIDs
+//     (data.bad_regids) lists the regids it rejected, and a send whose
+//     targets are all invalid fails with code 20301 (IsInvalidTarget);
+//   - later, by delivery receipts of type ReceiptInvalidTarget (16) for
+//     regids and aliases alike: set Message.Callback with that type and
+//     read them with ParseReceipts or ReceiptHandler.
 
 // RegionsOf returns the region of each of up to 1000 registration ids, as
 // a map from regid to the server's region name (e.g. "China"): POST
 // /v1/feedback/get_region_by_regid on the feedback host, with regIds
-// (comma-joined). Use it to pick the Options.Region of the client that
-// sends to those devices.
+// (comma-joined), as the official Java SDK sends it. Use it to pick the
+// Options.Region of the client that sends to those devices. No public
+// source shows the answer's shape: data as an object from regid to region
+// name is this package's reading (and what mipushtest answers).
 func (c *Client) RegionsOf(ctx context.Context, regIDs []string) (map[string]string, error) {
 	if err := checkValues("regIds", regIDs, MaxTargets); err != nil {
 		return nil, err
@@ -38,22 +44,4 @@ func (c *Client) RegionsOf(ctx context.Context, regIDs []string) (map[string]str
 		out[id] = string(region)
 	}
 	return out, nil
-}
-
-// InvalidAliases returns the aliases the server found invalid: GET
-// /v1/feedback/fetch_invalid_aliases on the feedback host. The server
-// answers 10032 when it is called too often.
-func (c *Client) InvalidAliases(ctx context.Context) ([]string, error) {
-	const path = "/v1/feedback/fetch_invalid_aliases"
-	r := getRequest(path, nil)
-	r.host = feedbackHost
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	var d listData
-	if err := decodeData(path, res, &d); err != nil {
-		return nil, err
-	}
-	return d.List, nil
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mipush-go/mipush"
-	"github.com/mipush-go/mipush/mipushtest"
 )
 
 // Feedback calls go to the region's feedback host, everything else to its
@@ -31,12 +30,6 @@ func TestFeedbackHost(t *testing.T) {
 		assert.Equal(t, "regIds=r1%2Cr2", string(r.Body))
 		assert.Equal(t, []string{msgHost + ":443", fbHost + ":443"}, log.dialled())
 
-		aliases, err := c.InvalidAliases(ctx)
-		require.NoError(t, err)
-		assert.Empty(t, aliases)
-		r = lastRequest(t, srv, "GET", "/v1/feedback/fetch_invalid_aliases")
-		assert.Empty(t, r.RawQuery)
-
 		_, err = c.Channels(ctx) // a message-host call again
 		require.NoError(t, err)
 		assert.Len(t, log.dialled(), 2, "one connection per host, reused")
@@ -46,10 +39,9 @@ func TestFeedbackHost(t *testing.T) {
 				hosts[r.Path] = r.Header.Get("Host")
 			}
 			assert.Equal(t, map[string]string{
-				"/v3/message/regid":                  msgHost,
-				"/v1/feedback/get_region_by_regid":   fbHost,
-				"/v1/feedback/fetch_invalid_aliases": fbHost,
-				"/v1/channel/list":                   msgHost,
+				"/v3/message/regid":                msgHost,
+				"/v1/feedback/get_region_by_regid": fbHost,
+				"/v1/channel/list":                 msgHost,
 			}, hosts)
 		}
 		assert.Equal(t, 2, srv.Stats().Conns)
@@ -60,21 +52,11 @@ func TestFeedbackHost(t *testing.T) {
 func TestFeedbackHostPinned(t *testing.T) {
 	protocols(t, func(t *testing.T, h2 bool) {
 		srv, c := newPair(t, h2, mipush.Options{Region: mipush.RegionIndia})
-		_, err := c.InvalidAliases(context.Background())
+		_, err := c.RegionsOf(context.Background(), []string{"r1"})
 		require.NoError(t, err)
-		r := onlyRequest(t, srv, "GET", "/v1/feedback/fetch_invalid_aliases")
+		r := onlyRequest(t, srv, "POST", "/v1/feedback/get_region_by_regid")
 		assert.Equal(t, 0, r.Code)
 	})
-}
-
-func TestInvalidAliasesDecoded(t *testing.T) {
-	srv, c := newPair(t, true, mipush.Options{})
-	srv.SetHook(func(*mipushtest.Request) *mipushtest.Answer {
-		return &mipushtest.Answer{Body: []byte(`{"result":"ok","code":0,"data":{"list":["a1","a2"]}}`)}
-	})
-	aliases, err := c.InvalidAliases(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, []string{"a1", "a2"}, aliases)
 }
 
 func TestRegionsOfValidation(t *testing.T) {

@@ -10,25 +10,44 @@ import (
 // Result (Result.ID); messages that carry Message.JobKey can also be
 // addressed by that key.
 
-// codeNotFound is the code the server answers for a job or message it does
-// not know (65028, 消息不存在).
-const codeNotFound = 65028
-
 // JobExists reports whether the scheduled job jobID (the Result.ID of a
 // scheduled send) is still waiting to be sent: POST /v2/schedule_job/exist
-// with job_id. The server answers code 0 for a job that exists; an answer
-// of code 65028 (message not found) is reported as false with a nil error,
-// and any other failure as an error.
+// with job_id.
+//
+// The server answers code 0 for a job that exists. What it answers for one
+// that does not is not documented; a public client reads "anything else"
+// as "it does not" (evidence §2), and the fake server answers 65028
+// (message not found). So any error answer on HTTP 200 is reported as false
+// with a nil error, except those that say nothing about the job: an
+// authentication or app failure (21301–21305, 22000–22103, 10031), and
+// answers that are retried (busy, too frequent) or HTTP errors, which are
+// returned once the retries are spent, as is a transport error.
 func (c *Client) JobExists(ctx context.Context, jobID string) (bool, error) {
 	if err := checkRequired("job_id", jobID); err != nil {
 		return false, err
 	}
 	_, err := c.do(ctx, postRequest("/v2/schedule_job/exist", appendParam(nil, "job_id", jobID)))
-	var ae *APIError
-	if errors.As(err, &ae) && ae.Code == codeNotFound {
+	if err == nil {
+		return true, nil
+	}
+	if jobMissing(err) {
 		return false, nil
 	}
-	return err == nil, err
+	return false, err
+}
+
+// jobMissing reports whether err is an answer of /v2/schedule_job/exist
+// that means "no such job" (see JobExists).
+func jobMissing(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.HTTPStatus != 200 || ae.Code == 0 || classify(ae) != classFail {
+		return false
+	}
+	switch code := ae.Code; {
+	case code >= 21301 && code <= 21305, code >= 22000 && code <= 22103, code == 10031:
+		return false
+	}
+	return true
 }
 
 // DeleteJob cancels the scheduled job jobID (the Result.ID of a scheduled

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/mipushtest"
 )
 
 func TestScheduleJobs(t *testing.T) {
@@ -81,4 +82,28 @@ func TestJobExistsOtherErrors(t *testing.T) {
 	ok, err := c.JobExists(context.Background(), "slm1")
 	requireCode(t, err, 21301)
 	assert.False(t, ok)
+}
+
+// TestJobExistsNonZeroCode: any error answer about the job means it does
+// not exist; app-level and retried failures stay errors.
+func TestJobExistsNonZeroCode(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		srv, c := newPair(t, h2, mipush.Options{MaxAttempts: 1})
+		ctx := context.Background()
+		for _, code := range []int{65028, 10017, 20301, 1234} {
+			srv.FailPath("/v2/schedule_job/exist", mipushtest.ErrorAnswer(code, "no such job"))
+			ok, err := c.JobExists(ctx, "slm1")
+			require.NoError(t, err, "code %d", code)
+			assert.False(t, ok, "code %d", code)
+		}
+		for _, code := range []int{10002, 22000, 10031} {
+			srv.FailPath("/v2/schedule_job/exist", mipushtest.ErrorAnswer(code, "not about the job"))
+			ok, err := c.JobExists(ctx, "slm1")
+			requireCode(t, err, mipush.Code(code))
+			assert.False(t, ok)
+		}
+		srv.FailPath("/v2/schedule_job/exist", mipushtest.StatusAnswer(404))
+		_, err := c.JobExists(ctx, "slm1")
+		require.Error(t, err, "an HTTP error says nothing about the job")
+	})
 }

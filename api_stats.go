@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
+	"strings"
 	"time"
 )
 
@@ -86,35 +88,63 @@ func (c *Client) Stats(ctx context.Context, pkg string, start, end time.Time) ([
 }
 
 // MessageStatus is the delivery status of one message (or of a group of
-// messages sharing a job key), as the trace calls report it.
+// messages sharing a job key), as the trace calls report it. Numbers are
+// read leniently (see the package's decoders): a counter the server leaves
+// out or writes as something other than an integer is 0.
 type MessageStatus struct {
-	ID         string        // the message id
-	Created    time.Time     // when the message was created
-	TimeToLive time.Duration // how long the server keeps it for offline devices
-	Type       string        // msg_type, e.g. "Common"
-	Delivered  int64         // devices it was delivered to
+	ID string // the message id
+	// Created is when the message was created: create_timestamp (epoch
+	// ms), or else create_time ("2006-01-02 15:04:05", China time).
+	Created time.Time
+	// TimeToLive is how long the server keeps the message for offline
+	// devices. The server writes time_to_live as a string with a unit,
+	// "1209600s" (seconds). No source shows a bare number; one is taken as
+	// milliseconds, the unit of the time_to_live a send carries.
+	TimeToLive time.Duration
+	Type       string // msg_type, e.g. "Common"
+	Delivered  int64  // devices it was delivered to
 	// DeliveryRate and ClickRate are percentages (0 to 100) as the
 	// server reports them: "12.5%" and 12.5 both decode as 12.5.
 	DeliveryRate float64
 	Clicks       int64
 	ClickRate    float64
 	Resolved     int64 // targets resolved to devices
+	// InvalidTarget counts targets that are not valid (invalid_target).
+	InvalidTarget int64
+	// RawCounter is the server's raw_counter: the targets it counted
+	// before filtering.
+	RawCounter int64
+	// BarClosed counts devices whose notifications are turned off for the
+	// app (bar_closed).
+	BarClosed int64
+	// DeviceConditionUnmatch counts devices filtered out by the message's
+	// conditions: locale, model, app version, network
+	// (device_condition_unmatch).
+	DeviceConditionUnmatch int64
+	// AppNotRegister counts targets whose app is not registered with
+	// MiPush on the device (app_not_register).
+	AppNotRegister int64
 	// Raw is the status object as received, for fields not named here.
 	Raw json.RawMessage
 }
 
 // messageStatusJSON is a status object of the trace calls.
 type messageStatusJSON struct {
-	ID              looseString  `json:"id"`
-	CreateTime      looseString  `json:"create_time"`
-	CreateTimestamp looseInt     `json:"create_timestamp"`
-	TimeToLive      looseInt     `json:"time_to_live"`
-	MsgType         looseString  `json:"msg_type"`
-	Delivered       looseInt     `json:"delivered"`
-	DeliveryRate    loosePercent `json:"delivery_rate"`
-	Click           looseInt     `json:"click"`
-	ClickRate       loosePercent `json:"click_rate"`
-	Resolved        looseInt     `json:"resolved"`
+	ID                     looseString     `json:"id"`
+	CreateTime             looseString     `json:"create_time"`
+	CreateTimestamp        looseInt        `json:"create_timestamp"`
+	TimeToLive             json.RawMessage `json:"time_to_live"` // by parseTTL
+	MsgType                looseString     `json:"msg_type"`
+	Delivered              looseInt        `json:"delivered"`
+	DeliveryRate           loosePercent    `json:"delivery_rate"`
+	Click                  looseInt        `json:"click"`
+	ClickRate              loosePercent    `json:"click_rate"`
+	Resolved               looseInt        `json:"resolved"`
+	InvalidTarget          looseInt        `json:"invalid_target"`
+	RawCounter             looseInt        `json:"raw_counter"`
+	BarClosed              looseInt        `json:"bar_closed"`
+	DeviceConditionUnmatch looseInt        `json:"device_condition_unmatch"`
+	AppNotRegister         looseInt        `json:"app_not_register"`
 }
 
 // chinaTime is the zone of create_time values without a timestamp: the
@@ -127,15 +157,20 @@ func decodeMessageStatus(raw json.RawMessage) (MessageStatus, error) {
 		return MessageStatus{}, err
 	}
 	s := MessageStatus{
-		ID:           string(j.ID),
-		TimeToLive:   time.Duration(j.TimeToLive) * time.Millisecond,
-		Type:         string(j.MsgType),
-		Delivered:    int64(j.Delivered),
-		DeliveryRate: float64(j.DeliveryRate),
-		Clicks:       int64(j.Click),
-		ClickRate:    float64(j.ClickRate),
-		Resolved:     int64(j.Resolved),
-		Raw:          raw,
+		ID:                     string(j.ID),
+		TimeToLive:             parseTTL(j.TimeToLive),
+		Type:                   string(j.MsgType),
+		Delivered:              int64(j.Delivered),
+		DeliveryRate:           float64(j.DeliveryRate),
+		Clicks:                 int64(j.Click),
+		ClickRate:              float64(j.ClickRate),
+		Resolved:               int64(j.Resolved),
+		InvalidTarget:          int64(j.InvalidTarget),
+		RawCounter:             int64(j.RawCounter),
+		BarClosed:              int64(j.BarClosed),
+		DeviceConditionUnmatch: int64(j.DeviceConditionUnmatch),
+		AppNotRegister:         int64(j.AppNotRegister),
+		Raw:                    raw,
 	}
 	if j.CreateTimestamp > 0 {
 		s.Created = time.UnixMilli(int64(j.CreateTimestamp))
@@ -143,6 +178,28 @@ func decodeMessageStatus(raw json.RawMessage) (MessageStatus, error) {
 		s.Created, _ = time.ParseInLocation(time.DateTime, string(j.CreateTime), chinaTime)
 	}
 	return s, nil
+}
+
+// parseTTL reads a trace's time_to_live: a number followed by a unit
+// ("1209600s"; "ms", "m" and "h" are read too), or a bare number of
+// milliseconds. The number itself follows parseInt; anything else is 0.
+func parseTTL(raw json.RawMessage) time.Duration {
+	s := strings.TrimSpace(scalarText(raw))
+	unit := time.Millisecond
+	for _, u := range [...]struct {
+		suffix string
+		d      time.Duration
+	}{{"ms", time.Millisecond}, {"s", time.Second}, {"m", time.Minute}, {"h", time.Hour}} {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, unit = strings.TrimSpace(rest), u.d
+			break
+		}
+	}
+	n, err := parseInt([]byte(s))
+	if err != nil || n < 0 || n > int64(math.MaxInt64/unit) {
+		return 0
+	}
+	return time.Duration(n) * unit
 }
 
 // traceData is the data object of the trace calls: data.data holds one
@@ -225,7 +282,9 @@ func (c *Client) trace(ctx context.Context, path string, params []byte) ([]Messa
 
 // TraceRange returns the delivery status of the messages sent from begin
 // to end: GET /v1/trace/messages/status with begin_time and end_time
-// (epoch milliseconds).
+// (epoch milliseconds). The server answers at most the 100 latest
+// messages of the range (the official Python SDK's documentation says
+// so): for more, ask for shorter ranges.
 func (c *Client) TraceRange(ctx context.Context, begin, end time.Time) ([]MessageStatus, error) {
 	if begin.IsZero() || end.IsZero() {
 		return nil, fieldError("begin_time", "begin and end are required")

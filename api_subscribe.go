@@ -44,7 +44,7 @@ func (c *Client) subscription(ctx context.Context, path string, kind TargetKind,
 	if err := checkValues(field, ids, MaxTargets); err != nil {
 		return nil, err
 	}
-	if err := checkRequired("topic", topic); err != nil {
+	if err := checkValues("topic", []string{topic}, 1); err != nil {
 		return nil, err
 	}
 	var o SubscribeOptions

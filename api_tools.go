@@ -92,6 +92,10 @@ func (p presenceJSON) presence(regID string) Presence {
 
 // Presence reports whether the device regID of the app pkg is online: GET
 // /v1/regid/presence with restricted_package_name and registration_id.
+// No public source shows the answer's shape (the official Java SDK hands
+// over the raw text): data as one object with regid, presence and
+// last_time (epoch ms) is this package's reading, and what mipushtest
+// answers.
 func (c *Client) Presence(ctx context.Context, pkg, regID string) (*Presence, error) {
 	p, err := deviceParams(pkg, []string{regID}, 1)
 	if err != nil {
@@ -116,7 +120,9 @@ func (c *Client) Presence(ctx context.Context, pkg, regID string) (*Presence, er
 // online: GET /v2/regid/presence with restricted_package_name and
 // registration_id (comma-joined). The regids travel in the query string,
 // so keep long lists well below the limit if a proxy caps URL lengths.
-// The answer lists the devices in the server's order.
+// The answer lists the devices in the server's order. No public source
+// shows its shape; data.list of presence objects, data itself as such a
+// list, and data as an object keyed by regid are all read.
 func (c *Client) Presences(ctx context.Context, pkg string, regIDs []string) ([]Presence, error) {
 	p, err := deviceParams(pkg, regIDs, MaxTargets)
 	if err != nil {
@@ -136,27 +142,23 @@ func (c *Client) Presences(ctx context.Context, pkg string, regIDs []string) ([]
 	return list, nil
 }
 
-// decodePresences accepts data.list as a list of presence objects, or data
-// as an object keyed by regid whose values are presence objects or
-// booleans (then sorted by regid).
+// decodePresences accepts data.list as a list of presence objects, data
+// itself as such a list, or data as an object keyed by regid whose values
+// are presence objects or booleans (then sorted by regid). No public
+// source shows this answer's shape; these are the tolerant readings.
 func decodePresences(data json.RawMessage) ([]Presence, error) {
 	if len(data) == 0 {
 		return nil, nil
+	}
+	if jsonKind(data) == '[' {
+		return decodePresenceList(data)
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
 		return nil, err
 	}
 	if raw, ok := obj["list"]; ok {
-		var list []presenceJSON
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, err
-		}
-		out := make([]Presence, len(list))
-		for i, pj := range list {
-			out[i] = pj.presence("")
-		}
-		return out, nil
+		return decodePresenceList(raw)
 	}
 	out := make([]Presence, 0, len(obj))
 	for id, raw := range obj {
@@ -174,6 +176,19 @@ func decodePresences(data json.RawMessage) ([]Presence, error) {
 	return out, nil
 }
 
+// decodePresenceList decodes a JSON array of presence objects.
+func decodePresenceList(raw json.RawMessage) ([]Presence, error) {
+	var list []presenceJSON
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, err
+	}
+	out := make([]Presence, len(list))
+	for i, pj := range list {
+		out[i] = pj.presence("")
+	}
+	return out, nil
+}
+
 // RegIDValidation is the server's verdict on a list of registration ids.
 type RegIDValidation struct {
 	Valid   []string
@@ -181,15 +196,18 @@ type RegIDValidation struct {
 }
 
 // ValidateRegIDs asks the server which of up to 1000 registration ids are
-// valid: POST /v1/validation/regids with registration_ids (comma-joined).
-// (Message.Validate and the send calls check input locally; this asks the
-// server about the ids themselves.)
+// valid: POST /v1/validation/regids with registration_ids repeated, one
+// value each, as the official Java SDK sends it. (Message.Validate and the
+// send calls check input locally; this asks the server about the ids
+// themselves.) No public source shows the answer's shape: data's
+// valid_regids and invalid_regids, each a list or a comma-joined string,
+// are this package's reading, and what mipushtest answers.
 func (c *Client) ValidateRegIDs(ctx context.Context, regIDs []string) (*RegIDValidation, error) {
 	if err := checkValues("registration_ids", regIDs, MaxTargets); err != nil {
 		return nil, err
 	}
 	const path = "/v1/validation/regids"
-	r := postRequest(path, appendJoinedParam(make([]byte, 0, listSize(regIDs)), "registration_ids", regIDs))
+	r := postRequest(path, appendRepeatedParam(make([]byte, 0, 2*listSize(regIDs)), "registration_ids", regIDs))
 	r.target = Target{Kind: TargetRegID, IDs: regIDs}
 	res, err := c.do(ctx, r)
 	if err != nil {

@@ -117,7 +117,9 @@ func TestValidateRegIDs(t *testing.T) {
 		v, err := c.ValidateRegIDs(context.Background(), []string{"r1", "bad1", "r2", "bad2"})
 		require.NoError(t, err)
 		r := onlyRequest(t, srv, "POST", "/v1/validation/regids")
-		assert.Equal(t, "registration_ids=r1%2Cbad1%2Cr2%2Cbad2", string(r.Body))
+		assert.Equal(t, "registration_ids=r1&registration_ids=bad1&registration_ids=r2&registration_ids=bad2", string(r.Body),
+			"repeated, one value each, as the Java SDK sends it")
+		assert.Equal(t, []string{"r1", "bad1", "r2", "bad2"}, r.Targets)
 		assert.Equal(t, []string{"r1", "r2"}, v.Valid)
 		assert.Equal(t, []string{"bad1", "bad2"}, v.Invalid)
 	})

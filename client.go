@@ -98,6 +98,11 @@ func (e *engine) shutdown(ctx context.Context) error {
 	for _, p := range e.pools {
 		pools = append(pools, p)
 	}
+	if !graceful {
+		for p := range e.retired {
+			p.closeNow()
+		}
+	}
 	e.poolsMu.Unlock()
 	if !graceful {
 		for _, p := range pools {
@@ -108,6 +113,7 @@ func (e *engine) shutdown(ctx context.Context) error {
 	for _, p := range pools {
 		p.shutdown(graceful)
 	}
+	e.retiring.Wait() // pools of hosts that left the host list
 	// Every send has its outcome now; wait for the callbacks to run.
 	_ = e.waitZero(context.Background(), &e.active)
 	e.disp.shutdown()

@@ -103,22 +103,9 @@ func (e *failFastError) Unwrap() error { return e.cause }
 // Is makes errors.Is(err, ErrStopped) hold.
 func (e *failFastError) Is(target error) bool { return target == ErrStopped }
 
-// channelClass is the message class of m for the daily quota: its channel
-// id, from the typed field or else from Extra["channel_id"]; "" is the
-// default class.
-func (m *Message) channelClass() string {
-	if m == nil {
-		return ""
-	}
-	if m.ChannelID != "" {
-		return m.ChannelID
-	}
-	return m.Extra["channel_id"]
-}
-
 // quotaStopKey is the quota stop a single send of msg with auth falls under.
 func quotaStopKey(auth string, msg *Message) stopKey {
-	return stopKey{auth: auth, class: msg.channelClass(), quota: true}
+	return stopKey{auth: auth, class: msg.channelID(), quota: true}
 }
 
 // blocks holds the client-side stops of one engine.

@@ -66,6 +66,13 @@ func TestQuotaStopsOnlyItsClass(t *testing.T) {
 		assert.NotEmpty(t, res.ID)
 		require.NoError(t, c.PushToAliasAsync(ctx, []string{"a"}, onChannel(4, "orders")))
 		require.NoError(t, c.Flush(ctx))
+		// The class written as users read Xiaomi's docs, in Extra, counts too.
+		viaExtra := note(40)
+		viaExtra.Extra = map[string]string{"channel_id": "orders"}
+		_, err = c.PushToRegID(ctx, []string{"r"}, viaExtra)
+		require.NoError(t, err)
+		reqs := srv.RequestsTo("/v3/message/regid")
+		assert.Equal(t, "orders", reqs[len(reqs)-1].Form.Get("extra.channel_id"))
 
 		// A public class over its own quota stops on its own.
 		_, err = c.PushToTopic(ctx, "news", onChannel(5, "public"))

@@ -2,6 +2,7 @@ package mipush
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,15 +12,21 @@ import (
 )
 
 // Host failover as the official SDKs do it for the China region
-// (api-reference §1): the server announces a list of hosts with priority
-// parameters in the X-PUSH-HOST-LIST response header; the client picks a
-// host per send by weighted random choice over the current priorities,
-// raises a host's priority after a good answer and lowers it after a
-// failure or an answer slower than X-PUSH-CLIENT-TIMEOUT-MS.
+// (evidence §6, the Java SDK's ServerSwitch): the server announces a list
+// of hosts with priority parameters in the X-PUSH-HOST-LIST response
+// header; the client picks a host per send by weighted random choice over
+// the current priorities, raises a host's priority after a good answer and
+// lowers it after a failure or an answer slower than
+// X-PUSH-CLIENT-TIMEOUT-MS. Every answer is read anew: a header that is
+// absent returns its setting to the default.
 const (
 	hostListMaxAge       = 5 * time.Minute
 	defaultClientTimeout = 5 * time.Second
 	hostListDomain       = "xmpush.xiaomi.com" // the only hosts taken from the header
+	// maxListedHosts bounds the hosts taken from one list (the first
+	// ones): each host gets a pool of Options.Conns connections, and a
+	// list of 200 hosts would otherwise open a pool for each.
+	maxListedHosts = 8
 )
 
 // hostPrio is one host of the list with its priority parameters.
@@ -29,32 +36,33 @@ type hostPrio struct {
 	prio                 int
 }
 
+// defaultHostPrio is the default server with the SDK's parameters.
+var defaultHostPrio = hostPrio{host: ProductionHost, min: 1, max: 90, decr: 10, incr: 5, prio: 90}
+
 // hostList is the failover state of one client.
 type hostList struct {
 	mu       sync.Mutex
 	hosts    []hostPrio
-	asked    time.Time // when the list was last asked for
+	received time.Time // when a list last arrived; zero: never
 	timeout  time.Duration
-	disabled bool // X-PUSH-DISABLE-AUTO-SELECT-DOMAIN: always the default host
+	disabled bool // X-PUSH-DISABLE-AUTO-SELECT-DOMAIN on the last answer: the default host only
 }
 
 func newHostList() *hostList {
 	return &hostList{
-		hosts:   []hostPrio{{host: ProductionHost, min: 1, max: 90, decr: 10, incr: 5, prio: 90}},
+		hosts:   []hostPrio{defaultHostPrio},
 		timeout: defaultClientTimeout,
 	}
 }
 
 // pick returns the host for the next send, and whether that send should
-// ask the server for its host list. A retry passes the host that just
-// failed it as avoid: another host is chosen when there is one.
+// ask the server for its host list: every send does until a list arrives,
+// and again once the last list is 5 minutes old. A retry passes the host
+// that just failed it as avoid: another host is chosen when there is one.
 func (h *hostList) pick(avoid string) (host string, ask bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	now := time.Now()
-	if h.asked.IsZero() || now.Sub(h.asked) >= hostListMaxAge {
-		h.asked, ask = now, true
-	}
+	ask = h.received.IsZero() || time.Since(h.received) >= hostListMaxAge
 	if h.disabled {
 		return ProductionHost, ask
 	}
@@ -83,34 +91,44 @@ func (h *hostList) pick(avoid string) (host string, ask bool) {
 	return h.hosts[0].host, ask
 }
 
-// update applies the failover headers of a response.
-func (h *hostList) update(resp *wire.Response) {
+// update applies the failover headers of an answer, as the Java SDK does
+// on every answer: auto-selection is off exactly while the answer carries
+// X-PUSH-DISABLE-AUTO-SELECT-DOMAIN, the timeout is
+// X-PUSH-CLIENT-TIMEOUT-MS or else 5000 ms, and an X-PUSH-HOST-LIST
+// replaces the list. It returns the hosts that left the list (never the
+// default host, which serves while auto-selection is off), whose pools
+// the caller retires.
+func (h *hostList) update(resp *wire.Response) (gone []string) {
 	list := resp.Get("x-push-host-list")
-	timeout := resp.Get("x-push-client-timeout-ms")
-	disable := resp.Get("x-push-disable-auto-select-domain")
-	if list == "" && timeout == "" && disable == "" {
-		return
+	timeout := defaultClientTimeout
+	if ms, err := strconv.Atoi(resp.Get("x-push-client-timeout-ms")); err == nil && ms > 0 {
+		timeout = time.Duration(ms) * time.Millisecond
 	}
+	disabled := resp.Get("x-push-disable-auto-select-domain") != ""
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if ms, err := strconv.Atoi(timeout); err == nil && ms > 0 {
-		h.timeout = time.Duration(ms) * time.Millisecond
+	h.timeout, h.disabled = timeout, disabled
+	if list == "" {
+		return nil
 	}
-	if disable != "" {
-		h.disabled = disable != "false"
-	}
-	if hosts := parseHostList(list); len(hosts) > 0 {
-		// Keep the priorities learnt for hosts still listed.
-		for i := range hosts {
-			hosts[i].prio = hosts[i].max
-			for _, old := range h.hosts {
-				if old.host == hosts[i].host {
-					hosts[i].prio = min(max(old.prio, hosts[i].min), hosts[i].max)
-				}
+	h.received = time.Now()
+	hosts := parseHostList(list)
+	// Keep the priorities learnt for hosts still listed.
+	for i := range hosts {
+		hosts[i].prio = hosts[i].max
+		for _, old := range h.hosts {
+			if old.host == hosts[i].host {
+				hosts[i].prio = min(max(old.prio, hosts[i].min), hosts[i].max)
 			}
 		}
-		h.hosts = hosts
 	}
+	for _, old := range h.hosts {
+		if old.host != ProductionHost && !slices.ContainsFunc(hosts, func(p hostPrio) bool { return p.host == old.host }) {
+			gone = append(gone, old.host)
+		}
+	}
+	h.hosts = hosts
+	return gone
 }
 
 // report adjusts host's priority after a send: ok is whether the server
@@ -132,37 +150,55 @@ func (h *hostList) report(host string, ok bool, latency time.Duration) {
 	}
 }
 
-// parseHostList parses "host:min:max:decr:incr,..." keeping only hosts
-// under xmpush.xiaomi.com with sane numbers, so that a forged or garbled
-// header cannot send messages (and the app secret) anywhere else.
+// parseHostList parses "host:min:max:decr:incr,..." into at most
+// maxListedHosts distinct hosts. Only hosts under xmpush.xiaomi.com with
+// sane numbers are taken, so that a forged or garbled header cannot send
+// messages (and the app secret) anywhere else; as in the Java SDK, an
+// entry that is not taken stands for the default server, which is also
+// the list when nothing else is left.
 func parseHostList(s string) []hostPrio {
 	var hosts []hostPrio
+	add := func(p hostPrio) {
+		if len(hosts) < maxListedHosts && !slices.ContainsFunc(hosts, func(q hostPrio) bool { return q.host == p.host }) {
+			hosts = append(hosts, p)
+		}
+	}
 	for item := range strings.SplitSeq(s, ",") {
-		f := strings.Split(strings.TrimSpace(item), ":")
-		if len(f) != 5 {
-			continue
+		if p, ok := parseHostEntry(strings.TrimSpace(item)); ok {
+			add(p)
+		} else {
+			add(defaultHostPrio)
 		}
-		host := strings.ToLower(f[0])
-		if host != hostListDomain && !strings.HasSuffix(host, "."+hostListDomain) {
-			continue
-		}
-		if strings.ContainsAny(host, "/@?#[] ") {
-			continue
-		}
-		var v [4]int
-		good := true
-		for i := range v {
-			n, err := strconv.Atoi(f[i+1])
-			if err != nil || n < 0 || n > 1000 {
-				good = false
-				break
-			}
-			v[i] = n
-		}
-		if !good || v[0] < 1 || v[1] < v[0] {
-			continue
-		}
-		hosts = append(hosts, hostPrio{host: host, min: v[0], max: v[1], decr: v[2], incr: v[3]})
+	}
+	if len(hosts) == 0 {
+		hosts = append(hosts, defaultHostPrio)
 	}
 	return hosts
+}
+
+// parseHostEntry parses one "host:min:max:decr:incr" entry.
+func parseHostEntry(item string) (hostPrio, bool) {
+	f := strings.Split(item, ":")
+	if len(f) != 5 {
+		return hostPrio{}, false
+	}
+	host := strings.ToLower(f[0])
+	if host != hostListDomain && !strings.HasSuffix(host, "."+hostListDomain) {
+		return hostPrio{}, false
+	}
+	if strings.ContainsAny(host, "/@?#[] ") {
+		return hostPrio{}, false
+	}
+	var v [4]int
+	for i := range v {
+		n, err := strconv.Atoi(f[i+1])
+		if err != nil || n < 0 || n > 1000 {
+			return hostPrio{}, false
+		}
+		v[i] = n
+	}
+	if v[0] < 1 || v[1] < v[0] {
+		return hostPrio{}, false
+	}
+	return hostPrio{host: host, min: v[0], max: v[1], decr: v[2], incr: v[3]}, true
 }

@@ -109,11 +109,16 @@ type Message struct {
 	// it is sent as given. The server's handling of a past schedule is not
 	// documented; leave TimeToSend zero to send at once.
 	TimeToSend time.Time
-	// Extra holds custom (undocumented) extras, keyed without the
-	// "extra." prefix: at most 10, keys and values at most 1024
-	// characters each. Keys that a typed field of Message, Callback or
-	// IOS sets (even when that field is zero) are rejected: use the field.
-	// Extras are sent in key order.
+	// Extra holds extras keyed without the "extra." prefix, sent as
+	// extra.<key> in key order. Custom (undocumented) keys: at most 10,
+	// keys and values at most 1024 characters each. Documented keys may
+	// be given here too, as Xiaomi's documentation writes them
+	// (Extra["channel_id"] = "orders", Extra["notify_effect"] = "1"): the
+	// value is sent as is and checked by the rule of the typed field that
+	// sets the same key, and such keys do not count towards the 10 (no
+	// source says they do; counting them would refuse what the typed
+	// fields allow). Setting a key both here and by its typed field is an
+	// error unless both give the same value, which is then sent once.
 	Extra map[string]string
 
 	// SoundURI sets extra.sound_uri, a custom sound such as
@@ -228,11 +233,12 @@ type Button struct {
 // Callback asks the server to post delivery receipts for the message.
 type Callback struct {
 	// URL sets extra.callback, the absolute http or https URL receipts
-	// are posted to; required. A secret token in its query is the usual
-	// protection, as receipts are not signed.
+	// are posted to, at most 128 bytes; required. A secret token in its
+	// query is the usual protection, as receipts are not signed.
 	URL string
 	// Param sets extra.callback.param, echoed in each receipt: at most
-	// 256 bytes (older documentation said 64). Empty leaves it out.
+	// 64 bytes (one copy of the documentation says 256; the stricter
+	// limit is checked, before sending). Empty leaves it out.
 	Param string
 	// Type sets extra.callback.type, the receipts wanted. 0 leaves it out,
 	// and the server sends ReceiptDelivered|ReceiptClicked.

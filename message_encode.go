@@ -16,7 +16,8 @@ import (
 // appendForm appends the message's form fields, each as "&key=value"
 // (every field preceded by '&'), in a fixed deterministic order:
 // the documented top-level fields first, then typed extras, then Extra
-// sorted by key, then the iOS aps_proper_fields.* fields. Values escaped
+// sorted by key (documented keys too, unless a typed field sent them),
+// then the iOS aps_proper_fields.* fields. Values escaped
 // exactly once.
 func (m *Message) appendForm(b []byte) []byte {
 	e := encoder{b: b, mode: modeForm}
@@ -127,7 +128,7 @@ func (m *Message) encode(e *encoder) {
 		e.str("apsAlert-loc-args", i.AlertLocArgs)
 		e.str("apsAlert-launch-image", i.AlertLaunchImage)
 	}
-	e.custom(m.Extra)
+	e.custom(m)
 
 	if i := m.IOS; i != nil {
 		e.begin(groupAps)
@@ -339,23 +340,30 @@ func (e *encoder) button(prefix string, b *Button) {
 	}
 }
 
-// custom writes the entries of extra in key order.
-func (e *encoder) custom(extra map[string]string) {
+// custom writes the entries of m.Extra in key order, but those a typed
+// field has written already (Validate ensures they hold the same value).
+func (e *encoder) custom(m *Message) {
+	extra := m.Extra
 	if len(extra) == 0 {
 		return
 	}
 	if e.mode == modeSize { // order does not change the size
 		for k, v := range extra {
-			e.key(k, "")
-			e.value(v)
+			if !m.sentByTyped(k) {
+				e.key(k, "")
+				e.value(v)
+			}
 		}
 		return
 	}
-	// Validate allows 10 entries; the array keeps those on the stack.
+	// Validate allows 10 custom entries; the array keeps those on the
+	// stack (documented keys beyond them may grow it).
 	var arr [16]string
 	keys := arr[:0]
 	for k := range extra {
-		keys = append(keys, k)
+		if !m.sentByTyped(k) {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	for _, k := range keys {

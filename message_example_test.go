@@ -42,9 +42,13 @@ func ExampleMessage_Validate() {
 		fmt.Printf("%s: %s\n", ve.Field, ve.Reason)
 	}
 
-	// Documented extras have typed fields; Extra is for the others.
+	// Documented extras may be written as Xiaomi's documentation names
+	// them, checked by the rules of their typed fields; only a key set
+	// both ways to two values is refused.
 	notification.Title = "Your order has shipped"
-	notification.Extra = map[string]string{"jobkey": "order-12345"}
+	notification.Extra = map[string]string{"channel_id": "orders", "jobkey": "order-12345"}
+	fmt.Println(notification.Validate())
+	notification.Extra["jobkey"] = "order-67890"
 	if err := notification.Validate(); errors.As(err, &ve) {
 		fmt.Printf("%s: %s\n", ve.Field, ve.Reason)
 	}
@@ -52,7 +56,8 @@ func ExampleMessage_Validate() {
 	// <nil>
 	// <nil>
 	// title: must be shorter than 50 characters, got 60
-	// extra.jobkey: is set by the typed field JobKey; use that field instead of Extra
+	// <nil>
+	// extra.jobkey: is set twice, to different values: Extra["jobkey"] = "order-67890" and JobKey = "order-12345"; set one of them
 }
 
 func ExampleIOS() {

@@ -19,7 +19,8 @@ const (
 	maxExtras           = 10
 	maxExtraRunes       = 1024 // each key and each value of Extra
 	maxJobKeyLen        = 20   // older documentation: 12
-	maxCallbackParam    = 256  // bytes; older documentation: 64
+	maxCallbackURL      = 128  // bytes (evidence §4)
+	maxCallbackParam    = 64   // bytes (evidence §4; another copy said 256)
 	maxScheduleAhead    = 7 * 24 * time.Hour
 )
 
@@ -50,16 +51,23 @@ const (
 //     a button's activity effect needs its IntentURI or IntentClass, its
 //     web effect its WebURI. A button needs a Name and an Effect.
 //   - WebURI, Button.WebURI and Callback.URL are absolute http or https
-//     URLs; Callback.URL is required in a Callback, and Callback.Param is
-//     at most 256 bytes.
+//     URLs; Callback.URL is required in a Callback and is at most 128
+//     bytes, Callback.Param at most 64 bytes (the server answers 65036 to
+//     65038 otherwise).
 //   - JobKey is 1 to 20 of [0-9A-Za-z_-] and does not start with '_'.
 //   - FlowControl and IOS.Badge are not negative; IntentFlag fits a Java
 //     int (32 bits).
 //   - The elements of Locales, Models, AppVersions and their NotIn twins
 //     are not empty and contain no ','.
-//   - Extra holds at most 10 entries. Keys are not empty, carry no
-//     "extra." prefix, and are not set by a typed field; keys and values
-//     are at most 1024 characters.
+//   - Extra holds at most 10 custom entries; documented keys (those of
+//     the typed fields, such as "channel_id", and the quick-app keys) do
+//     not count. Keys are not empty and carry no "extra." prefix, in any
+//     case; keys and values are at most 1024 characters. The value of a
+//     documented key follows the rule of its typed field ("1", "2" or "3"
+//     for "notify_effect", a job key for "jobkey", ...), and the rules
+//     that tie keys together apply to both ways of setting them
+//     ("notify_effect" 2 needs "intent_uri" or IntentURI). A key set in
+//     Extra and by its typed field must have the same value there.
 //   - Every string is valid UTF-8 without a NUL byte. Identifier-like
 //     values (package names, keys, URIs, ids, the Extra keys) contain no
 //     control characters at all, CR and LF included; free text (payload,
@@ -180,10 +188,10 @@ func (m *Message) validateAndroid(time.Time) error {
 	if err := checkEffect("extra.notify_effect", m.NotifyEffect, false); err != nil {
 		return err
 	}
-	if m.NotifyEffect == NotifyEffectActivity && m.IntentURI == "" {
+	if m.NotifyEffect == NotifyEffectActivity && m.extraValue("intent_uri") == "" {
 		return fieldError("extra.intent_uri", "is required by NotifyEffectActivity (notify_effect 2)")
 	}
-	if m.NotifyEffect == NotifyEffectWeb && m.WebURI == "" {
+	if m.NotifyEffect == NotifyEffectWeb && m.extraValue("web_uri") == "" {
 		return fieldError("extra.web_uri", "is required by NotifyEffectWeb (notify_effect 3)")
 	}
 	if err := checkHTTPURL("extra.web_uri", m.WebURI); err != nil {
@@ -280,17 +288,40 @@ func (c *Callback) validate() error {
 	if c.URL == "" {
 		return fieldError("extra.callback", "is required in a Callback")
 	}
-	if err := checkHTTPURL("extra.callback", c.URL); err != nil {
+	if err := checkCallbackURL(c.URL); err != nil {
 		return err
 	}
-	if err := checkToken("extra.callback.param", c.Param); err != nil {
+	if err := checkCallbackParam(c.Param); err != nil {
 		return err
-	}
-	if n := len(c.Param); n > maxCallbackParam {
-		return fieldError("extra.callback.param", "must be at most 256 bytes, got "+strconv.Itoa(n))
 	}
 	if t := c.Type; t < 0 || t&^receiptKnown != 0 {
 		return fieldError("extra.callback.type", "must be a sum of the ReceiptType flags (1, 2, 16, 32, 64, 128, 1024), got "+strconv.Itoa(int(t)))
+	}
+	return nil
+}
+
+// checkCallbackURL checks extra.callback: an absolute http or https URL
+// of at most 128 bytes.
+func checkCallbackURL(u string) error {
+	const field = "extra.callback"
+	if err := checkHTTPURL(field, u); err != nil {
+		return err
+	}
+	if n := len(u); n > maxCallbackURL {
+		return fieldError(field, "must be at most 128 bytes, got "+strconv.Itoa(n))
+	}
+	return nil
+}
+
+// checkCallbackParam checks extra.callback.param: at most 64 bytes,
+// without control characters.
+func checkCallbackParam(p string) error {
+	const field = "extra.callback.param"
+	if err := checkToken(field, p); err != nil {
+		return err
+	}
+	if n := len(p); n > maxCallbackParam {
+		return fieldError(field, "must be at most 64 bytes, got "+strconv.Itoa(n))
 	}
 	return nil
 }
@@ -333,24 +364,24 @@ func (m *Message) validateIOS(time.Time) error {
 	return nil
 }
 
-// validateExtra checks the custom extras. They are checked in map order;
-// only when one is wrong are they checked again in key order, so that the
-// error reported is always the same one.
+// validateExtra checks the extras. They are checked in map order; only
+// when one is wrong are they checked again in key order, so that the error
+// reported is always the same one.
 func (m *Message) validateExtra(time.Time) error {
 	if len(m.Extra) == 0 {
 		return nil
 	}
-	if n := len(m.Extra); n > maxExtras {
-		return fieldError("extra", "must hold at most 10 custom extras, got "+strconv.Itoa(n))
-	}
-	wrong := false
+	custom, wrong := 0, false
 	for k, v := range m.Extra {
-		if checkExtra(k, v) != nil {
+		if m.checkExtra(k, v, &custom) != nil {
 			wrong = true
 			break
 		}
 	}
 	if !wrong {
+		if custom > maxExtras {
+			return fieldError("extra", "must hold at most 10 custom extras (documented keys do not count), got "+strconv.Itoa(custom))
+		}
 		return nil
 	}
 	var arr [maxExtras]string
@@ -360,15 +391,16 @@ func (m *Message) validateExtra(time.Time) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := checkExtra(k, m.Extra[k]); err != nil {
+		if err := m.checkExtra(k, m.Extra[k], &custom); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkExtra checks one custom extra.
-func checkExtra(k, v string) error {
+// checkExtra checks one entry of Extra, counting custom (undocumented)
+// keys in *custom.
+func (m *Message) checkExtra(k, v string, custom *int) error {
 	if k == "" {
 		return fieldError("extra", "has an empty key")
 	}
@@ -382,12 +414,13 @@ func checkExtra(k, v string) error {
 		return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+quoteShort(k))
 	}
 	// The field name is built only for an error: no allocation otherwise.
-	if strings.HasPrefix(k, "extra.") {
-		return fieldError("extra."+k, "key must be given without the \"extra.\" prefix")
+	if len(k) >= len(groupExtra) && strings.EqualFold(k[:len(groupExtra)], groupExtra) {
+		return fieldError("extra."+k, "key must be given without the \"extra.\" prefix (in any case)")
 	}
-	if f := typedExtraField(k); f != "" {
-		return fieldError("extra."+k, "is set by the typed field "+f+"; use that field instead of Extra")
+	if doc := documentedExtra(k); doc.kind != extraCustom {
+		return m.checkDocumentedExtra(k, v, doc)
 	}
+	*custom++
 	if err := checkTextRunes("", v, maxExtraRunes); err != nil {
 		err.(*ValidationError).Field = "extra." + k
 		return err
@@ -396,88 +429,8 @@ func checkExtra(k, v string) error {
 }
 
 // typedExtraField returns the name of the typed field that sets
-// extra.<key>, or "" when key is free for Message.Extra.
-func typedExtraField(key string) string {
-	switch key {
-	case "sound_uri":
-		return "SoundURI"
-	case "ticker":
-		return "Ticker"
-	case "notify_foreground":
-		return "NotifyForeground"
-	case "notify_effect":
-		return "NotifyEffect"
-	case "intent_uri":
-		return "IntentURI"
-	case "web_uri":
-		return "WebURI"
-	case "class_name":
-		return "ClassName"
-	case "intent_flag":
-		return "IntentFlag"
-	case "flow_control":
-		return "FlowControl"
-	case "jobkey":
-		return "JobKey"
-	case "callback", "callback.param", "callback.type":
-		return "Callback"
-	case "locale":
-		return "Locales"
-	case "locale_not_in":
-		return "LocalesNotIn"
-	case "model":
-		return "Models"
-	case "model_not_in":
-		return "ModelsNotIn"
-	case "app_version":
-		return "AppVersions"
-	case "app_version_not_in":
-		return "AppVersionsNotIn"
-	case "connpt":
-		return "OnlyWiFi"
-	case "only_send_once":
-		return "OnlySendOnce"
-	case "instant_notify":
-		return "InstantNotify"
-	case "channel_id":
-		return "ChannelID"
-	case "channel_name":
-		return "ChannelName"
-	case "channel_description":
-		return "ChannelDescription"
-	case "notification_style_type":
-		return "Style"
-	case "notification_large_icon_uri":
-		return "LargeIconURI"
-	case "notification_bigPic_uri":
-		return "BigPictureURI"
-	case "notification_small_icon_uri":
-		return "SmallIconURI"
-	case "notification_small_icon_color":
-		return "SmallIconColor"
-	case "layout_name":
-		return "LayoutName"
-	case "layout_value":
-		return "LayoutValue"
-	case "badge", "category", "sound_url", "ios_msg_channel", "content-available", "show-content",
-		"apsAlert-title", "apsAlert-body", "apsAlert-title-loc-key", "apsAlert-title-loc-args",
-		"apsAlert-action-loc-key", "apsAlert-loc-key", "apsAlert-loc-args", "apsAlert-launch-image":
-		return "IOS"
-	}
-	for _, b := range [...]struct{ prefix, field string }{
-		{buttonLeft, "LeftButton"},
-		{buttonMid, "MidButton"},
-		{buttonRight, "RightButton"},
-	} {
-		if rest, ok := strings.CutPrefix(key, b.prefix); ok {
-			switch rest {
-			case "name", "notify_effect", "intent_uri", "intent_class", "web_uri":
-				return b.field
-			}
-		}
-	}
-	return ""
-}
+// extra.<key>, or "" when none does.
+func typedExtraField(key string) string { return documentedExtra(key).field }
 
 // fieldError returns a *ValidationError; helpers return error so that a nil
 // one stays a nil interface.

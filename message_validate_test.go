@@ -131,8 +131,10 @@ func TestMessageValidate(t *testing.T) {
 		{"callback relative URL", notification, func(m *Message) { m.Callback = &Callback{URL: "h/cb"} }, "extra.callback", "absolute"},
 		{"callback URL no host", notification, func(m *Message) { m.Callback = &Callback{URL: "http:///cb"} }, "extra.callback", "absolute"},
 		{"callback URL with LF", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h/\ncb"} }, "extra.callback", "control"},
-		{"callback param 256", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Param: strings.Repeat("p", 256)} }, "", ""},
-		{"callback param 257", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Param: strings.Repeat("p", 257)} }, "extra.callback.param", "at most 256 bytes, got 257"},
+		{"callback param 64", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Param: strings.Repeat("p", 64)} }, "", ""},
+		{"callback param 65", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Param: strings.Repeat("p", 65)} }, "extra.callback.param", "at most 64 bytes, got 65"},
+		{"callback URL 128", notification, func(m *Message) { m.Callback = &Callback{URL: "https://h.example.com/" + strings.Repeat("p", 106)} }, "", ""},
+		{"callback URL 129", notification, func(m *Message) { m.Callback = &Callback{URL: "https://h.example.com/" + strings.Repeat("p", 107)} }, "extra.callback", "at most 128 bytes, got 129"},
 		{"callback type 4", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Type: 4} }, "extra.callback.type", "got 4"},
 		{"callback type negative", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Type: -1} }, "extra.callback.type", ""},
 
@@ -168,12 +170,70 @@ func TestMessageValidate(t *testing.T) {
 
 		// Extra.
 		{"10 extras", notification, func(m *Message) { m.Extra = extras(10) }, "", ""},
-		{"11 extras", notification, func(m *Message) { m.Extra = extras(11) }, "extra", "at most 10 custom extras, got 11"},
+		{"11 extras", notification, func(m *Message) { m.Extra = extras(11) }, "extra", "at most 10 custom extras (documented keys do not count), got 11"},
 		{"extra empty key", notification, func(m *Message) { m.Extra = map[string]string{"": "v"} }, "extra", "empty key"},
 		{"extra prefixed key", notification, func(m *Message) { m.Extra = map[string]string{"extra.k": "v"} }, "extra.extra.k", "prefix"},
-		{"extra typed key", notification, func(m *Message) { m.Extra = map[string]string{"jobkey": "j"} }, "extra.jobkey", "JobKey"},
-		{"extra typed iOS key", notification, func(m *Message) { m.Extra = map[string]string{"badge": "1"} }, "extra.badge", "IOS"},
-		{"extra typed button key", notification, func(m *Message) { m.Extra = map[string]string{"notification_style_button_mid_web_uri": "x"} }, "extra.notification_style_button_mid_web_uri", "MidButton"},
+		{"extra prefixed key upper case", notification, func(m *Message) { m.Extra = map[string]string{"EXTRA.k": "v"} }, "extra.EXTRA.k", "prefix"},
+		{"extra prefixed key mixed case", notification, func(m *Message) { m.Extra = map[string]string{"Extra.channel_id": "c"} }, "extra.Extra.channel_id", "prefix"},
+		// Documented keys in Extra: the typed field's rule, no conflict.
+		{"extra documented jobkey", notification, func(m *Message) { m.Extra = map[string]string{"jobkey": "j"} }, "", ""},
+		{"extra documented jobkey bad", notification, func(m *Message) { m.Extra = map[string]string{"jobkey": "_j"} }, "extra.jobkey", "start with '_'"},
+		{"extra documented jobkey same as typed", notification, func(m *Message) { m.JobKey = "j"; m.Extra = map[string]string{"jobkey": "j"} }, "", ""},
+		{"extra documented jobkey differs from typed", notification, func(m *Message) { m.JobKey = "j"; m.Extra = map[string]string{"jobkey": "k"} }, "extra.jobkey", `Extra["jobkey"] = "k" and JobKey = "j"`},
+		{"extra documented channel_id", notification, func(m *Message) { m.Extra = map[string]string{"channel_id": "orders"} }, "", ""},
+		{"extra documented channel_id LF", notification, func(m *Message) { m.Extra = map[string]string{"channel_id": "a\nb"} }, "extra.channel_id", "control"},
+		{"extra documented channel_id differs", notification, func(m *Message) { m.ChannelID = "a"; m.Extra = map[string]string{"channel_id": "b"} }, "extra.channel_id", "ChannelID"},
+		{"extra documented notify_effect", notification, func(m *Message) { m.Extra = map[string]string{"notify_effect": "1"} }, "", ""},
+		{"extra documented notify_effect 4", notification, func(m *Message) { m.Extra = map[string]string{"notify_effect": "4"} }, "extra.notify_effect", `must be "1" or "2" or "3"`},
+		{"extra documented notify_effect same as typed", notification, func(m *Message) {
+			m.NotifyEffect = NotifyEffectLauncher
+			m.Extra = map[string]string{"notify_effect": "1"}
+		}, "", ""},
+		{"extra documented notify_effect differs", notification, func(m *Message) {
+			m.NotifyEffect = NotifyEffectLauncher
+			m.Extra = map[string]string{"notify_effect": "2", "intent_uri": "i"}
+		}, "extra.notify_effect", "NotifyEffect"},
+		{"extra notify_effect 3 needs web_uri", notification, func(m *Message) { m.Extra = map[string]string{"notify_effect": "3"} }, "extra.web_uri", "required"},
+		{"extra notify_effect 3 with typed web_uri", notification, func(m *Message) { m.WebURI = "https://e.com"; m.Extra = map[string]string{"notify_effect": "3"} }, "", ""},
+		{"typed NotifyEffectWeb with extra web_uri", notification, func(m *Message) {
+			m.NotifyEffect = NotifyEffectWeb
+			m.Extra = map[string]string{"web_uri": "https://e.com"}
+		}, "", ""},
+		{"extra web_uri not a URL", notification, func(m *Message) { m.Extra = map[string]string{"web_uri": "e.com"} }, "extra.web_uri", "absolute http"},
+		{"extra callback", notification, func(m *Message) {
+			m.Extra = map[string]string{"callback": "https://h/cb", "callback.param": "p", "callback.type": "17"}
+		}, "", ""},
+		{"extra callback 129 bytes", notification, func(m *Message) {
+			m.Extra = map[string]string{"callback": "https://h.example.com/" + strings.Repeat("p", 107)}
+		}, "extra.callback", "at most 128 bytes, got 129"},
+		{"extra callback.param 65 bytes", notification, func(m *Message) {
+			m.Extra = map[string]string{"callback": "https://h/cb", "callback.param": strings.Repeat("p", 65)}
+		}, "extra.callback.param", "at most 64 bytes, got 65"},
+		{"extra callback.param without callback", notification, func(m *Message) { m.Extra = map[string]string{"callback.param": "p"} }, "extra.callback", "required"},
+		{"extra callback.param with typed callback", notification, func(m *Message) {
+			m.Callback = &Callback{URL: "https://h/cb"}
+			m.Extra = map[string]string{"callback.param": "p"}
+		}, "", ""},
+		{"extra callback.type bad", notification, func(m *Message) { m.Extra = map[string]string{"callback": "https://h/cb", "callback.type": "4"} }, "extra.callback.type", "ReceiptType"},
+		{"extra intent_flag", notification, func(m *Message) { m.Extra = map[string]string{"intent_flag": "-5"} }, "", ""},
+		{"extra intent_flag too big", notification, func(m *Message) { m.Extra = map[string]string{"intent_flag": "4294967296"} }, "extra.intent_flag", "32 bits"},
+		{"extra flow_control negative", notification, func(m *Message) { m.Extra = map[string]string{"flow_control": "-1"} }, "extra.flow_control", "0 or more"},
+		{"extra locale list", notification, func(m *Message) { m.Extra = map[string]string{"locale": "zh_CN,en_US"} }, "", ""},
+		{"extra locale empty element", notification, func(m *Message) { m.Extra = map[string]string{"locale": "zh_CN,"} }, "extra.locale", "empty element"},
+		{"extra connpt", notification, func(m *Message) { m.Extra = map[string]string{"connpt": "wifi"} }, "", ""},
+		{"extra connpt 4g", notification, func(m *Message) { m.Extra = map[string]string{"connpt": "4g"} }, "extra.connpt", `"wifi"`},
+		{"extra only_send_once", notification, func(m *Message) { m.Extra = map[string]string{"only_send_once": "1"} }, "", ""},
+		{"extra typed iOS key", notification, func(m *Message) { m.Extra = map[string]string{"badge": "1"} }, "", ""},
+		{"extra iOS badge differs", notification, func(m *Message) { m.IOS = &IOS{Badge: new(2)}; m.Extra = map[string]string{"badge": "1"} }, "extra.badge", "IOS.Badge"},
+		{"extra typed button key", notification, func(m *Message) { m.Extra = map[string]string{"notification_style_button_mid_web_uri": "x"} }, "extra.notification_style_button_mid_web_uri", "absolute http"},
+		{"extra button key differs", notification, func(m *Message) {
+			m.MidButton = &Button{Name: "Go", Effect: NotifyEffectLauncher}
+			m.Extra = map[string]string{"notification_style_button_mid_name": "Stop"}
+		}, "extra.notification_style_button_mid_name", "MidButton.Name"},
+		{"extra 10 custom and documented keys", notification, func(m *Message) {
+			m.Extra = extras(10)
+			m.Extra["channel_id"], m.Extra["notify_effect"], m.Extra["jobkey"] = "c", "1", "j"
+		}, "", ""},
 		{"extra untyped documented key", notification, func(m *Message) { m.Extra = map[string]string{"hybrid_pn": "/p"} }, "", ""},
 		{"extra key with = and &", notification, func(m *Message) { m.Extra = map[string]string{"a=b&c": "v"} }, "", ""},
 		{"extra key LF", notification, func(m *Message) { m.Extra = map[string]string{"a\nb": "v"} }, "extra", "control"},

@@ -59,6 +59,25 @@
 // acceptance: the wait for room when Options.MaxPending sends are already
 // unfinished.
 //
+// # Messages and answers
+//
+// Every documented extra has a typed field of Message, and Message.Extra
+// takes the same keys as Xiaomi's documentation writes them
+// (Extra["channel_id"] = "orders"): such an entry is sent verbatim as
+// extra.<key>, checked by the rule of the typed field, and not counted
+// towards the limit of 10 custom extras; a key set both ways to two values
+// is refused. See Message.Validate.
+//
+// Answers are decoded leniently and by one rule for numbers (a JSON number
+// or a string holding one): an odd optional value, such as "day_quota":
+// "N/A", is reported as absent and never costs the other fields. A data
+// array where an object belongs is a *DataError. Where no public source
+// shows an answer's shape (presence, regid validation, regions, channels),
+// the calls say so and read every plausible shape.
+//
+// In the China region, with Options.Host unset, the client follows the
+// server's host list as Xiaomi's Java SDK does (see Options.Region).
+//
 // # Callbacks
 //
 // OnError and OnSuccess run on one goroutine of the client's own, never on

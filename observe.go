@@ -45,6 +45,8 @@ type Metrics struct {
 // counters are the engine's live metrics.
 type counters struct {
 	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued atomic.Int64
+	// What the pools retired with their hosts (pool_retire.go) counted.
+	goneDialled, goneRecycled atomic.Int64
 }
 
 // Metrics returns a snapshot of the client's counters.
@@ -74,7 +76,8 @@ func (c *Client) Metrics() Metrics {
 		m.RetryBudget = e.budget.tokens.Load()
 	}
 	e.poolsMu.Lock()
-	for _, p := range e.pools {
+	m.ConnsDialled, m.ConnsRecycled = e.count.goneDialled.Load(), e.count.goneRecycled.Load()
+	add := func(p *pool) {
 		m.ConnsDialled += p.dialled.Load()
 		m.ConnsRecycled += p.recycled.Load()
 		m.ConnsOpen += int(p.live.Load())
@@ -83,6 +86,12 @@ func (c *Client) Metrics() Metrics {
 			m.InFlight += conn.InFlight()
 		}
 		p.connsMu.Unlock()
+	}
+	for _, p := range e.pools {
+		add(p)
+	}
+	for p := range e.retired { // hosts that left the host list, closing
+		add(p)
 	}
 	e.poolsMu.Unlock()
 	return m

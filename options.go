@@ -37,7 +37,17 @@ type Options struct {
 	// feedback calls included.
 	Host string
 	// Region selects the hosts when Host is empty; the zero value is
-	// RegionChina.
+	// RegionChina. In the China region the message host follows the
+	// server's host list, as the official Java SDK's ServerSwitch does: the
+	// X-PUSH-HOST-LIST request header asks for it on every request until a
+	// list arrives and again once it is 5 minutes old; every answer's
+	// X-PUSH-DISABLE-AUTO-SELECT-DOMAIN (present: the default host only)
+	// and X-PUSH-CLIENT-TIMEOUT-MS (absent: 5000 ms, the latency above
+	// which a host is demoted) are read anew. Only *.xmpush.xiaomi.com
+	// hosts are taken, at most 8 of a list (each gets a pool of Conns
+	// connections); a host that leaves the list has its pool closed once
+	// its requests are answered, and sends still queued there go to
+	// another host.
 	Region Region
 	// TLSConfig is cloned and used for every connection. nil means the
 	// system roots and full verification; verification stays on unless this

@@ -47,12 +47,12 @@ func TestLooseJSON(t *testing.T) {
 		S []looseString  `json:"s"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(`{
-		"i": [1, "2", " 3 ", 4.9, "5.5", null, "", "N/A", true],
+		"i": [1, "2", " 3 ", 4.9, "5.5", null, "", "N/A", true, "1.5e3"],
 		"p": [12.5, "12.5%", "7", "100 %", null, "x", "%"],
 		"b": [true, "true", 1, "1", "TRUE", false, 0, "no", null],
 		"s": ["a", 20240102, null, true, "\u00fc"]
 	}`), &v))
-	assert.Equal(t, []looseInt{1, 2, 3, 4, 5, 0, 0, 0, 0}, v.I)
+	assert.Equal(t, []looseInt{1, 2, 3, 0, 0, 0, 0, 0, 0, 1500}, v.I, "fractions hold no integer (parseInt)")
 	assert.Equal(t, []loosePercent{12.5, 12.5, 7, 100, 0, 0, 0}, v.P)
 	assert.Equal(t, []looseBool{true, true, true, true, true, false, false, false, false}, v.B)
 	assert.Equal(t, []looseString{"a", "20240102", "", "true", "ü"}, v.S)

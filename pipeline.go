@@ -62,8 +62,10 @@ type engine struct {
 	closing chan struct{} // closed when Close starts
 	closed  atomic.Bool
 
-	poolsMu sync.Mutex
-	pools   map[string]*pool
+	poolsMu  sync.Mutex
+	pools    map[string]*pool
+	retired  map[*pool]struct{} // pools of hosts that left the host list, closing
+	retiring sync.WaitGroup     // their shutdowns
 
 	pending atomic.Int64 // async sends whose outcome is not yet reported
 	active  atomic.Int64 // all accepted sends not yet finished
@@ -101,6 +103,7 @@ func newEngine(s settings) *engine {
 		sem:          make(chan struct{}, s.MaxPending),
 		closing:      make(chan struct{}),
 		pools:        make(map[string]*pool),
+		retired:      make(map[*pool]struct{}),
 		retrying:     make(map[*call]*time.Timer),
 		shutdownDone: make(chan struct{}),
 	}
@@ -127,7 +130,7 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	autoKey := e.s.AutoJobKey && msg.JobKey == ""
+	autoKey := e.s.AutoJobKey && msg.jobKey() == ""
 	room := 0
 	if autoKey {
 		room = len("&extra.jobkey=") + maxJobKeyLen
@@ -288,7 +291,9 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	c := ex.Value.(*call)
 	if e.hosts != nil && c.failover {
 		if resp != nil {
-			e.hosts.update(resp)
+			if gone := e.hosts.update(resp); len(gone) > 0 {
+				e.retireHosts(gone)
+			}
 			e.hosts.report(c.pool.authority, resp.Status < 500, time.Since(c.start))
 		} else {
 			e.hosts.report(c.pool.authority, false, 0)

@@ -27,8 +27,9 @@ type pool struct {
 	// fills: every entry holds one of the engine's MaxPending tokens.
 	queue chan *wire.Exchange
 
-	mu     sync.RWMutex // enqueue (read) against shutdown (write)
-	closed bool
+	mu      sync.RWMutex // enqueue (read) against shutdown (write)
+	closed  bool
+	retired bool // closed because its host left the host list: sends go elsewhere
 
 	ctx    context.Context // ends when the pool shuts down
 	cancel context.CancelFunc
@@ -79,7 +80,12 @@ func (e *engine) pool(addr, authority string) *pool {
 func (p *pool) enqueue(c *call) bool {
 	p.mu.RLock()
 	if p.closed {
+		retired := p.retired
 		p.mu.RUnlock()
+		if retired && !p.e.closed.Load() {
+			p.e.reroute(c, p)
+			return c.pool.enqueue(c)
+		}
 		p.e.finishUnlessWithdrawn(c, ErrClosed)
 		return false
 	}

@@ -75,11 +75,11 @@ func TestChannelExceedQuotaShapes(t *testing.T) {
 }
 
 func TestChannelClass(t *testing.T) {
-	assert.Equal(t, "", (&Message{}).channelClass())
-	assert.Equal(t, "", (*Message)(nil).channelClass())
-	assert.Equal(t, "orders", (&Message{ChannelID: "orders"}).channelClass())
-	assert.Equal(t, "orders", (&Message{Extra: map[string]string{"channel_id": "orders"}}).channelClass())
-	assert.Equal(t, "typed", (&Message{ChannelID: "typed", Extra: map[string]string{"channel_id": "typed"}}).channelClass())
+	assert.Equal(t, "", (&Message{}).channelID())
+	assert.Equal(t, "", (*Message)(nil).channelID())
+	assert.Equal(t, "orders", (&Message{ChannelID: "orders"}).channelID())
+	assert.Equal(t, "orders", (&Message{Extra: map[string]string{"channel_id": "orders"}}).channelID())
+	assert.Equal(t, "typed", (&Message{ChannelID: "typed", Extra: map[string]string{"channel_id": "typed"}}).channelID())
 }
 
 func TestProbeIntervalOptions(t *testing.T) {

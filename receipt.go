@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -269,40 +268,18 @@ func jsonText(field string, v json.RawMessage) (string, error) {
 	return string(bytes.TrimSpace(v)), nil
 }
 
-// jsonInt decodes an integer field given as a JSON number or as a string
-// holding one; null, absence and "" are 0. An integral number in exponent
-// form (1.5e12) is accepted; a fraction is not.
+// jsonInt decodes an integer field by parseInt, the policy of every
+// decoder of this package; absence, null and "" are 0, anything else that
+// holds no integer is an error naming the field.
 func jsonInt(field string, v json.RawMessage) (int64, error) {
-	var s string
-	switch k := jsonKind(v); k {
-	case 0, 'n':
+	n, err := parseInt(v)
+	if errors.Is(err, errNoValue) {
 		return 0, nil
-	case '"':
-		if err := json.Unmarshal(v, &s); err != nil {
-			return 0, fmt.Errorf("%s: %w", field, err)
-		}
-		if s == "" {
-			return 0, nil
-		}
-		// Only a bare JSON number: no spaces, no "0x", "Inf" or "1_000",
-		// which strconv would take.
-		if c := s[0]; !(c == '-' || '0' <= c && c <= '9') || !json.Valid([]byte(s)) || strings.TrimSpace(s) != s {
-			return 0, fmt.Errorf("%s: want an integer, got the string %s", field, quoteReceipt(s))
-		}
-	case '{', '[', 't', 'f':
-		return 0, fmt.Errorf("%s: want an integer, got %s", field, kindName(k))
-	default:
-		s = string(bytes.TrimSpace(v))
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, nil
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", field, err)
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	// 2^63 is exact as a float64; every float below it converts safely.
-	if err != nil || f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 {
-		return 0, fmt.Errorf("%s: want a 64-bit integer, got %s", field, quoteReceipt(s))
-	}
-	return int64(f), nil
+	return n, nil
 }
 
 // jsonTargets decodes targets: documented as one comma-joined string, but

@@ -193,7 +193,7 @@ func TestParseReceiptsErrors(t *testing.T) {
 		{"type not a number", `{"a":{"type":"delivered"}}`, `type: want an integer, got the string "delivered"`},
 		{"type fraction", `{"a":{"type":1.5}}`, `type: want a 64-bit integer, got "1.5"`},
 		{"type hex string", `{"a":{"type":"0x10"}}`, `type: want an integer`},
-		{"type padded string", `{"a":{"type":" 16"}}`, `type: want an integer`},
+		{"type padded hex string", `{"a":{"type":" 0x10 "}}`, `type: want an integer`},
 		{"type bool", `{"a":{"type":true}}`, `type: want an integer, got a boolean`},
 		{"timestamp huge", `{"a":{"timestamp":1e30}}`, `timestamp: want a 64-bit integer`},
 		{"timestamp object", `{"a":{"timestamp":{}}}`, `timestamp: want an integer, got an object`},

@@ -26,27 +26,30 @@ type Result struct {
 	// numbers or numeric strings, or a string such as "no_channel:2 a:3",
 	// are both read.
 	ChannelExceedQuota map[string]int64
-	// Data is the raw "data" object, for fields this type does not name.
+	// Data is the raw "data" value, for fields this type does not name:
+	// an object, or an array as some answers have (nil for anything else).
 	Data json.RawMessage
 }
 
-// response is the JSON envelope every MiPush call answers with.
+// response is the JSON envelope every MiPush call answers with. Its fields
+// and those of sendData decode leniently (looseString, looseInt), so that
+// an odd value of one field never costs the others.
 type response struct {
-	Result      string          `json:"result"`
-	Code        flexInt         `json:"code"`
-	Description string          `json:"description"`
-	Reason      string          `json:"reason"`
-	Info        string          `json:"info"`
-	TraceID     string          `json:"trace_id"`
+	Result      looseString     `json:"result"`
+	Code        looseInt        `json:"code"`
+	Description looseString     `json:"description"`
+	Reason      looseString     `json:"reason"`
+	Info        looseString     `json:"info"`
+	TraceID     looseString     `json:"trace_id"`
 	Data        json.RawMessage `json:"data"`
 }
 
 // sendData is the "data" object of a send.
 type sendData struct {
-	ID        string   `json:"id"`
-	BadRegIDs flexList `json:"bad_regids"`
-	DayQuota  *flexInt `json:"day_quota"`
-	DayAcked  *flexInt `json:"day_acked"`
+	ID        looseString     `json:"id"`
+	BadRegIDs flexList        `json:"bad_regids"`
+	DayQuota  json.RawMessage `json:"day_quota"` // by optionalInt
+	DayAcked  json.RawMessage `json:"day_acked"`
 
 	ChannelExceedQuota channelCounts `json:"channel_exceed_quota"`
 }
@@ -64,11 +67,11 @@ func decodeEnvelope(status int, body []byte) (*response, error) {
 	if status != 200 || r.Result == "error" || (r.Result != "ok" && r.Code != 0) {
 		return nil, &APIError{
 			Code:        Code(r.Code),
-			Description: r.Description,
-			Reason:      r.Reason,
-			TraceID:     r.TraceID,
+			Description: string(r.Description),
+			Reason:      string(r.Reason),
+			TraceID:     string(r.TraceID),
 			HTTPStatus:  status,
-			Quota:       parseQuota(Code(r.Code), r.Reason),
+			Quota:       parseQuota(Code(r.Code), string(r.Reason)),
 		}
 	}
 	if r.Result != "ok" {
@@ -92,26 +95,28 @@ func decodeSendResultJSON(status int, body []byte) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{
-		TraceID:     r.TraceID,
-		Info:        r.Info,
-		Description: r.Description,
+		TraceID:     string(r.TraceID),
+		Info:        string(r.Info),
+		Description: string(r.Description),
 		DayQuota:    -1,
 		DayAcked:    -1,
 	}
-	if len(r.Data) > 0 && r.Data[0] == '{' {
+	// An array is kept too, so that a call expecting an object reports
+	// it (see decodeData) instead of taking it for an empty answer.
+	switch jsonKind(r.Data) {
+	case '[':
+		res.Data = bytes.Clone(r.Data)
+	case '{':
 		res.Data = bytes.Clone(r.Data)
 		var d sendData
-		if err := json.Unmarshal(r.Data, &d); err == nil {
-			res.ID = d.ID
-			res.BadRegIDs = d.BadRegIDs
-			res.ChannelExceedQuota = d.ChannelExceedQuota
-			if d.DayQuota != nil {
-				res.DayQuota = int64(*d.DayQuota)
-			}
-			if d.DayAcked != nil {
-				res.DayAcked = int64(*d.DayAcked)
-			}
-		}
+		// Every field decodes leniently: no error but a syntax error,
+		// which decodeEnvelope has ruled out.
+		_ = json.Unmarshal(r.Data, &d)
+		res.ID = string(d.ID)
+		res.BadRegIDs = d.BadRegIDs
+		res.DayQuota = optionalInt(d.DayQuota)
+		res.DayAcked = optionalInt(d.DayAcked)
+		res.ChannelExceedQuota = d.ChannelExceedQuota
 	}
 	return res, nil
 }
@@ -126,36 +131,22 @@ func snippet(b []byte) string {
 	return strconv.Quote(s)
 }
 
-// flexInt accepts a JSON number or a string holding one.
-type flexInt int64
-
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	s := string(bytes.Trim(b, `"`))
-	if s == "" || s == "null" {
-		return nil
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil {
-			return err
-		}
-		v = int64(f)
-	}
-	*n = flexInt(v)
-	return nil
-}
-
-// flexList accepts a comma-joined string or an array of strings.
+// flexList accepts a comma-joined string or an array (whose elements
+// decode as looseString). Decoding never fails, so that an odd list never
+// costs the fields around it.
 type flexList []string
 
 func (l *flexList) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '[' {
-		var a []string
+		var a []looseString
 		if err := json.Unmarshal(b, &a); err != nil {
-			return err
+			return nil // cannot happen: b is valid JSON, the elements are lenient
 		}
-		*l = a
+		out := make([]string, len(a))
+		for i, s := range a {
+			out[i] = string(s)
+		}
+		*l = out
 		return nil
 	}
 	var s string

@@ -534,7 +534,7 @@ func appendTraceOf(b []byte, id string, created time.Time, n int) []byte {
 	b = appendStringField(b, "id", id)
 	b = appendStringField(b, "create_time", created.Format("2006-01-02 15:04:05"))
 	b = appendIntField(b, "create_timestamp", created.UnixMilli())
-	b = appendIntField(b, "time_to_live", 86400000)
+	b = appendStringField(b, "time_to_live", "86400s") // a string, in seconds, as the server writes it
 	b = appendStringField(b, "msg_type", "Common")
 	rate := "100%"
 	if n == 0 {
@@ -545,6 +545,11 @@ func appendTraceOf(b []byte, id string, created time.Time, n int) []byte {
 	b = appendIntField(b, "click", 0)
 	b = appendStringField(b, "click_rate", "0%")
 	b = appendIntField(b, "resolved", int64(n))
+	b = appendIntField(b, "invalid_target", 0)
+	b = appendIntField(b, "raw_counter", 1)
+	b = appendIntField(b, "bar_closed", 0)
+	b = appendIntField(b, "device_condition_unmatch", 0)
+	b = appendIntField(b, "app_not_register", 0)
 	return append(b, '}')
 }
 
@@ -614,8 +619,8 @@ func (x *exchange) handleSubscribe() {
 	x.ok()
 }
 
-// handleList serves the paths answering data.list: alias/topic/account
-// lists of a device and the invalid alias feedback.
+// handleList serves the paths answering data.list: the alias, topic and
+// account lists of a device.
 func (x *exchange) handleList() {
 	if !x.require(x.ep.Required...) {
 		return
@@ -631,21 +636,16 @@ func (x *exchange) handleList() {
 	x.endOK("")
 }
 
-// handlePresence serves /v1/regid/presence (data is one object) and
-// /v2/regid/presence (data is a list); a bad regid is not present.
+// handlePresence serves /v1/regid/presence and /v2/regid/presence; a bad
+// regid is not present. Both take a comma list (two official SDKs send
+// one to v1). No public source shows the answer: for one regid on v1,
+// data is one presence object; otherwise data.list holds one per regid.
 func (x *exchange) handlePresence() {
 	r := x.req
-	if !x.require(x.ep.Required...) {
+	if !x.require(x.ep.Required...) || !x.checkTargets(r.Targets) {
 		return
 	}
-	v1 := x.ep.Path == "/v1/regid/presence"
-	if v1 && strings.Contains(r.Form.Get("registration_id"), ",") {
-		x.invalid("registration_id: one regid only; use /v2/regid/presence for several")
-		return
-	}
-	if !v1 && !x.checkTargets(r.Targets) {
-		return
-	}
+	v1 := x.ep.Path == "/v1/regid/presence" && len(r.Targets) == 1
 	entry := func(b []byte, id string) []byte {
 		b = append(b, '{')
 		b = appendStringField(b, "regid", id)
@@ -672,8 +672,10 @@ func (x *exchange) handlePresence() {
 	x.endOK("")
 }
 
-// handleValidation serves /v1/validation/regids: data lists the valid and
-// the invalid (bad) regids.
+// handleValidation serves /v1/validation/regids, whose registration_ids
+// may be repeated (as the Java SDK sends them) or comma-joined: data lists
+// the valid and the invalid (bad) regids. No public source shows the
+// answer's shape; this one is the fake server's own.
 func (x *exchange) handleValidation() {
 	if !x.require("registration_ids") || !x.checkTargets(x.req.Targets) {
 		return
@@ -696,7 +698,8 @@ func (x *exchange) handleValidation() {
 }
 
 // handleRegion serves /v1/feedback/get_region_by_regid: data maps each
-// regid to its region ("China", or "Unknown" for a bad one).
+// regid to its region ("China", or "Unknown" for a bad one). No public
+// source shows the answer's shape; this one is the fake server's own.
 func (x *exchange) handleRegion() {
 	if !x.require("regIds") || !x.checkTargets(x.req.Targets) {
 		return
@@ -714,7 +717,8 @@ func (x *exchange) handleRegion() {
 	x.endOK("")
 }
 
-// handleRetired serves /v1/feedback/fetch_invalid_regids, taken offline.
+// handleRetired serves /v1/feedback/fetch_invalid_regids and
+// fetch_invalid_aliases, both taken offline (evidence §3).
 func (x *exchange) handleRetired() {
 	x.fail(http.StatusOK, 10036, "该接口已下线,请使用消息回执callback接口(callback.type: 16)", "")
 }
@@ -751,7 +755,9 @@ func (x *exchange) handleChannelDiscard() {
 	x.ok()
 }
 
-// handleChannelList serves /v1/channel/list.
+// handleChannelList serves /v1/channel/list. Only that data is an object
+// is inferred from the Java SDK; data.list and its fields are the fake
+// server's own.
 func (x *exchange) handleChannelList() {
 	chs := x.s.state.channelList()
 	x.beginOK()

@@ -40,12 +40,38 @@
 // path used with the wrong method answers HTTP 405, both with a JSON error.
 // See Endpoints for the paths it knows.
 //
+// Parameters of a POST may come in the query string as well as in the
+// form body, as the real server took them: they are merged, the query's
+// first, and Request.Source says where each came from. A body needs the
+// form Content-Type; with two Content-Type fields the first one counts.
+// On HTTP/2, a request whose DATA do not add up to its content-length is
+// reset with PROTOCOL_ERROR (RFC 9113 §8.1.1).
+//
 // A notification message (pass_through absent or 0) needs a description.
 // It also needs a title, unless it carries no Android-only field
 // (notify_type, notify_id, extra.notify_effect, extra.channel_id,
 // extra.intent_uri, extra.web_uri, extra.sound_uri, extra.notify_foreground
 // or any extra.notification_* field): such a message is taken for an iOS
 // message, which has no title.
+//
+// # Answers
+//
+// Answers follow the shapes public sources show: a send's data.id and
+// data.bad_regids, stats' data.data, data.list of the alias and topic
+// lists, and the trace answer of a real send (time_to_live as a string in
+// seconds, "86400s", and the counters invalid_target, raw_counter,
+// bar_closed, device_condition_unmatch and app_not_register). The retired
+// feedback paths /v1/feedback/fetch_invalid_regids and
+// fetch_invalid_aliases answer 10036, as the real server took them
+// offline.
+//
+// Some answers have no public source at all, and their shapes are this
+// server's own, not confirmed: presence (/v1 and /v2/regid/presence, both
+// taking comma lists; one object for one regid on v1, else data.list),
+// regid validation (/v1/validation/regids: data.valid_regids and
+// data.invalid_regids), regions (/v1/feedback/get_region_by_regid: data
+// from regid to region) and channels (/v1/channel/list: data.list). Do not
+// take a test that passes against them for proof of the real service.
 //
 // # Faults
 //

@@ -155,7 +155,7 @@ func endpointTable() []*endpoint {
 			samplePkg+"&registration_id=r1", (*exchange).handleList),
 		simple(get, "/v1/account/all", "registration_id", "", []string{"restricted_package_name", "registration_id"},
 			samplePkg+"&registration_id=r1", (*exchange).handleList),
-		simple(get, "/v1/regid/presence", "registration_id", "", []string{"restricted_package_name", "registration_id"},
+		simple(get, "/v1/regid/presence", "registration_id", ",", []string{"restricted_package_name", "registration_id"},
 			samplePkg+"&registration_id=r1", (*exchange).handlePresence),
 		simple(get, "/v2/regid/presence", "registration_id", ",", []string{"restricted_package_name", "registration_id"},
 			samplePkg+"&registration_id=r1,r2", (*exchange).handlePresence),
@@ -164,7 +164,7 @@ func endpointTable() []*endpoint {
 
 		// §3.7 Feedback.
 		simple(get, "/v1/feedback/fetch_invalid_regids", "", "", nil, "", (*exchange).handleRetired),
-		simple(get, "/v1/feedback/fetch_invalid_aliases", "", "", nil, "", (*exchange).handleList),
+		simple(get, "/v1/feedback/fetch_invalid_aliases", "", "", nil, "", (*exchange).handleRetired),
 		simple(post, "/v1/feedback/get_region_by_regid", "regIds", ",", []string{"regIds"},
 			"regIds=r1,r2", (*exchange).handleRegion),
 

@@ -255,6 +255,9 @@ func (h *h1conn) readRequest() (closeReq bool, err error) {
 			}
 			r.Authorization = h.lastAuth
 		case equalFold(name, "content-type"):
+			if r.ContentType != "" {
+				break // the first one counts, as in servlets and net/http
+			}
 			if string(value) != h.lastType {
 				h.lastType = string(value)
 			}

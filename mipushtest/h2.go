@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -359,8 +360,16 @@ func (h *h2conn) readData(f *http2.DataFrame) {
 }
 
 // complete hands a complete request, no longer in h.recv, to the serving
-// goroutine.
+// goroutine. A request whose DATA do not add up to its content-length (or
+// whose content-length is malformed) is malformed (RFC 9113 §8.1.1): its
+// stream is reset with PROTOCOL_ERROR instead.
 func (h *h2conn) complete(id uint32, x *exchange) {
+	if x.contentLength != -1 && x.contentLength != int64(len(x.body)) {
+		h.s.exchanges.Put(x)
+		h.c.inFlight.Add(-1)
+		h.push(h2event{kind: evReset, send: true, id: id, code: http2.ErrCodeProtocol})
+		return
+	}
 	x.req.Time = h.tr.last
 	h.push(h2event{kind: evRequest, id: id, x: x})
 }
@@ -403,6 +412,7 @@ func (h *h2conn) readHeaders() {
 	b := s.beh.Load()
 	r := x.begin(b)
 	x.body = x.body[:0]
+	x.contentLength = -1
 	withHeader := b.fresh()
 	if withHeader {
 		r.Header = make(http.Header)
@@ -441,7 +451,18 @@ func (h *h2conn) readHeaders() {
 		case "authorization":
 			r.Authorization = hf.Value
 		case "content-type":
-			r.ContentType = hf.Value
+			if r.ContentType == "" { // the first one counts, as in servlets and net/http
+				r.ContentType = hf.Value
+			}
+		case "content-length":
+			// RFC 9113 §8.1.1: the DATA must add up to it (see complete).
+			n, err := strconv.ParseInt(hf.Value, 10, 64)
+			if err != nil || n < 0 || (x.contentLength >= 0 && n != x.contentLength) {
+				n = -2 // malformed: the stream is reset
+			}
+			if x.contentLength != -2 {
+				x.contentLength = n
+			}
 		case "x-push-host-list":
 			x.hostListAsked = strings.EqualFold(hf.Value, "true")
 		}

@@ -21,6 +21,7 @@ type exchange struct {
 	ep  *endpoint
 
 	body          []byte // the request body (a reused buffer)
+	contentLength int64  // HTTP/2: the content-length field; -1 absent, -2 malformed
 	hostListAsked bool   // "X-PUSH-HOST-LIST: true"
 
 	// The answer.
@@ -194,9 +195,9 @@ func (x *exchange) applyAnswer(a *Answer) bool {
 	return true
 }
 
-// checkProtocol checks the path, the method, the Authorization, the
-// Content-Type and where the parameters are. It answers and returns false
-// on the first failure.
+// checkProtocol checks the path, the method, the Authorization and the
+// Content-Type of a body. It answers and returns false on the first
+// failure.
 func (x *exchange) checkProtocol() bool {
 	r := x.req
 	ep := x.ep
@@ -212,15 +213,11 @@ func (x *exchange) checkProtocol() bool {
 		x.fail(http.StatusOK, 21301, "Invalid application secret.", "")
 		return false
 	}
-	if r.Method == http.MethodPost {
-		if !hasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") {
-			x.fail(http.StatusOK, 10012, "Content-Type must be application/x-www-form-urlencoded", "")
-			return false
-		}
-		if r.RawQuery != "" {
-			x.fail(http.StatusOK, 10012, "Parameters must be sent in the request body, not in the query string", "")
-			return false
-		}
+	// A POST's parameters may come in the query string as well as in the
+	// body (see parseParams); a body needs the form Content-Type.
+	if r.Method == http.MethodPost && len(r.Body) > 0 && !hasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") {
+		x.fail(http.StatusOK, 10012, "Content-Type must be application/x-www-form-urlencoded", "")
+		return false
 	}
 	return true
 }
@@ -243,10 +240,13 @@ func (x *exchange) parseParams() {
 			form[k] = v[:0]
 		}
 	}
-	switch {
-	case r.Method == http.MethodGet:
+	// The query string's parameters come first, then the body's, as a
+	// servlet container presents them: the real server took a POST's
+	// parameters in the query string (evidence §5).
+	if r.RawQuery != "" {
 		parseForm(form, r.RawQuery)
-	case len(x.body) > 0 && hasPrefixFold(r.ContentType, "application/x-www-form-urlencoded"):
+	}
+	if r.Method == http.MethodPost && len(x.body) > 0 && hasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") {
 		parseForm(form, string(x.body))
 	}
 	if !x.beh.fresh() {

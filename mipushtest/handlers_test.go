@@ -97,6 +97,7 @@ func TestValidation(t *testing.T) {
 		{"multi_messages not JSON", "/v2/multi_messages/regids", url.Values{"messages": {`[{"target"`}}, 10017, "JSON"},
 		{"multi_messages bad message", "/v2/multi_messages/aliases", url.Values{"messages": {`[{"target":"a","message":{"title":"t"}}]`}}, 21305, "messages[0]"},
 		{"retired", "/v1/feedback/fetch_invalid_regids", nil, 10036, "callback"},
+		{"retired aliases", "/v1/feedback/fetch_invalid_aliases", nil, 10036, "callback"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,9 +168,10 @@ func TestProtocolChecks(t *testing.T) {
 	assert.Equal(t, 10012, r.Code)
 	assert.Contains(t, r.Reason, "Content-Type")
 
+	// Parameters in the query string of a POST are taken, as the real
+	// server took them (see TestPostQueryMerged).
 	_, r = post("/v3/message/regid", body, "key=app1", form)
-	assert.Equal(t, 10012, r.Code)
-	assert.Contains(t, r.Reason, "query")
+	assert.Equal(t, 0, r.Code, r.Reason)
 
 	status, r = post("/v9/nothing", "", "key=app1", form)
 	assert.Equal(t, http.StatusNotFound, status)
@@ -212,7 +214,7 @@ func TestEndpoints(t *testing.T) {
 					_, r = do(t, c, s, http.MethodPost, "/v3/message/regid", "sec", sched)
 					sample.Set("job_id", r.Data["id"].(string))
 				}
-				if ep.Path == "/v1/feedback/fetch_invalid_regids" {
+				if ep.Path == "/v1/feedback/fetch_invalid_regids" || ep.Path == "/v1/feedback/fetch_invalid_aliases" {
 					return // retired: see TestValidation
 				}
 				resp, r := do(t, c, s, ep.Method, ep.Path, "sec", sample)
@@ -264,9 +266,11 @@ func TestAnswerShapes(t *testing.T) {
 
 	r = get("/v1/trace/message/status", url.Values{"msg_id": {"slm1"}})
 	tr := r.Data["data"].(map[string]any)
-	for _, k := range []string{"id", "create_time", "create_timestamp", "time_to_live", "msg_type", "delivered", "delivery_rate", "click", "click_rate", "resolved"} {
+	for _, k := range []string{"id", "create_time", "create_timestamp", "time_to_live", "msg_type", "delivered", "delivery_rate", "click", "click_rate", "resolved",
+		"invalid_target", "raw_counter", "bar_closed", "device_condition_unmatch", "app_not_register"} {
 		assert.Contains(t, tr, k)
 	}
+	assert.Equal(t, "86400s", tr["time_to_live"], "a string in seconds, as the real server writes it")
 
 	do(t, c, s, http.MethodPost, "/v2/topic/subscribe", "sec", url.Values{"registration_id": {"r1"}, "topic": {"news"}})
 	do(t, c, s, http.MethodPost, "/v2/topic/subscribe", "sec", url.Values{"registration_id": {"r1"}, "topic": {"sport"}})
@@ -392,4 +396,79 @@ func TestRecordingOff(t *testing.T) {
 	st := s.Stats()
 	assert.Equal(t, 1, st.Conns, "the open connection stays listed")
 	assert.Zero(t, st.MaxInFlight)
+}
+
+// TestPostQueryMerged: a POST's parameters may come in the query string,
+// in the body, or in both; they are merged (the query's first) and the
+// recorded request says where each came from. Both protocols.
+func TestPostQueryMerged(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		s := newTestServer(t, Options{HTTP2: h2})
+		c := newHTTPClient(t, s, h2)
+		send := func(query, body, ctype string) reply {
+			t.Helper()
+			req, err := http.NewRequest(http.MethodPost, s.URL()+"/v3/message/regid?"+query, strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "key=sec")
+			if ctype != "" {
+				req.Header.Set("Content-Type", ctype)
+			}
+			resp, err := c.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			raw, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			var r reply
+			require.NoError(t, jsonUnmarshal(raw, &r), "%s", raw)
+			return r
+		}
+		// Everything in the query, with an empty body and no Content-Type,
+		// as the Erlang original sent it.
+		r := send(validSend("r1,r2").Encode(), "", "")
+		require.Equal(t, 0, r.Code, "h2=%v: %s", h2, r.Reason)
+		rec := s.Requests()[0]
+		assert.Equal(t, []string{"r1", "r2"}, rec.Targets)
+		assert.Equal(t, FromQuery, rec.Source("registration_id"))
+		assert.Equal(t, FromQuery, rec.Source("title"))
+
+		// Split between the two.
+		r = send("registration_id=r3&title=FromQuery", "title=FromBody&description=d&payload=p&restricted_package_name=com.example.app",
+			"application/x-www-form-urlencoded")
+		require.Equal(t, 0, r.Code, r.Reason)
+		rec = s.Requests()[1]
+		assert.Equal(t, []string{"r3"}, rec.Targets)
+		assert.Equal(t, []string{"FromQuery", "FromBody"}, rec.Form["title"], "the query's values first")
+		assert.Equal(t, FromBoth, rec.Source("title"))
+		assert.Equal(t, FromQuery, rec.Source("registration_id"))
+		assert.Equal(t, FromBody, rec.Source("description"))
+		assert.Equal(t, "", rec.Source("notify_id"))
+
+		// A body still needs the form Content-Type.
+		r = send("registration_id=r3", "title=t&description=d", "application/json")
+		assert.Equal(t, 10012, r.Code)
+	}
+}
+
+// TestPresenceCommaLists: /v1/regid/presence takes a comma list, as two
+// official SDKs send it, on both protocols.
+func TestPresenceCommaLists(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		s := newTestServer(t, Options{HTTP2: h2})
+		s.SetBadRegIDs("r2")
+		c := newHTTPClient(t, s, h2)
+		for _, path := range []string{"/v1/regid/presence", "/v2/regid/presence"} {
+			_, r := do(t, c, s, http.MethodGet, path, "sec", url.Values{"registration_id": {"r1,r2"}, "restricted_package_name": {"p"}})
+			require.Equal(t, 0, r.Code, "%s h2=%v: %s", path, h2, r.Reason)
+			list, ok := r.Data["list"].([]any)
+			require.True(t, ok, "%s: %v", path, r.Data)
+			require.Len(t, list, 2)
+			assert.Equal(t, "r1", list[0].(map[string]any)["regid"])
+			assert.Equal(t, true, list[0].(map[string]any)["presence"])
+			assert.Equal(t, false, list[1].(map[string]any)["presence"], "a bad regid is not present")
+		}
+		_, r := do(t, c, s, http.MethodGet, "/v1/regid/presence", "sec", url.Values{"registration_id": {"r1"}, "restricted_package_name": {"p"}})
+		require.Equal(t, 0, r.Code)
+		assert.Equal(t, "r1", r.Data["regid"], "one regid: one object")
+		assert.Equal(t, []string{"r1", "r2"}, s.RequestsTo("/v1/regid/presence")[0].Targets)
+	}
 }

@@ -40,8 +40,10 @@ type Request struct {
 
 	// Body is the raw request body.
 	Body []byte
-	// Form holds the parameters: from the query for GET, from the form body
-	// for POST.
+	// Form holds the parameters: those of the query string, then (for a
+	// POST) those of the form body, merged as a servlet container merges
+	// them (the real server took a POST's parameters in the query string
+	// too). Source says where each came from.
 	Form url.Values
 	// TargetParam names the parameter holding the targets
 	// ("registration_id", "alias", "user_account", "topic", "topics",
@@ -59,6 +61,38 @@ type Request struct {
 	Code int
 	// MsgID is data.id of a successful send, or "".
 	MsgID string
+}
+
+// Where a parameter came from, as Request.Source reports it.
+const (
+	FromQuery = "query"          // the query string only
+	FromBody  = "body"           // the form body only
+	FromBoth  = "query and body" // both: Form holds the query's values first
+)
+
+// Source says where the parameter name of r.Form came from: FromQuery,
+// FromBody, FromBoth, or "" when the request did not carry it.
+func (r *Request) Source(name string) string {
+	inQuery := hasParam(r.RawQuery, name)
+	inBody := r.Method == http.MethodPost && hasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") &&
+		hasParam(string(r.Body), name)
+	switch {
+	case inQuery && inBody:
+		return FromBoth
+	case inQuery:
+		return FromQuery
+	case inBody:
+		return FromBody
+	}
+	return ""
+}
+
+// hasParam reports whether the URL-encoded parameters q hold name.
+func hasParam(q, name string) bool {
+	v := make(url.Values)
+	parseForm(v, q)
+	_, ok := v[name]
+	return ok
 }
 
 // Stats are the counters of a server since it started or since Reset.

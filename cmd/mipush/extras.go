@@ -9,9 +9,10 @@ import (
 )
 
 // setExtra sets the extra key (without the "extra." prefix) on msg. A
-// documented key sets its typed field of mipush.Message, which the library
-// requires; any other key goes to Message.Extra as given (and the library
-// rejects a documented key that has no entry here, naming it).
+// documented key with an entry here sets its typed field of
+// mipush.Message, so that a bad value is named by its flag; any other key
+// goes to Message.Extra as given, where the library checks a documented
+// key by its typed field's rule.
 func setExtra(msg *mipush.Message, key, value string) error {
 	key = strings.TrimPrefix(key, "extra.")
 	if set, ok := extraSetters[key]; ok {
