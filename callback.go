@@ -61,9 +61,9 @@ func (d *dispatcher) push(c *call) { d.queue <- c }
 func (d *dispatcher) deliver(c *call) {
 	d.nest.Add(1)
 	if c.err != nil {
-		d.e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey})
+		d.e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Batched: c.batched})
 	} else {
-		d.e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.tries(), JobKey: c.jobKey})
+		d.e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.tries(), JobKey: c.jobKey, Batched: c.batched})
 	}
 	d.nest.Add(-1)
 	d.e.reported(c)

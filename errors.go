@@ -74,6 +74,10 @@ type SendError struct {
 	// JobKey is the extra.jobkey the client gave the message
 	// (Options.AutoJobKey), or "".
 	JobKey string
+	// Batched reports that the message went out in a multi-message
+	// request gathered by Options.Batch: Err and Attempts are that
+	// request's (see BatchOptions).
+	Batched bool
 }
 
 func (e *SendError) Error() string {
@@ -99,4 +103,9 @@ type SendResult struct {
 	Result   *Result
 	Attempts int
 	JobKey   string // the extra.jobkey the client gave the message, or ""
+	// Batched reports that the message went out in a multi-message
+	// request gathered by Options.Batch: Result is that request's answer,
+	// shared by every message in it (do not modify it), and Attempts
+	// counts that request's attempts (see BatchOptions).
+	Batched bool
 }

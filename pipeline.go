@@ -37,6 +37,8 @@ type call struct {
 	jobKey      string    // the extra.jobkey the client gave the message, if any
 	start       time.Time // acceptance, for the Observer's latency
 	failover    bool      // the host was chosen by the host list
+	batched     bool      // a message sent in a batch (Options.Batch)
+	batch       *batch    // the request of a batch: its outcome is its messages'
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
 	res  *Result
@@ -77,6 +79,7 @@ type engine struct {
 	jobKeys  jobKeys
 	count    counters
 	hosts    *hostList // failover; nil when Options.Host pins the host
+	batcher  *batcher  // nil unless Options.Batch is enabled
 
 	onDone  func(*wire.Exchange, *wire.Response, error)
 	dropped func(*wire.Exchange)
@@ -104,6 +107,7 @@ func newEngine(s settings) *engine {
 		e.limiter = rate.NewLimiter(rate.Limit(s.RateLimit), s.RateBurst)
 	}
 	e.jobKeys.init()
+	e.batcher = newBatcher(e, s.Batch)
 	if s.Host == "" && s.Region == RegionChina {
 		e.hosts = newHostList()
 	}
@@ -116,6 +120,9 @@ func newEngine(s settings) *engine {
 func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if async && e.batchable(t, msg) {
+		return nil, e.batcher.add(ctx, auth, t, msg)
 	}
 	autoKey := e.s.AutoJobKey && msg.JobKey == ""
 	room := 0
@@ -500,6 +507,10 @@ func (e *engine) finishUnlessWithdrawn(c *call, err error) {
 
 // finish records the single outcome of c.
 func (e *engine) finish(c *call, res *Result, err error) {
+	if c.batch != nil {
+		e.finishBatch(c, res, err)
+		return
+	}
 	e.countOutcome(err)
 	e.observeDone(c, err)
 	c.res, c.err = res, err

@@ -264,7 +264,14 @@ func (x *exchange) parseParams() {
 		targets = x.targets[:0]
 	}
 	if ep.target == "messages" {
-		targets = appendMessageTargets(targets, form.Get("messages"))
+		if x.beh.fresh() {
+			r.Messages, _ = decodeMessages(form.Get("messages"))
+			for _, m := range r.Messages {
+				targets = append(targets, m.Target)
+			}
+		} else {
+			targets = appendMessageTargets(targets, form.Get("messages"))
+		}
 	} else {
 		for _, v := range form[ep.target] {
 			if ep.sep == "" {
