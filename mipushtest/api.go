@@ -307,29 +307,16 @@ func validJobKey(k string) bool {
 
 // targetedMessage is one element of the messages parameter of §3.2.
 type targetedMessage struct {
-	Target  string          `json:"target"`
-	Message json.RawMessage `json:"message"`
+	Target  string `json:"target"`
+	Message any    `json:"message"`
 }
 
-// appendMessageTargets appends the target of each element of the JSON
-// array messages; it appends nothing if messages is not such an array.
-func appendMessageTargets(targets []string, messages string) []string {
-	var ms []targetedMessage
-	if json.Unmarshal([]byte(messages), &ms) != nil {
-		return targets
-	}
-	for _, m := range ms {
-		targets = append(targets, m.Target)
-	}
-	return targets
-}
-
-// messageForm converts a message object of §3.2 to the form fields of a
-// single send: top-level values as strings, "extra" entries as
+// messageForm converts a decoded message object of §3.2 to the form fields
+// of a single send: top-level values as strings, "extra" entries as
 // "extra.<key>", "aps_proper_fields" entries as "aps_proper_fields.<key>".
-func messageForm(raw json.RawMessage) (url.Values, bool) {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil || m == nil {
+func messageForm(v any) (url.Values, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
 		return nil, false
 	}
 	f := make(url.Values, len(m))
@@ -337,28 +324,21 @@ func messageForm(raw json.RawMessage) (url.Values, bool) {
 		if group, ok := v.(map[string]any); ok {
 			if k == "extra" || k == "aps_proper_fields" {
 				for gk, gv := range group {
-					f.Set(k+"."+gk, jsonScalar(gv))
+					f[k+"."+gk] = []string{jsonScalar(gv)}
 				}
 			}
 			continue
 		}
-		f.Set(k, jsonScalar(v))
+		f[k] = []string{jsonScalar(v)}
 	}
 	return f, true
 }
 
-// decodeMessages decodes the messages parameter of §3.2. ok is false, with
-// the messages decoded so far, if it is not a JSON array or an element's
-// message is not an object.
-func decodeMessages(messages string) (ms []BatchMessage, ok bool) {
-	ms, bad, err := decodeMessagesAt(messages)
-	return ms, err == nil && bad < 0
-}
-
-// decodeMessagesAt is decodeMessages that says what is wrong: err if
-// messages is not a JSON array, else bad is the index of the first element
-// whose message is not an object, or -1.
-func decodeMessagesAt(messages string) (ms []BatchMessage, bad int, err error) {
+// decodeMessages decodes the messages parameter of §3.2 in one pass: err
+// if it is not a JSON array, else the messages and bad, the index of the
+// first element whose message is not an object (the messages before it
+// are returned), or -1.
+func decodeMessages(messages string) (ms []BatchMessage, bad int, err error) {
 	var raw []targetedMessage
 	if err := json.Unmarshal([]byte(messages), &raw); err != nil {
 		return nil, -1, err
@@ -405,21 +385,13 @@ func (x *exchange) handleMulti() {
 	if !x.require("messages") {
 		return
 	}
-	ms := r.Messages
-	if ms == nil {
-		var bad int
-		var err error
-		ms, bad, err = decodeMessagesAt(r.Form.Get("messages"))
-		if err != nil {
-			x.invalid("messages must be a JSON array of {\"target\":...,\"message\":{...}}: " + err.Error())
-			return
-		}
-		if bad >= 0 {
-			x.invalid("messages[" + strconv.Itoa(bad) + "].message must be a JSON object")
-			return
-		}
-	} else if len(ms) != len(r.Targets) {
-		x.invalid("messages must be a JSON array of {\"target\":...,\"message\":{...}}")
+	ms := x.msgs
+	if x.msgsErr != nil {
+		x.invalid("messages must be a JSON array of {\"target\":...,\"message\":{...}}: " + x.msgsErr.Error())
+		return
+	}
+	if x.msgsBad >= 0 {
+		x.invalid("messages[" + strconv.Itoa(x.msgsBad) + "].message must be a JSON object")
 		return
 	}
 	if len(ms) == 0 {
