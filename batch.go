@@ -72,7 +72,8 @@ const (
 // its own), as reported in Attempts. A fail-fast stop (a wrong secret or
 // the daily quota) refuses new messages at once, as without batching, and
 // fails a batch not yet written with the same error for each of its
-// messages. Observer and Metrics count messages, not batches.
+// messages. Observer events and the Accepted, Succeeded and Failed
+// metrics count messages; InFlight, Retried and Requeued count requests.
 type BatchOptions struct {
 	// Enabled turns coalescing on. It is off by default because a
 	// batched message gives up its own answer (see above), and because a
