@@ -154,7 +154,7 @@ func soak(t *testing.T, h2, atLeastOnce, batch bool, n int) {
 	// dropped after processing. Its "busy" answers and its refusals of
 	// batches with a bad message refused the request.
 	accepted := map[string]int{}
-	alone := 0 // one-message batches: the parts of split batches
+	alone := 0 // one-message batches: the parts of split batches, lone messages
 	for _, r := range srv.Requests() {
 		if len(r.Messages) == 1 {
 			alone++
@@ -211,7 +211,7 @@ func soak(t *testing.T, h2, atLeastOnce, batch bool, n int) {
 		assert.Zero(t, dups)
 	}
 	st := srv.Stats()
-	t.Logf("sent %d  ok %d  failed %d (bad %d)  maybe-processed %d  retried %d  duplicates at server %d  batched %d  sent alone after a split %d  (server: %d requests on %d connections)",
+	t.Logf("sent %d  ok %d  failed %d (bad %d)  maybe-processed %d  retried %d  duplicates at server %d  batched %d  one-message requests (split parts, lone messages) %d  (server: %d requests on %d connections)",
 		n, ok, failed, bad, maybe, retried, dups, batched.Load(), alone, st.Requests, st.Conns)
 	assert.Greater(t, st.Conns, int(st.Requests)/closeAfter/4, "the server did not close connections as asked")
 	if batch {
