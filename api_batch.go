@@ -127,20 +127,42 @@ func encodeBatch(msgs []TargetedMessage, at, now time.Time) ([]byte, error) {
 		}
 		size += len(m.Target) + 2*m.Message.formSizeHint() + 32
 	}
-	js := make([]byte, 0, size)
-	js = append(js, '[')
+	// Escaping a concatenation is concatenating the escapes, so each
+	// element is escaped on its own, as the coalescer (batch.go) does.
+	js := make([]byte, 0, size/len(msgs)+64)
+	body := make([]byte, 0, 3*size/2+48)
+	body = append(body, batchBodyStart...)
 	for i, m := range msgs {
 		if i > 0 {
-			js = append(js, ',')
+			body = append(body, batchBodySep...)
 		}
-		js = append(js, `{"target":"`...)
-		js = appendJSONText(js, m.Target)
-		js = append(js, `","message":`...)
-		js = m.Message.appendJSON(js)
-		js = append(js, '}')
+		js = appendTargeted(js[:0], m.Target, m.Message)
+		body = appendFormEscaped(body, js)
 	}
-	js = append(js, ']')
-	body := make([]byte, 0, 3*len(js)/2+48)
-	body = appendParam(body, "messages", string(js))
-	return appendIntParam(body, "time_to_send", atMS), nil
+	return appendBatchBodyEnd(body, atMS), nil
+}
+
+// The form body of a multi-message send is
+// messages=<form-escaped JSON array>&time_to_send=<ms, or 0 for now>;
+// these are the escaped "[", "," and "]" around and between its elements.
+const (
+	batchBodyStart = "messages=%5B"
+	batchBodySep   = "%2C"
+)
+
+// appendTargeted appends one element of the messages array:
+// {"target":"<target>","message":{...}}.
+func appendTargeted(js []byte, target string, m *Message) []byte {
+	js = append(js, `{"target":"`...)
+	js = appendJSONText(js, target)
+	js = append(js, `","message":`...)
+	js = m.appendJSON(js)
+	return append(js, '}')
+}
+
+// appendBatchBodyEnd closes the messages array begun with batchBodyStart
+// and adds time_to_send.
+func appendBatchBodyEnd(body []byte, atMS int64) []byte {
+	body = append(body, "%5D&time_to_send="...)
+	return strconv.AppendInt(body, atMS, 10)
 }

@@ -44,6 +44,7 @@ func (c *Client) Flush(ctx context.Context) error {
 	if c.err != nil {
 		return c.err
 	}
+	c.e.flushBatches()
 	return c.e.waitZero(ctx, &c.e.pending)
 }
 
@@ -76,9 +77,13 @@ func (e *engine) shutdown(ctx context.Context) error {
 	first := false
 	e.shutdownOnce.Do(func() {
 		first = true
+		e.flushBatches() // before closed is set: a pool opened after it is closed
 		e.closed.Store(true)
 		close(e.closing)
 	})
+	if first {
+		e.flushBatches() // batches opened meanwhile; none opens after closed
+	}
 	if !first {
 		if e.disp.onDispatcher() {
 			// Re-entrant, from a callback: the first call is waiting below

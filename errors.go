@@ -79,6 +79,10 @@ type SendError struct {
 	JobKey string
 	// Value is the send's Send.Value (see Client.SendAsync), or nil.
 	Value any
+	// Batched reports that the message went out in a multi-message
+	// request gathered by Options.Batch: Err and Attempts are that
+	// request's (see BatchOptions).
+	Batched bool
 }
 
 func (e *SendError) Error() string {
@@ -105,4 +109,9 @@ type SendResult struct {
 	Attempts int
 	JobKey   string // the extra.jobkey the client gave the message, or ""
 	Value    any    // the send's Send.Value (see Client.SendAsync), or nil
+	// Batched reports that the message went out in a multi-message
+	// request gathered by Options.Batch: Result is that request's answer,
+	// shared by every message in it (do not modify it), and Attempts
+	// counts that request's attempts (see BatchOptions).
+	Batched bool
 }

@@ -148,13 +148,29 @@ func (b *blocks) check(c *call, claim bool) error {
 		return nil
 	}
 	keys, n := b.keys(c)
+	return b.checkKeys(keys[:n], c, claim)
+}
+
+// checkAuth returns the error that stops every call with auth now, or
+// nil, without claiming a probe: for a message joining a batch, whose
+// request takes the probe when it is written.
+func (b *blocks) checkAuth(auth string) error {
+	if b.n.Load() == 0 {
+		return nil
+	}
+	return b.checkKeys([]stopKey{{auth: auth}}, nil, false)
+}
+
+// checkKeys is check for the stops of keys, c being the call that may
+// hold or claim their probe.
+func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
 	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var free [2]*stop
-	for i, k := range keys[:n] {
+	for i, k := range keys {
 		s := b.m[k]
-		if s == nil || s.probe == c {
+		if s == nil || (c != nil && s.probe == c) {
 			continue
 		}
 		if s.probe != nil || now.Before(s.next) {

@@ -375,8 +375,9 @@ func (e *encoder) custom(m *Message) {
 // appendFormEscaped appends s escaped for application/x-www-form-urlencoded:
 // space -> '+', bytes outside [A-Za-z0-9.*_-] -> %XX (upper-case hex), as Java's URLEncoder does (UTF-8).
 // Unlike URLEncoder, which turns invalid UTF-8 into '?', it escapes every
-// byte as is (Validate rejects invalid UTF-8).
-func appendFormEscaped(b []byte, s string) []byte {
+// byte as is (Validate rejects invalid UTF-8). s may be a string or bytes
+// (the coalescer escapes encoded JSON without copying it to a string).
+func appendFormEscaped[S ~string | ~[]byte](b []byte, s S) []byte {
 	const hex = "0123456789ABCDEF"
 	// Room first, then a byte at a time by index: a quarter faster than
 	// appending runs of plain bytes on typical texts and JSON payloads,
@@ -406,7 +407,7 @@ func appendFormEscaped(b []byte, s string) []byte {
 }
 
 // formEscapedLen is len(appendFormEscaped(nil, s)).
-func formEscapedLen(s string) int {
+func formEscapedLen[S ~string | ~[]byte](s S) int {
 	n := len(s)
 	for i := 0; i < len(s); i++ {
 		n += int(formClass[s[i]] & formHex) // 2 more bytes for %XX

@@ -94,6 +94,10 @@ type Options struct {
 	// Logger is nil), at most one line per second with a count of the
 	// failures left unlogged in between.
 	DisableFailureLog bool
+	// Batch, when enabled, gathers async sends to one target into
+	// multi-message requests, to send many more messages within the
+	// app's request quota; off by default. See BatchOptions.
+	Batch BatchOptions
 
 	// RequestTimeout bounds one attempt from when it is written to when its
 	// response is complete; 0 means DefaultRequestTimeout, negative none.
@@ -228,6 +232,9 @@ func (o *Options) Validate() error {
 		return &ValidationError{Field: "Options.AppSecret", Reason: "must not contain CR, LF or NUL"}
 	}
 	if err := validateHost(o.Host); err != nil {
+		return err
+	}
+	if err := o.Batch.validate(); err != nil {
 		return err
 	}
 	if o.RateLimit < 0 || o.RateLimit != o.RateLimit {

@@ -152,10 +152,11 @@ func (e *engine) invalidTargets(c *call, res *Result, err error) *InvalidTargets
 	}
 	inv := &InvalidTargets{Kind: c.target.Kind, Target: c.target, Message: c.msg, Value: c.value}
 	if err == nil {
-		if res == nil || len(res.BadRegIDs) == 0 {
+		bad := c.badRegIDs(res)
+		if len(bad) == 0 {
 			return nil
 		}
-		inv.IDs = slices.Clone(res.BadRegIDs) // the hook's own, apart from Result's
+		inv.IDs = slices.Clone(bad) // the hook's own, apart from Result's
 		return inv
 	}
 	var ae *APIError
@@ -176,7 +177,23 @@ func (e *engine) needsDelivery(c *call, res *Result, err error) bool {
 	if err != nil {
 		return e.s.OnError != nil || !e.s.DisableFailureLog || e.invalidTargets(c, nil, err) != nil
 	}
-	return e.s.OnSuccess != nil || (e.s.OnInvalidTargets != nil && c.prune && res != nil && len(res.BadRegIDs) > 0)
+	return e.s.OnSuccess != nil || (e.s.OnInvalidTargets != nil && c.prune && len(c.badRegIDs(res)) > 0)
+}
+
+// badRegIDs returns the bad regids of answer res that are c's own: all of
+// them, or for a message of a batch (whose answer is shared by every
+// message in it) its one target if the answer lists it.
+func (c *call) badRegIDs(res *Result) []string {
+	if res == nil || len(res.BadRegIDs) == 0 {
+		return nil
+	}
+	if !c.batched {
+		return res.BadRegIDs
+	}
+	if len(c.target.IDs) == 1 && slices.Contains(res.BadRegIDs, c.target.IDs[0]) {
+		return c.target.IDs
+	}
+	return nil
 }
 
 // deliverOutcome runs, on the dispatcher, what the outcome of async call c
@@ -191,13 +208,13 @@ func (e *engine) deliverOutcome(c *call) {
 	case c.handle:
 		c.resolve()
 	case c.err != nil && e.s.OnError != nil:
-		e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value})
+		e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
 	case c.err != nil:
 		if !e.s.DisableFailureLog {
 			e.fails.log(e.s.failureLogger, c)
 		}
 	case e.s.OnSuccess != nil:
-		e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value})
+		e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
 	}
 }
 

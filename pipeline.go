@@ -43,6 +43,8 @@ type call struct {
 	start       time.Time // acceptance, for the Observer's latency
 	failover    bool      // the host was chosen by the host list
 	quotaKey    stopKey   // the daily-quota stop of a single send; zero for other calls
+	batched     bool      // a message sent in a batch (Options.Batch)
+	batch       *batch    // the request of a batch: its outcome is its messages'
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
 	res  *Result
@@ -87,6 +89,7 @@ type engine struct {
 	jobKeys  jobKeys
 	count    counters
 	hosts    *hostList // failover; nil when Options.Host pins the host
+	batcher  *batcher  // nil unless Options.Batch is enabled
 
 	onDone  func(*wire.Exchange, *wire.Response, error)
 	dropped func(*wire.Exchange)
@@ -116,6 +119,7 @@ func newEngine(s settings) *engine {
 	}
 	e.jobKeys.init()
 	e.blocked.init(s)
+	e.batcher = newBatcher(e, s.Batch)
 	if s.Host == "" && s.Region == RegionChina {
 		e.hosts = newHostList()
 	}
@@ -129,6 +133,9 @@ func newEngine(s settings) *engine {
 func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if async && p == nil && e.batchable(t, msg) {
+		return nil, e.batcher.add(ctx, auth, t, msg, value)
 	}
 	autoKey := e.s.AutoJobKey && msg.jobKey() == ""
 	room := 0
@@ -523,6 +530,10 @@ func (e *engine) finishUnlessWithdrawn(c *call, err error) {
 
 // finish records the single outcome of c.
 func (e *engine) finish(c *call, res *Result, err error) {
+	if c.batch != nil {
+		e.finishBatch(c, res, err)
+		return
+	}
 	e.countOutcome(err)
 	e.observeDone(c, err)
 	c.res, c.err = res, err

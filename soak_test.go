@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,6 +36,11 @@ type soakOutcome struct {
 // saw each message at most once, except messages reported as maybe
 // processed in at-least-once mode.
 //
+// The batch modes turn Options.Batch on, with denser faults (there are
+// fewer requests), and a bad message every 1000 that the server refuses
+// (with the whole batch holding it): it alone must fail, the others of its
+// batch must get their own outcomes.
+//
 // MIPUSH_SOAK=N raises the number of sends (run it without -race).
 func TestSoakUnderFaults(t *testing.T) {
 	n := 20000
@@ -43,25 +51,42 @@ func TestSoakUnderFaults(t *testing.T) {
 		name        string
 		h2          bool
 		atLeastOnce bool
+		batch       bool
 		n           int
 	}{
-		{"h1", false, false, n},
-		{"h2", true, false, n},
-		{"h1-at-least-once", false, true, n / 4},
-		{"h2-at-least-once", true, true, n / 4},
+		{"h1", false, false, false, n},
+		{"h2", true, false, false, n},
+		{"h1-at-least-once", false, true, false, n / 4},
+		{"h2-at-least-once", true, true, false, n / 4},
+		{"h1-batch", false, false, true, n},
+		{"h2-batch", true, false, true, n},
+		{"h1-batch-at-least-once", false, true, true, n / 4},
+		{"h2-batch-at-least-once", true, true, true, n / 4},
 	} {
-		t.Run(mode.name, func(t *testing.T) { soak(t, mode.h2, mode.atLeastOnce, mode.n) })
+		t.Run(mode.name, func(t *testing.T) { soak(t, mode.h2, mode.atLeastOnce, mode.batch, mode.n) })
 	}
 }
 
-func soak(t *testing.T, h2, atLeastOnce bool, n int) {
+// soakBad marks the payload of a message the server refuses.
+const soakBad = "-bad"
+
+func soak(t *testing.T, h2, atLeastOnce, batch bool, n int) {
 	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: h2})
 	defer srv.Close()
-	srv.SetCloseAfter(500)
-	srv.SetDropRate(0.001, mipushtest.DropProcessed)
+	closeAfter, dropRate := 500, 0.001
+	if batch {
+		closeAfter, dropRate = 20, 0.01
+	}
+	srv.SetCloseAfter(closeAfter)
+	srv.SetDropRate(dropRate, mipushtest.DropProcessed)
 	srv.SetHook(func(r *mipushtest.Request) *mipushtest.Answer {
 		if r.Seq%37 == 0 {
 			return mipushtest.ErrorAnswer(10002, "system busy")
+		}
+		for i, m := range r.Messages {
+			if strings.HasSuffix(m.Form.Get("payload"), soakBad) {
+				return mipushtest.ErrorAnswer(10017, "messages["+strconv.Itoa(i)+"]: bad")
+			}
 		}
 		return nil
 	})
@@ -86,6 +111,11 @@ func soak(t *testing.T, h2, atLeastOnce bool, n int) {
 		o.ok, o.attempts, o.err = ok, attempts, err
 		o.maybe = errors.Is(err, mipush.ErrMaybeProcessed)
 	}
+	var batching mipush.BatchOptions
+	if batch {
+		batching = mipush.BatchOptions{Enabled: true, MaxMessages: 50, Linger: time.Millisecond}
+	}
+	var batched atomic.Int64
 	c := mipush.NewClient(mipush.Options{
 		AppSecret:           "s",
 		Host:                srv.Host(),
@@ -94,29 +124,61 @@ func soak(t *testing.T, h2, atLeastOnce bool, n int) {
 		MaxAttempts:         4,
 		RetryMaybeProcessed: atLeastOnce,
 		RetryBudget:         -1, // measure the engine, not the budget
-		OnSuccess:           func(r *mipush.SendResult) { record(r.Message, true, r.Attempts, nil) },
-		OnError:             func(e *mipush.SendError) { record(e.Message, false, e.Attempts, e.Err) },
+		Batch:               batching,
+		OnSuccess: func(r *mipush.SendResult) {
+			if r.Batched {
+				batched.Add(1)
+			}
+			record(r.Message, true, r.Attempts, nil)
+		},
+		OnError: func(e *mipush.SendError) {
+			if e.Batched {
+				batched.Add(1)
+			}
+			record(e.Message, false, e.Attempts, e.Err)
+		},
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for i := range n {
 		msg := &mipush.Message{RestrictedPackageName: "com.example", PassThrough: true, Payload: "soak-" + strconv.Itoa(i)}
+		if batch && i%1000 == 999 {
+			msg.Payload += soakBad
+		}
 		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r" + strconv.Itoa(i%1000)}, msg))
 	}
 	require.NoError(t, c.Flush(ctx), "Flush returns")
 	require.NoError(t, c.Close())
 
 	// What the server processed, by payload: answered with success, or
-	// dropped after processing. Its "busy" answers refused the request.
+	// dropped after processing. Its "busy" answers and its refusals of
+	// batches with a bad message refused the request.
 	accepted := map[string]int{}
+	alone := 0 // one-message batches: the parts of split batches, lone messages
 	for _, r := range srv.Requests() {
-		if r.Code == 10002 {
+		if len(r.Messages) == 1 {
+			alone++
+		}
+		if r.Code == 10002 || r.Code == 10017 {
+			continue
+		}
+		if r.Messages != nil {
+			// A request holding a bad message is refused as a whole,
+			// answered or not (a dropped request records no code).
+			if slices.ContainsFunc(r.Messages, func(m mipushtest.BatchMessage) bool {
+				return strings.HasSuffix(m.Form.Get("payload"), soakBad)
+			}) {
+				continue
+			}
+			for _, m := range r.Messages {
+				accepted[m.Form.Get("payload")]++
+			}
 			continue
 		}
 		accepted[r.Form.Get("payload")]++
 	}
 
-	var ok, failed, maybe, retried, dups int
+	var ok, failed, maybe, retried, dups, bad int
 	require.Len(t, outcomes, n, "a send without an outcome")
 	for p, o := range outcomes {
 		require.Equal(t, 1, o.n, "%s: %d outcomes", p, o.n)
@@ -128,6 +190,11 @@ func soak(t *testing.T, h2, atLeastOnce bool, n int) {
 			assert.True(t, atLeastOnce, "%s processed %d times in at-most-once mode", p, accepted[p])
 		}
 		switch {
+		case strings.HasSuffix(p, soakBad):
+			bad++
+			failed++
+			assert.False(t, o.ok, "%s: the server refuses it, yet it succeeded", p)
+			assert.Zero(t, accepted[p], "%s processed", p)
 		case o.ok:
 			ok++
 			assert.GreaterOrEqual(t, accepted[p], 1, "%s succeeded but the server never processed it", p)
@@ -144,7 +211,12 @@ func soak(t *testing.T, h2, atLeastOnce bool, n int) {
 		assert.Zero(t, dups)
 	}
 	st := srv.Stats()
-	t.Logf("sent %d  ok %d  failed %d  maybe-processed %d  retried %d  duplicates at server %d  (server: %d requests on %d connections)",
-		n, ok, failed, maybe, retried, dups, st.Requests, st.Conns)
-	assert.Greater(t, st.Conns, n/500/4, "the server did not close connections as asked")
+	t.Logf("sent %d  ok %d  failed %d (bad %d)  maybe-processed %d  retried %d  duplicates at server %d  batched %d  one-message requests (split parts, lone messages) %d  (server: %d requests on %d connections)",
+		n, ok, failed, bad, maybe, retried, dups, batched.Load(), alone, st.Requests, st.Conns)
+	assert.Greater(t, st.Conns, int(st.Requests)/closeAfter/4, "the server did not close connections as asked")
+	if batch {
+		assert.Equal(t, int64(n), batched.Load(), "every message went out batched")
+		assert.Less(t, st.Requests, int64(n/10), "messages were coalesced")
+		assert.GreaterOrEqual(t, alone, bad*2, "batches with a bad message were split")
+	}
 }

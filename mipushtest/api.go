@@ -318,47 +318,51 @@ func validJobKey(k string) bool {
 
 // targetedMessage is one element of the messages parameter of §3.2.
 type targetedMessage struct {
-	Target  string          `json:"target"`
-	Message json.RawMessage `json:"message"`
+	Target  string `json:"target"`
+	Message any    `json:"message"`
 }
 
-// appendMessageTargets appends the target of each element of the JSON
-// array messages; it appends nothing if messages is not such an array.
-func appendMessageTargets(targets []string, messages string) []string {
-	var ms []targetedMessage
-	if json.Unmarshal([]byte(messages), &ms) != nil {
-		return targets
-	}
-	for _, m := range ms {
-		targets = append(targets, m.Target)
-	}
-	return targets
-}
-
-// messageForm converts a message object of §3.2 to the form fields of a
-// single send: top-level values as strings, "extra" entries as
-// "extra.<key>".
-func messageForm(raw json.RawMessage) (url.Values, bool) {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil || m == nil {
+// messageForm converts a decoded message object of §3.2 to the form fields
+// of a single send: top-level values as strings, "extra" entries as
+// "extra.<key>", "aps_proper_fields" entries as "aps_proper_fields.<key>".
+func messageForm(v any) (url.Values, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
 		return nil, false
 	}
 	f := make(url.Values, len(m))
 	for k, v := range m {
-		if k == "extra" {
-			if extra, ok := v.(map[string]any); ok {
-				for ek, ev := range extra {
-					f.Set("extra."+ek, jsonScalar(ev))
+		if group, ok := v.(map[string]any); ok {
+			if k == "extra" || k == "aps_proper_fields" {
+				for gk, gv := range group {
+					f[k+"."+gk] = []string{jsonScalar(gv)}
 				}
 			}
 			continue
 		}
-		if _, ok := v.(map[string]any); ok {
-			continue // aps_proper_fields and the like
-		}
-		f.Set(k, jsonScalar(v))
+		f[k] = []string{jsonScalar(v)}
 	}
 	return f, true
+}
+
+// decodeMessages decodes the messages parameter of §3.2 in one pass: err
+// if it is not a JSON array, else the messages and bad, the index of the
+// first element whose message is not an object (the messages before it
+// are returned), or -1.
+func decodeMessages(messages string) (ms []BatchMessage, bad int, err error) {
+	var raw []targetedMessage
+	if err := json.Unmarshal([]byte(messages), &raw); err != nil {
+		return nil, -1, err
+	}
+	ms = make([]BatchMessage, 0, len(raw))
+	for i, m := range raw {
+		f, ok := messageForm(m.Message)
+		if !ok {
+			return ms, i, nil
+		}
+		ms = append(ms, BatchMessage{Target: m.Target, Form: f})
+	}
+	return ms, -1, nil
 }
 
 // jsonScalar formats a decoded JSON scalar as a form value.
@@ -380,15 +384,25 @@ func jsonScalar(v any) string {
 	return string(b)
 }
 
-// handleMulti serves the multi-message sends of §3.2.
+// handleMulti serves the multi-message sends of §3.2. Each message is
+// checked as a single send to its target is (its fields, its target, one
+// package: the endpoint is v2), and the first bad one refuses the whole
+// request with that send's code and a reason naming its index. How the
+// real server treats one bad message in a batch has no public source;
+// this is the cautious model. Its answer is a single send's: one data.id
+// for the batch.
 func (x *exchange) handleMulti() {
 	r := x.req
 	if !x.require("messages") {
 		return
 	}
-	var ms []targetedMessage
-	if err := json.Unmarshal([]byte(r.Form.Get("messages")), &ms); err != nil {
-		x.invalid("messages must be a JSON array of {\"target\":...,\"message\":{...}}: " + err.Error())
+	ms := x.msgs
+	if x.msgsErr != nil {
+		x.invalid("messages must be a JSON array of {\"target\":...,\"message\":{...}}: " + x.msgsErr.Error())
+		return
+	}
+	if x.msgsBad >= 0 {
+		x.invalid("messages[" + strconv.Itoa(x.msgsBad) + "].message must be a JSON object")
 		return
 	}
 	if len(ms) == 0 {
@@ -398,20 +412,24 @@ func (x *exchange) handleMulti() {
 	now := time.Now()
 	classes := make([]string, len(ms))
 	for i, m := range ms {
+		at := "messages[" + strconv.Itoa(i) + "]"
 		if m.Target == "" {
-			x.fail(http.StatusOK, 21305, "Must input target of messages["+strconv.Itoa(i)+"]", "")
+			x.fail(http.StatusOK, 21305, "Must input target of "+at, "")
 			return
 		}
-		f, ok := messageForm(m.Message)
-		if !ok {
-			x.invalid("messages[" + strconv.Itoa(i) + "].message must be a JSON object")
+		if strings.TrimSpace(m.Target) != m.Target {
+			x.invalid(at + ".target " + strconv.Quote(m.Target) + " has spaces")
 			return
 		}
-		if code, reason := checkMessage(f, now); code != 0 {
-			x.fail(http.StatusOK, code, "messages["+strconv.Itoa(i)+"]: "+reason, "")
+		if code, reason := checkMessage(m.Form, now); code != 0 {
+			x.fail(http.StatusOK, code, at+": "+reason, "")
 			return
 		}
-		classes[i] = f.Get("extra.channel_id")
+		if strings.Contains(m.Form.Get("restricted_package_name"), ",") {
+			x.invalid(at + ".restricted_package_name: v2 accepts one package; use v3 for several")
+			return
+		}
+		classes[i] = m.Form.Get("extra.channel_id")
 	}
 	if code, reason := checkTimeToSend(r.Form.Get("time_to_send"), now); code != 0 {
 		x.fail(http.StatusOK, code, reason, "")

@@ -246,7 +246,11 @@ func (s *Server) FailPath(path string, a *Answer) {
 // FailTarget makes the server answer a for every request, passing the
 // protocol checks, whose targets (Request.Targets: registration ids,
 // aliases, user accounts or topics) include target. A nil a removes the
-// fault.
+// fault. In a multi-message send it scripts one bad message: the request
+// holding a message to target is refused as a whole with a, as the server
+// refuses a batch with one invalid message (a model: the real server's
+// behaviour has no public source), while a request with the other
+// messages alone is answered normally.
 func (s *Server) FailTarget(target string, a *Answer) {
 	s.update(func(b *behaviour) { b.targetFaults = withEntry(b.targetFaults, target, a) })
 }

@@ -41,6 +41,13 @@ type exchange struct {
 	scratch Request
 	form    url.Values
 	targets []string
+
+	// The messages of a multi-message send, decoded once by parseParams
+	// for handleMulti: msgsBad is the index of the first element that is
+	// not a message object (or -1), msgsErr why messages is no JSON array.
+	msgs    []BatchMessage
+	msgsBad int
+	msgsErr error
 }
 
 // contentTypeJSON is the Content-Type of the server's JSON answers.
@@ -268,7 +275,13 @@ func (x *exchange) parseParams() {
 		targets = x.targets[:0]
 	}
 	if ep.target == "messages" {
-		targets = appendMessageTargets(targets, form.Get("messages"))
+		x.msgs, x.msgsBad, x.msgsErr = decodeMessages(form.Get("messages"))
+		for _, m := range x.msgs {
+			targets = append(targets, m.Target)
+		}
+		if x.beh.fresh() && x.msgsErr == nil && x.msgsBad < 0 {
+			r.Messages = x.msgs
+		}
 	} else {
 		for _, v := range form[ep.target] {
 			if ep.sep == "" {

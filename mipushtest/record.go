@@ -53,6 +53,12 @@ type Request struct {
 	// user accounts or topics, split from TargetParam (for multi_messages,
 	// the target of each message).
 	Targets []string
+	// Messages are the messages of a multi-message send
+	// (/v2/multi_messages/*), in order, each with its target; nil for
+	// other requests, when the messages parameter is not a JSON array of
+	// objects, and when nothing keeps the request (recording off, no hook
+	// or delay function).
+	Messages []BatchMessage
 
 	// Status is the HTTP status the server answered (0 if it did not
 	// answer: a dropped or stalled request).
@@ -93,6 +99,17 @@ func hasParam(q, name string) bool {
 	parseForm(v, q)
 	_, ok := v[name]
 	return ok
+}
+
+// BatchMessage is one message of a multi-message send, as recorded.
+type BatchMessage struct {
+	// Target is the message's registration id, alias or user account.
+	Target string
+	// Form holds the message's fields as a single send carries them:
+	// top-level keys as they are ("payload", "title", "notify_id"),
+	// entries of "extra" as "extra.<key>", entries of "aps_proper_fields"
+	// as "aps_proper_fields.<key>", numbers in decimal.
+	Form url.Values
 }
 
 // Stats are the counters of a server since it started or since Reset.

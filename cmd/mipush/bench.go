@@ -20,15 +20,20 @@ type row struct {
 	kind  rowKind
 	h2    bool
 	conns int // library async rows
+	// Rate-limited rows: batching on, and the rate messages are offered
+	// at (0: as fast as the client accepts them).
+	batch   bool
+	offered float64
 }
 
 type rowKind int
 
 const (
-	rowAsync rowKind = iota // the library's async path
-	rowSync                 // the library's blocking path, syncCallers goroutines
-	rowNaive                // net/http, one form POST per call, syncCallers goroutines
-	rowRaw                  // pre-encoded requests back to back on one connection
+	rowAsync   rowKind = iota // the library's async path
+	rowSync                   // the library's blocking path, syncCallers goroutines
+	rowNaive                  // net/http, one form POST per call, syncCallers goroutines
+	rowRaw                    // pre-encoded requests back to back on one connection
+	rowLimited                // the library's async path under a request-rate limit
 )
 
 // library reports whether the row measures the library.
@@ -47,7 +52,17 @@ var allRows = []row{
 	{name: "naive-h1", label: "naive net/http, h1, 64 goroutines", kind: rowNaive},
 	{name: "naive-h2", label: "naive net/http, h2, 64 goroutines", kind: rowNaive, h2: true},
 	{name: "raw-h1", label: "raw limit, h1, 1 conn", kind: rowRaw},
+	{name: "limit-h1-off", label: "library async, h1, rate limit, batching off", kind: rowLimited},
+	{name: "limit-h1-on", label: "library async, h1, rate limit, batching on", kind: rowLimited, batch: true},
+	{name: "limit-h1-on-20k", label: "library async, h1, rate limit, batching on, 20,000/s offered", kind: rowLimited, batch: true, offered: 20000},
+	{name: "limit-h2-off", label: "library async, h2, rate limit, batching off", kind: rowLimited, h2: true},
+	{name: "limit-h2-on", label: "library async, h2, rate limit, batching on", kind: rowLimited, h2: true, batch: true},
+	{name: "limit-h2-on-20k", label: "library async, h2, rate limit, batching on, 20,000/s offered", kind: rowLimited, h2: true, batch: true, offered: 20000},
 }
+
+// limitedOffDivisor shrinks the batching-off rate-limited row: at the rate
+// limit, n sends would take n milliseconds.
+const limitedOffDivisor = 20
 
 // benchConfig is what the flags of "mipush bench" select.
 type benchConfig struct {
@@ -60,6 +75,7 @@ type benchConfig struct {
 	window     int
 	profile    string
 	srvProfile string
+	limit      float64 // requests per second of the rate-limited rows
 }
 
 // benchCmd runs the side-by-side throughput benchmark, or, with the
@@ -81,6 +97,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	profile := fs.String("cpuprofile", "", "write this process's CPU profile to `file`")
 	srvProfile := fs.String("server-cpuprofile", "", "write the server process's CPU profile to `file`")
 	memProfile := fs.String("memprofile", "", "write this process's allocation profile to `file` at the end")
+	limit := fs.Float64("limit", 1000, "rate-limited rows: Options.RateLimit, requests per second (the batching-off row sends n/20 messages)")
 	mem := fs.Bool("mem", false, "memory mode: n async sends with default options, report the peak RSS")
 	proto := fs.String("proto", "h1", "memory mode: the protocol, h1 or h2")
 	fs.Usage = func() {
@@ -107,8 +124,8 @@ Flags:
 		*n = 1_000_000
 	}
 	selected, err := selectRows(*rows)
-	if err == nil && (*n < 1 || *runs < 1 || *rtt < 0) {
-		err = errors.New("-n and -runs must be at least 1, -rtt not negative")
+	if err == nil && (*n < 1 || *runs < 1 || *rtt < 0 || *limit <= 0) {
+		err = errors.New("-n and -runs must be at least 1, -rtt not negative, -limit positive")
 	}
 	if err == nil && *mem && *proto != "h1" && *proto != "h2" {
 		err = errors.New(`-proto must be "h1" or "h2"`)
@@ -121,7 +138,7 @@ Flags:
 	defer cancel()
 
 	cfg := benchConfig{n: *n, runs: *runs, rtt: *rtt, rows: selected, inProcess: *inProcess,
-		track: *track, window: *window, profile: *profile, srvProfile: *srvProfile}
+		track: *track, window: *window, profile: *profile, srvProfile: *srvProfile, limit: *limit}
 	if *mem {
 		err = memoryCmd(ctx, cfg, *proto == "h2", stdout, stderr)
 	} else {
@@ -212,6 +229,13 @@ func runBench(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "mipush bench: %d one-regid sends per row, RTT %v, medians of %d runs, %s\n",
 		cfg.n, cfg.rtt, cfg.runs, where)
+	for _, r := range cfg.rows {
+		if r.kind == rowLimited {
+			fmt.Fprintf(stdout, "rate-limited rows: %g requests/s, default BatchOptions; the batching-off row sends n/%d\n",
+				cfg.limit, limitedOffDivisor)
+			break
+		}
+	}
 	fmt.Fprintf(stdout, "%d CPUs, GOMAXPROCS %d, load average %s before and %s after\n\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), loadBefore, loadAverage())
 	printTable(stdout, cfg.rows, results)
@@ -224,8 +248,14 @@ func runRow(ctx context.Context, r row, srv *benchServers, cfg benchConfig) (sam
 	if r.h2 {
 		ep = srv.h2
 	}
-	sends := buildSends(cfg.n, "")
+	n := cfg.n
+	if r.kind == rowLimited && !r.batch {
+		n = max(100, n/limitedOffDivisor)
+	}
+	sends := buildSends(n, "")
 	switch r.kind {
+	case rowLimited:
+		return runLimited(ctx, ep, cfg.limit, r.batch, r.offered, sends, cfg.track)
 	case rowAsync:
 		return runAsync(ctx, ep, r.conns, cfg.window, sends, cfg.track)
 	case rowSync:

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mipush-go/mipush"
 )
@@ -110,18 +111,39 @@ func libraryOptions(ep benchEndpoint, conns, window int) mipush.Options {
 // client accepts them, and waits for every outcome. With track, OnSuccess
 // records each latency; without, only OnError is set, the leanest use.
 func runAsync(ctx context.Context, ep benchEndpoint, conns, window int, sends []benchSend, track bool) (sample, error) {
+	// A full window on every connection: connections the pool opens under
+	// load are then open before the measurement, as in a client that has
+	// been sending for a while.
+	warm := max(warmSends, cmp.Or(conns, mipush.DefaultConns)*cmp.Or(window, mipush.DefaultWindow))
+	return runAsyncWith(ctx, ep, libraryOptions(ep, conns, window), warm, 0, sends, track)
+}
+
+// runLimited is runAsync with default options under a request-rate limit
+// of limit per second, with or without batching; offered, if positive, is
+// the rate at which messages are sent.
+func runLimited(ctx context.Context, ep benchEndpoint, limit float64, batch bool, offered float64, sends []benchSend, track bool) (sample, error) {
+	opts := libraryOptions(ep, 0, 0)
+	opts.RateLimit = limit
+	opts.Batch.Enabled = batch
+	// Enough to dial and to spend the limit's burst (a tenth of a
+	// second's requests) twice over, so the run is measured at the limit.
+	warm := max(200, int(limit/5))
+	if batch {
+		warm *= mipush.DefaultBatchMessages
+	}
+	return runAsyncWith(ctx, ep, opts, warm, offered, sends, track)
+}
+
+// runAsyncWith is runAsync with opts, warm warm-up sends and, if offered
+// is positive, sends paced at offered per second.
+func runAsyncWith(ctx context.Context, ep benchEndpoint, opts mipush.Options, warm int, offered float64, sends []benchSend, track bool) (sample, error) {
 	o := newOutcomes(sends, track)
-	opts := libraryOptions(ep, conns, window)
 	opts.OnError = func(e *mipush.SendError) { o.fail(e) }
 	if track {
 		opts.OnSuccess = func(r *mipush.SendResult) { o.succeeded(r.Message) }
 	}
 	c := mipush.NewClient(opts)
 	defer c.Close()
-	// A full window on every connection: connections the pool opens under
-	// load are then open before the measurement, as in a client that has
-	// been sending for a while.
-	warm := max(warmSends, cmp.Or(conns, mipush.DefaultConns)*cmp.Or(window, mipush.DefaultWindow))
 	for _, w := range buildSends(warm, "warm-") {
 		if err := c.PushToRegIDAsync(ctx, w.regIDs, &w.msg); err != nil {
 			return sample{}, err
@@ -135,7 +157,13 @@ func runAsync(ctx context.Context, ep benchEndpoint, conns, window int, sends []
 	}
 
 	m := startMeter(ep)
+	t0 := time.Now()
 	for i := range sends {
+		if offered > 0 {
+			if ahead := time.Until(t0.Add(time.Duration(float64(i) / offered * float64(time.Second)))); ahead > time.Millisecond {
+				time.Sleep(ahead)
+			}
+		}
 		o.lat.begin(i)
 		if err := c.PushToRegIDAsync(ctx, sends[i].regIDs, &sends[i].msg); err != nil {
 			return sample{}, err

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -10,7 +11,9 @@ import (
 
 // printTable prints the medians of every row's runs and, for each row, its
 // throughput against the naive client on the same protocol and against the
-// raw limit, each ratio taken within a run and then the median.
+// raw limit (and, for a rate-limited row with batching, against the one
+// without on the same protocol), each ratio taken within a run and then
+// the median.
 func printTable(w io.Writer, rows []row, results [][]*sample) {
 	find := func(kind rowKind, h2 bool) int {
 		for i, r := range rows {
@@ -28,7 +31,7 @@ func printTable(w io.Writer, rows []row, results [][]*sample) {
 	}
 	// tabwriter aligns every column right; the labels are padded to read
 	// left-aligned.
-	fmt.Fprintf(tw, "%-*s\tmsgs/s\tp50\tp99\tCPU µs/msg\tallocs/msg\t× naive\t× raw\tserver µs/msg\tfailed\truns\t\n", width, "client")
+	fmt.Fprintf(tw, "%-*s\tmsgs/s\tp50\tp99\tCPU µs/msg\tallocs/msg\t× naive\t× raw\t× unbatched\tserver µs/msg\tfailed\truns\t\n", width, "client")
 	for i, r := range rows {
 		var rate, p50, p99, cpu, allocs, srv []float64
 		failed := 0
@@ -47,7 +50,7 @@ func printTable(w io.Writer, rows []row, results [][]*sample) {
 			failed += s.failed
 		}
 		if len(rate) == 0 {
-			fmt.Fprintf(tw, "%-*s\t—\t—\t—\t—\t—\t—\t—\t—\t—\t0\t\n", width, r.label)
+			fmt.Fprintf(tw, "%-*s\t—\t—\t—\t—\t—\t—\t—\t—\t—\t—\t0\t\n", width, r.label)
 			continue
 		}
 		vsNaive, vsRaw := "—", "—"
@@ -57,13 +60,18 @@ func printTable(w io.Writer, rows []row, results [][]*sample) {
 		if i != raw {
 			vsRaw = ratio(results[i], results, raw)
 		}
+		vsOff := "—"
+		if r.kind == rowLimited && r.batch {
+			off := slices.IndexFunc(rows, func(o row) bool { return o.kind == rowLimited && !o.batch && o.h2 == r.h2 })
+			vsOff = ratio(results[i], results, off)
+		}
 		srvCPU := "—"
 		if len(srv) > 0 {
 			srvCPU = strconv.FormatFloat(median(srv), 'f', 1, 64)
 		}
-		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%.1f\t%.1f\t%s\t%s\t%s\t%d\t%d\t\n",
+		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%d\t%d\t\n",
 			width, r.label, thousands(median(rate)), latency(median(p50)), latency(median(p99)),
-			median(cpu), median(allocs), vsNaive, vsRaw, srvCPU, failed, len(rate))
+			median(cpu), median(allocs), vsNaive, vsRaw, vsOff, srvCPU, failed, len(rate))
 	}
 	tw.Flush()
 }
