@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -40,23 +39,17 @@ func (t tally) line(elapsed time.Duration) string {
 		t.doneRegids, t.regids, pct, t.ok, t.failed, t.chunks, t.badRegIDs, t.rate(elapsed), elapsed.Round(100*time.Millisecond))
 }
 
-// bar draws t as a bar of width characters and the counters, for a
-// terminal: everything from one snapshot, so the bar and the counters
-// agree.
-func (t tally) bar(elapsed time.Duration, width int) string {
-	frac := 1.0
-	if t.regids > 0 {
-		frac = float64(t.doneRegids) / float64(t.regids)
-	}
-	full := int(frac * float64(width))
+// counters describes t after the terminal bar: what the bar's length and
+// count cannot show, with the rate since the start. It comes from the same
+// snapshot as the bar's length, so the two agree.
+func (t tally) counters(elapsed time.Duration) string {
 	rate := t.rate(elapsed)
 	left := ""
 	if rate > 0 && t.doneRegids < t.regids {
 		left = fmt.Sprintf(", %s left", (time.Duration(float64(t.regids-t.doneRegids)/rate) * time.Second).Round(time.Second))
 	}
-	return fmt.Sprintf("[%s%s] %3.0f%% %d/%d regids: ok %d bad %d, failed chunks %d, %.0f regids/s%s",
-		strings.Repeat("=", full), strings.Repeat(" ", width-full), 100*frac,
-		t.doneRegids, t.regids, t.okRegids, t.badRegIDs, t.failed, rate, left)
+	return fmt.Sprintf("regids: ok %d bad %d, failed chunks %d, %.0f regids/s%s",
+		t.okRegids, t.badRegIDs, t.failed, rate, left)
 }
 
 // Progress modes.
@@ -123,14 +116,21 @@ func (p *progress) plain(w io.Writer, tick <-chan time.Time, snapshot func() tal
 func (p *progress) bar(w io.Writer, snapshot func() tally) {
 	defer close(p.done)
 	start := time.Now()
+	t := snapshot()
+	if t.regids == 0 {
+		return // nothing to send, and a bar needs a length
+	}
+	b := newTerminalBar(w, t.regids)
+	b.draw(t, 0)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
 		case <-tick.C:
-			fmt.Fprintf(w, "\r%s\x1b[K", snapshot().bar(time.Since(start), 30))
+			b.draw(snapshot(), time.Since(start))
 		case <-p.stopc:
-			fmt.Fprintf(w, "\r%s\x1b[K\n", snapshot().bar(time.Since(start), 30))
+			b.end(snapshot(), time.Since(start))
+			fmt.Fprintln(w)
 			return
 		}
 	}
