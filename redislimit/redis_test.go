@@ -18,7 +18,7 @@ import (
 // testRedis is a Redis for a test: the one at REDIS_ADDR, or a
 // redis-server from PATH started on a free loopback port.
 type testRedis struct {
-	t    *testing.T
+	t    testing.TB
 	addr string
 	own  bool // started here: the test may stop, pause and restart it
 
@@ -30,7 +30,7 @@ type testRedis struct {
 // startRedis returns a Redis for t, stopped when t ends. Without
 // REDIS_ADDR and without redis-server in PATH it skips t, or fails it
 // when CI=true, since CI must run these tests.
-func startRedis(t *testing.T) *testRedis {
+func startRedis(t testing.TB) *testRedis {
 	t.Helper()
 	if addr := os.Getenv("REDIS_ADDR"); addr != "" {
 		return &testRedis{t: t, addr: addr}
@@ -49,7 +49,7 @@ func startRedis(t *testing.T) *testRedis {
 }
 
 // freeAddr returns a loopback address with a port free at the moment.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
@@ -113,7 +113,7 @@ func (r *testRedis) signal(s syscall.Signal) {
 }
 
 // needOwn skips t unless the Redis was started here.
-func (r *testRedis) needOwn(t *testing.T) {
+func (r *testRedis) needOwn(t testing.TB) {
 	if !r.own {
 		t.Skip("this test stops and restarts redis-server, which it cannot do with REDIS_ADDR=" + r.addr)
 	}
@@ -121,7 +121,7 @@ func (r *testRedis) needOwn(t *testing.T) {
 
 // client returns a Redis client for r, closed when the test ends. Each
 // client has its own connections, as a process of a fleet has.
-func (r *testRedis) client(t *testing.T) *redis.Client {
+func (r *testRedis) client(t testing.TB) *redis.Client {
 	rdb := redis.NewClient(&redis.Options{
 		Addr:                  r.addr,
 		ContextTimeoutEnabled: true,
@@ -133,7 +133,7 @@ func (r *testRedis) client(t *testing.T) *redis.Client {
 }
 
 // flush empties the database, so tests do not see each other's keys.
-func (r *testRedis) flush(t *testing.T) {
+func (r *testRedis) flush(t testing.TB) {
 	rdb := r.client(t)
 	require.NoError(t, rdb.FlushDB(context.Background()).Err())
 }

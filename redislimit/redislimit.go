@@ -116,6 +116,7 @@ type Limiter struct {
 	apps sync.Map // digest → *app
 
 	down      atomic.Bool  // Redis is unreachable: the local limit applies
+	epoch     atomic.Int64 // counts returns to Redis; late errors of calls begun before one are ignored
 	probing   atomic.Bool  // a probe is running
 	nextProbe atomic.Int64 // unix nanoseconds
 
@@ -139,6 +140,7 @@ type app struct {
 	published   time.Time // the latest back-off end written to Redis
 	refill      chan struct{}
 	refillStart time.Time
+	refillEpoch int64
 	stops       map[string]time.Time
 	refreshed   time.Time // when the back-off and stops were last read
 	refreshing  bool
@@ -240,8 +242,17 @@ func (l *Limiter) Wait(ctx context.Context, digest string, n int) error {
 			l.maybeProbe()
 			return a.local.WaitN(ctx, n)
 		}
-		if a.tokens >= n && now.Before(a.expires) {
+		if a.tokens > 0 && !now.Before(a.expires) {
+			a.tokens = 0
+			a.batch = max(1, a.batch/2) // requests were dropped: ask for fewer
+		}
+		if a.tokens >= n {
 			a.tokens -= n
+			if a.tokens <= a.batch/4 && a.refill == nil && !now.Before(a.notBefore) {
+				// Reserve the next batch before this one runs out, so
+				// that senders rarely wait for a round trip.
+				l.startRefill(a, n, now)
+			}
 			a.mu.Unlock()
 			return nil
 		}
@@ -258,7 +269,7 @@ func (l *Limiter) Wait(ctx context.Context, digest string, n int) error {
 				return ErrClosed
 			}
 		}
-		ch, deadline := a.refill, a.refillStart.Add(l.o.Timeout)
+		ch, deadline, epoch := a.refill, a.refillStart.Add(l.o.Timeout), a.refillEpoch
 		a.mu.Unlock()
 		t := time.NewTimer(time.Until(deadline))
 		select {
@@ -273,7 +284,7 @@ func (l *Limiter) Wait(ctx context.Context, digest string, n int) error {
 				a.refill = nil // abandoned: its late answer is dropped
 			}
 			a.mu.Unlock()
-			l.fallBack(fmt.Errorf("no answer within %v", l.o.Timeout))
+			l.fallBack(epoch, fmt.Errorf("no answer within %v", l.o.Timeout))
 		}
 	}
 }
@@ -281,19 +292,15 @@ func (l *Limiter) Wait(ctx context.Context, digest string, n int) error {
 // startRefill starts reserving a batch for a (a.mu held) and reports
 // whether it could.
 func (l *Limiter) startRefill(a *app, n int, now time.Time) bool {
-	switch {
-	case a.tokens > 0:
-		a.batch = max(1, a.batch/2) // requests were dropped: ask for fewer
-	case now.Sub(a.reserved) < hold/2:
+	if now.Sub(a.reserved) < hold/2 {
 		a.batch = min(l.o.MaxBatch, a.batch*2) // used up quickly: ask for more
 	}
-	a.tokens = 0
 	batch := max(n, a.batch)
 	ch := make(chan struct{})
 	if !l.goBackground(func(ctx context.Context) { l.reserve(ctx, a, batch, ch) }) {
 		return false
 	}
-	a.refill, a.refillStart = ch, now
+	a.refill, a.refillStart, a.refillEpoch = ch, now, l.epoch.Load()
 	return true
 }
 
@@ -308,7 +315,8 @@ func (l *Limiter) reserve(ctx context.Context, a *app, batch int, ch chan struct
 	}
 	now := time.Now()
 	a.mu.Lock()
-	if a.refill == ch {
+	mine := a.refill == ch // not abandoned by its waiters
+	if mine {
 		a.refill = nil
 		if err == nil {
 			a.stops, a.refreshed = stops, now
@@ -316,15 +324,17 @@ func (l *Limiter) reserve(ctx context.Context, a *app, batch int, ch chan struct
 			case pause > 0:
 				a.pauseUntil = later(a.pauseUntil, now.Add(pause))
 			case res.Allowed > 0:
-				a.tokens, a.expires, a.reserved = res.Allowed, now.Add(hold), now
+				a.tokens += res.Allowed
+				a.expires, a.reserved = now.Add(hold), now
 			default:
 				a.notBefore = now.Add(max(res.RetryAfter, time.Millisecond))
 			}
 		}
 	}
+	epoch := a.refillEpoch
 	a.mu.Unlock()
-	if err != nil {
-		l.fallBack(err)
+	if err != nil && mine {
+		l.fallBack(epoch, err)
 	}
 }
 
@@ -350,9 +360,10 @@ func (l *Limiter) readShared(ctx context.Context, a *app) (time.Duration, map[st
 	return pttl.Val(), stops, nil
 }
 
-// fallBack switches to the local limit, if it has not already.
-func (l *Limiter) fallBack(err error) {
-	if l.isClosed() {
+// fallBack switches to the local limit after err, unless it has already
+// or err comes from a call begun before the last return to Redis.
+func (l *Limiter) fallBack(epoch int64, err error) {
+	if l.isClosed() || epoch != l.epoch.Load() {
 		return
 	}
 	l.nextProbe.Store(time.Now().Add(l.o.ProbeInterval).UnixNano())
@@ -373,6 +384,7 @@ func (l *Limiter) maybeProbe() {
 			l.nextProbe.Store(time.Now().Add(l.o.ProbeInterval).UnixNano())
 			return
 		}
+		l.epoch.Add(1)
 		if l.down.CompareAndSwap(true, false) {
 			l.o.Logger.Info("redislimit: Redis reachable again; using the shared limit")
 		}
@@ -402,9 +414,10 @@ func (l *Limiter) Backoff(digest string, d time.Duration) {
 	a.mu.Unlock()
 	if publish {
 		ms := max(1, d.Milliseconds())
+		epoch := l.epoch.Load()
 		l.write(a, func(ctx context.Context) {
 			if err := extendBackoff.Run(ctx, l.rdb, []string{a.backoffKey}, ms).Err(); err != nil && !errors.Is(err, redis.Nil) {
-				l.fallBack(err)
+				l.fallBack(epoch, err)
 			}
 		})
 	}
@@ -437,10 +450,11 @@ func (l *Limiter) ShareStop(digest, class string, until time.Time) {
 	if l.down.Load() {
 		return
 	}
+	epoch := l.epoch.Load()
 	l.write(a, func(ctx context.Context) {
 		err := extendStop.Run(ctx, l.rdb, []string{a.stopsKey}, class, until.UnixMilli(), max(1, ttl.Milliseconds())).Err()
 		if err != nil && !errors.Is(err, redis.Nil) {
-			l.fallBack(err)
+			l.fallBack(epoch, err)
 		}
 	})
 }
@@ -472,7 +486,8 @@ func (l *Limiter) SharedStop(digest, class string) (time.Time, bool) {
 		a.refreshing = true
 	}
 	a.mu.Unlock()
-	if refresh && !l.goBackground(func(ctx context.Context) { l.refresh(ctx, a) }) {
+	epoch := l.epoch.Load()
+	if refresh && !l.goBackground(func(ctx context.Context) { l.refresh(ctx, a, epoch) }) {
 		a.mu.Lock()
 		a.refreshing = false
 		a.mu.Unlock()
@@ -484,7 +499,7 @@ func (l *Limiter) SharedStop(digest, class string) (time.Time, bool) {
 }
 
 // refresh reads the fleet's back-off and stops for a.
-func (l *Limiter) refresh(ctx context.Context, a *app) {
+func (l *Limiter) refresh(ctx context.Context, a *app, epoch int64) {
 	pause, stops, err := l.readShared(ctx, a)
 	now := time.Now()
 	a.mu.Lock()
@@ -497,7 +512,7 @@ func (l *Limiter) refresh(ctx context.Context, a *app) {
 	}
 	a.mu.Unlock()
 	if err != nil {
-		l.fallBack(err)
+		l.fallBack(epoch, err)
 	}
 }
 
@@ -511,9 +526,10 @@ func (l *Limiter) ClearStop(digest, class string) {
 	if l.down.Load() {
 		return
 	}
+	epoch := l.epoch.Load()
 	l.write(a, func(ctx context.Context) {
 		if err := l.rdb.HDel(ctx, a.stopsKey, class).Err(); err != nil {
-			l.fallBack(err)
+			l.fallBack(epoch, err)
 		}
 	})
 }

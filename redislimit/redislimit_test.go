@@ -105,7 +105,7 @@ func TestWaitReservesInBatches(t *testing.T) {
 }
 
 // evalCalls is how many scripts Redis has run.
-func evalCalls(t *testing.T, rdb *redis.Client) int64 {
+func evalCalls(t testing.TB, rdb *redis.Client) int64 {
 	info, err := rdb.Info(context.Background(), "commandstats").Result()
 	require.NoError(t, err)
 	var total int64
