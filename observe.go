@@ -25,6 +25,12 @@ type Metrics struct {
 	MaybeProcessed int64 // connection broke or timed out after writing
 	FailedOther    int64 // dial errors, fail-fast, Close, ...
 
+	// Stopped counts sends failed fast, unsent, because an earlier answer
+	// (a wrong secret, the daily quota) stopped the app's sends: refused
+	// at once or, when accepted before the stop, failed with a failure
+	// FailedOther also counts.
+	Stopped int64
+
 	Retried  int64 // attempts sent again after a retryable answer or (at-least-once) a broken connection
 	Requeued int64 // requests the server surely did not process, sent again
 
@@ -34,7 +40,7 @@ type Metrics struct {
 
 // counters are the engine's live metrics.
 type counters struct {
-	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued atomic.Int64
+	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued, stopped atomic.Int64
 }
 
 // Metrics returns a snapshot of the client's counters.
@@ -53,6 +59,7 @@ func (c *Client) Metrics() Metrics {
 		MaybeProcessed: e.count.maybe.Load(),
 		Retried:        e.count.retried.Load(),
 		Requeued:       e.count.requeued.Load(),
+		Stopped:        e.count.stopped.Load(),
 		Window:         e.s.Window,
 		RetryBudget:    -1,
 	}
@@ -88,7 +95,9 @@ func (e *engine) countOutcome(err error) {
 		e.count.maybe.Add(1)
 	case errors.As(err, &ae):
 		var ff *failFastError
-		if !errors.As(err, &ff) {
+		if errors.As(err, &ff) {
+			e.count.stopped.Add(1)
+		} else {
 			e.count.failedAPI.Add(1)
 		}
 	}

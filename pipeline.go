@@ -146,6 +146,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 		return nil, ErrClosed
 	}
 	if err := e.blocked.check(c.ex.Req.Auth); err != nil {
+		e.count.stopped.Add(1)
 		return nil, err
 	}
 	if err := e.pace(ctx, c); err != nil {
