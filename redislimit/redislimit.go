@@ -319,7 +319,7 @@ func (l *Limiter) reserve(ctx context.Context, a *app, batch int, ch chan struct
 	if mine {
 		a.refill = nil
 		if err == nil {
-			a.stops, a.refreshed = stops, now
+			a.setStops(stops, now)
 			switch {
 			case pause > 0:
 				a.pauseUntil = later(a.pauseUntil, now.Add(pause))
@@ -498,6 +498,15 @@ func (l *Limiter) SharedStop(digest, class string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// setStops takes the stops read from Redis (a.mu held), unless writes of
+// this Limiter are on their way there: until they land, the local copy
+// is the newer one.
+func (a *app) setStops(stops map[string]time.Time, now time.Time) {
+	if !a.writing {
+		a.stops, a.refreshed = stops, now
+	}
+}
+
 // refresh reads the fleet's back-off and stops for a.
 func (l *Limiter) refresh(ctx context.Context, a *app, epoch int64) {
 	pause, stops, err := l.readShared(ctx, a)
@@ -505,7 +514,7 @@ func (l *Limiter) refresh(ctx context.Context, a *app, epoch int64) {
 	a.mu.Lock()
 	a.refreshing = false
 	if err == nil {
-		a.stops, a.refreshed = stops, now
+		a.setStops(stops, now)
 		if pause > 0 {
 			a.pauseUntil = later(a.pauseUntil, now.Add(pause))
 		}
