@@ -147,3 +147,39 @@ func TestFleetSharesOneLimit(t *testing.T) {
 	assert.GreaterOrEqual(t, sharedRate, fleetLimit*0.75, "the fleet uses its quota")
 	assert.Greater(t, localRate, 1.5*sharedRate, "local limits overshoot")
 }
+
+// A "too frequent" answer to one client pauses another client of the same
+// app that has a Limiter of its own (another process, in production).
+func TestTooFrequentPausesTheFleet(t *testing.T) {
+	r := startRedis(t)
+	r.flush(t)
+	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true})
+	defer srv.Close()
+	srv.FailTarget("slow", mipushtest.ErrorAnswer(10027, "too frequent"))
+	newClient := func() *mipush.Client {
+		l := newLimiter(t, r.client(t), redislimit.Options{Rate: 1000, Timeout: time.Second})
+		c := mipush.NewClient(mipush.Options{
+			AppSecret: "fleet-secret", Host: srv.Host(), TLSConfig: srv.ClientTLSConfig(),
+			Conns: 1, MaxAttempts: 1, Limiter: l,
+		})
+		t.Cleanup(func() { require.NoError(t, c.Close()) })
+		return c
+	}
+	a, b := newClient(), newClient()
+	ctx := context.Background()
+	// Three answers in a row: the pause doubles each time, to 0.4-1.2s.
+	for i := range 3 {
+		_, err := a.PushToRegID(ctx, []string{"slow"}, msg(i))
+		require.Error(t, err)
+	}
+	rdb := r.client(t)
+	key := "mipush:{" + mipush.AppDigest("fleet-secret") + "}:backoff"
+	require.Eventually(t, func() bool { return rdb.PTTL(ctx, key).Val() > 300*time.Millisecond },
+		5*time.Second, time.Millisecond, "the pause reaches Redis")
+	before := srv.Count()
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err := b.PushToRegID(short, []string{"r1"}, msg(9))
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the other client waits out the fleet's pause")
+	assert.Equal(t, before, srv.Count(), "and sends nothing meanwhile")
+}
