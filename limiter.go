@@ -49,12 +49,15 @@ type Backoffer interface {
 
 // StopSharer is an optional interface of a Limiter, for sharing a stop of
 // one class of sends (for example the daily quota of a message class)
-// among every client that uses the Limiter, in this process or others. A
-// client that stops a class after an answer calls ShareStop; before it
-// sends a message of a class it is not stopping itself, it asks
-// SharedStop. When a stop ends, each client probes with one send (half
-// open): a success calls ClearStop, a failure calls ShareStop again with
-// the new end, which the other clients then see before they probe.
+// among every client that uses the Limiter, in this process or others.
+// The protocol, for the client's per-class circuit breaker (which does
+// not call it yet): a client that stops a class after an answer calls
+// ShareStop; before it sends a message of a class it is not stopping
+// itself, it asks SharedStop and, if a stop is in force, stops the class
+// until then as if it had had the answer. When a stop ends, each client
+// first asks SharedStop again, then probes with one send (half open): a
+// success calls ClearStop, a failure calls ShareStop with the new end,
+// which the other clients then see before they probe.
 //
 // Every method must return at once, without waiting for I/O: SharedStop
 // answers from a local copy, which may be a moment behind the other
