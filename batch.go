@@ -171,7 +171,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 	m := &call{e: e, msg: msg, value: value, async: true, batched: true, prune: true}
 	m.target.Kind = t.Kind
 	e.keepTarget(m, t.IDs)
-	m.ex.Req.Method, m.ex.Req.Path = "POST", batchPath(t.Kind)
+	m.ex.Req.Method, m.ex.Req.Path, m.ex.Req.Auth = "POST", batchPath(t.Kind), auth // Auth: the app whose rate-limit turn it takes
 	key := batchKey{auth: auth, kind: t.Kind}
 	if !msg.TimeToSend.IsZero() {
 		key.at = msg.TimeToSend.UnixMilli()
@@ -199,6 +199,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		return ErrClosed
 	}
 	if err := e.blocked.checkAuth(auth); err != nil {
+		e.count.stopped.Add(1)
 		return err
 	}
 	if err := e.acquire(ctx); err != nil {
@@ -215,7 +216,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		if b == nil && bt.turns == 0 {
 			// Opening a batch: one request, one turn of the rate limit.
 			bt.mu.Unlock()
-			if err := e.pace(ctx); err != nil {
+			if err := e.pace(ctx, m); err != nil {
 				e.release(false)
 				return err
 			}
@@ -347,19 +348,13 @@ func (e *engine) sendPart(c *call, i int, err error) {
 	pc := e.batchCall(part, body)
 	pc.attempts.Store(c.attempts.Load())
 	pc.pool, pc.failover, pc.ex.Req.Header = c.pool, c.failover, c.ex.Req.Header
-	if !e.retry(pc, e.limitDelay()) {
+	var turn func()
+	if e.limiter != nil {
+		turn = func() { _ = e.waitTurn(pc.pool.ctx, pc) }
+	}
+	if !e.retryThen(pc, 0, turn) {
 		e.finish(pc, nil, err)
 	}
-}
-
-// limitDelay takes a turn of the rate limit for a request that did not
-// wait for it at acceptance (a part of a split batch) and returns how long
-// the request must wait for it.
-func (e *engine) limitDelay() time.Duration {
-	if e.limiter == nil {
-		return 0
-	}
-	return e.limiter.Reserve().Delay()
 }
 
 // splittable reports whether a batch refused with err is worth sending

@@ -122,13 +122,13 @@ func TestQuotaStopsOnlyItsClass(t *testing.T) {
 		require.NoError(t, err)
 
 		m := c.Metrics()
-		assert.Equal(t, 3, m.Stopped)
+		assert.Equal(t, 3, m.Stops)
 		assert.Equal(t, int64(3), m.StopsStarted)
 		assert.Zero(t, m.StopsEnded)
 
 		c.Unblock()
 		m = c.Metrics()
-		assert.Zero(t, m.Stopped)
+		assert.Zero(t, m.Stops)
 		assert.Equal(t, int64(3), m.StopsEnded)
 		_, err = c.PushToRegID(ctx, []string{"r"}, note(10))
 		require.NoError(t, err, "Unblock lifts every class's stop")
@@ -170,7 +170,7 @@ func TestQuotaStopProbesAfterInterval(t *testing.T) {
 			m := c.Metrics()
 			assert.Equal(t, int64(1), m.StopsStarted, "a failed probe re-arms the stop, it does not start another")
 			assert.Equal(t, int64(1), m.StopsEnded)
-			assert.Zero(t, m.Stopped)
+			assert.Zero(t, m.Stops)
 		})
 	})
 }
@@ -233,7 +233,7 @@ func TestProbeWithoutVerdictLetsTheNextProbe(t *testing.T) {
 		_, err = c.PushToRegID(ctx, []string{"r"}, note(3))
 		requireQuotaAnswer(t, err, 0, 0)
 		assert.Equal(t, int64(3), srv.Count())
-		assert.Equal(t, 1, c.Metrics().Stopped)
+		assert.Equal(t, 1, c.Metrics().Stops)
 
 		// A broken connection is no verdict either.
 		time.Sleep(mipush.DefaultQuotaProbeInterval)
@@ -243,7 +243,7 @@ func TestProbeWithoutVerdictLetsTheNextProbe(t *testing.T) {
 		srv.SetQuota("", mipushtest.Quota{Limit: -1})
 		_, err = c.PushToRegID(ctx, []string{"r"}, note(5))
 		require.NoError(t, err)
-		assert.Zero(t, c.Metrics().Stopped)
+		assert.Zero(t, c.Metrics().Stops)
 	})
 }
 
@@ -285,7 +285,7 @@ func TestAuthStopProbes(t *testing.T) {
 			m := c.Metrics()
 			assert.Equal(t, int64(1), m.StopsStarted)
 			assert.Equal(t, int64(1), m.StopsEnded)
-			assert.Zero(t, m.Stopped)
+			assert.Zero(t, m.Stops)
 		})
 	})
 }
@@ -304,7 +304,7 @@ func TestProbeOfBothStops(t *testing.T) {
 		srv.SetSecrets("other")
 		_, err = c.PushToRegID(ctx, []string{"r"}, note(2))
 		require.True(t, mipush.IsAuth(err), "%v", err)
-		assert.Equal(t, 2, c.Metrics().Stopped)
+		assert.Equal(t, 2, c.Metrics().Stops)
 
 		// One send probes both stops: the quota answer proves the secret
 		// right (lifted) and the quota still spent (re-armed).
@@ -313,7 +313,7 @@ func TestProbeOfBothStops(t *testing.T) {
 		_, err = c.PushToRegID(ctx, []string{"r"}, note(3))
 		requireQuotaAnswer(t, err, 0, 0)
 		m := c.Metrics()
-		assert.Equal(t, 1, m.Stopped)
+		assert.Equal(t, 1, m.Stops)
 		assert.Equal(t, int64(1), m.StopsEnded)
 		_, err = c.Stats(ctx, "com.example.app", time.Now().AddDate(0, 0, -1), time.Now())
 		require.NoError(t, err, "the secret's stop is lifted")

@@ -25,26 +25,32 @@ type Metrics struct {
 	MaybeProcessed int64 // connection broke or timed out after writing
 	FailedOther    int64 // dial errors, fail-fast, Close, ...
 
+	// Stopped counts sends failed fast, unsent, because an earlier answer
+	// (a wrong secret, the daily quota) stopped the app's sends: refused
+	// at once or, when accepted before the stop, failed with a failure
+	// FailedOther also counts.
+	Stopped int64
+
 	Retried  int64 // attempts sent again after a retryable answer or (at-least-once) a broken connection
 	Requeued int64 // requests the server surely did not process, sent again
 
 	Window      int   // the in-flight limit of each connection
 	RetryBudget int64 // retry tokens left; -1 when the budget is off
 
-	// Client-side stops (see Options.DisableFailFast): Stopped is how
+	// Client-side stops (see Options.DisableFailFast): Stops is how
 	// many are in force now, one per app secret after a wrong-secret
 	// answer and one per (app secret, message class) after a daily-quota
 	// answer; StopsStarted and StopsEnded count those begun and lifted
 	// (by a probe or Client.Unblock). Calls failed by a stop count in
 	// FailedOther.
-	Stopped      int
+	Stops        int
 	StopsStarted int64
 	StopsEnded   int64
 }
 
 // counters are the engine's live metrics.
 type counters struct {
-	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued atomic.Int64
+	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued, stopped atomic.Int64
 	// What the pools retired with their hosts (pool_retire.go) counted.
 	goneDialled, goneRecycled atomic.Int64
 }
@@ -65,9 +71,10 @@ func (c *Client) Metrics() Metrics {
 		MaybeProcessed: e.count.maybe.Load(),
 		Retried:        e.count.retried.Load(),
 		Requeued:       e.count.requeued.Load(),
+		Stopped:        e.count.stopped.Load(),
 		Window:         e.s.Window,
 		RetryBudget:    -1,
-		Stopped:        int(e.blocked.n.Load()),
+		Stops:          int(e.blocked.n.Load()),
 		StopsStarted:   e.blocked.started.Load(),
 		StopsEnded:     e.blocked.ended.Load(),
 	}
@@ -110,7 +117,9 @@ func (e *engine) countOutcome(err error) {
 		e.count.maybe.Add(1)
 	case errors.As(err, &ae):
 		var ff *failFastError
-		if !errors.As(err, &ff) {
+		if errors.As(err, &ff) {
+			e.count.stopped.Add(1)
+		} else {
 			e.count.failedAPI.Add(1)
 		}
 	}

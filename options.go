@@ -138,7 +138,8 @@ type Options struct {
 	// sending (RetryMaybeProcessed) safe for notifications.
 	AutoJobKey bool
 	// RateLimit, when positive, caps the requests sent per second
-	// (retries included): sends wait for their turn before they are
+	// (retries included) by the client and its views together, with an
+	// in-process token bucket: sends wait for their turn before they are
 	// accepted. Off by default, since apps' quotas differ (about 500 to
 	// 3000 requests per second). Without it the client still pauses after
 	// the server answers "too frequent" (10027).
@@ -146,6 +147,14 @@ type Options struct {
 	// RateBurst is how many requests may go at once under RateLimit; 0
 	// means a tenth of a second's worth (at least 1).
 	RateBurst int
+	// Limiter, if set, paces every request the server will count: each
+	// send waits for it before it is accepted, each retry before it is
+	// sent again (see Limiter). It may be shared with other clients or,
+	// like the Redis limiter of the redislimit module, with other
+	// processes. RateLimit, if also set, caps this client first. A
+	// Limiter that implements Backoffer hears of "too frequent" answers;
+	// one that implements StopSharer shares stops of a class of sends.
+	Limiter Limiter
 	// MaxResponseBytes caps a response body; 0 means DefaultMaxResponse.
 	MaxResponseBytes int
 

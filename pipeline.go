@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -85,7 +83,8 @@ type engine struct {
 	blocked  blocks   // fail-fast state per app secret
 	budget   *budget  // retry tokens; nil: unlimited
 	throttle throttle // pauses acceptance after "too frequent" answers
-	limiter  *rate.Limiter
+	limiter  Limiter  // nil: requests are not paced
+	apps     appDigests
 	jobKeys  jobKeys
 	count    counters
 	hosts    *hostList // failover; nil when Options.Host pins the host
@@ -114,9 +113,7 @@ func newEngine(s settings) *engine {
 	e.dropped = e.exchangeDropped
 	e.gate = e.exchangeGate
 	e.budget = newBudget(s.RetryBudget)
-	if s.RateLimit > 0 {
-		e.limiter = rate.NewLimiter(rate.Limit(s.RateLimit), s.RateBurst)
-	}
+	e.limiter = newLimiter(s)
 	e.jobKeys.init()
 	e.blocked.init(s)
 	e.batcher = newBatcher(e, s.Batch)
@@ -174,9 +171,10 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 		return nil, ErrClosed
 	}
 	if err := e.blocked.check(c, false); err != nil {
+		e.count.stopped.Add(1)
 		return nil, err
 	}
-	if err := e.pace(ctx); err != nil {
+	if err := e.pace(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := e.acquire(ctx); err != nil {
@@ -324,7 +322,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 			return
 		}
 		c.attempts.Add(1)
-		if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retry(c, e.retryDelay(c)) {
+		if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
 			return
 		}
 		e.finish(c, nil, transportError(err, true))
@@ -341,17 +339,17 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		errors.As(err, &ae)
 		e.blocked.settle(c, true, ae)
 		if ae != nil {
-			if ae.Code == CodeTooFrequent {
-				e.throttle.tooFrequent()
+			if slowsApp(ae.Code) {
+				e.slowDown(ex.Req.Auth, e.throttle.tooFrequent())
 			}
 			switch classify(ae) {
 			case classRetry:
-				if e.mayRetry(c, retryCost) && e.retry(c, e.retryDelay(c)) {
+				if e.mayRetry(c, retryCost) && e.retryAnswered(c) {
 					return
 				}
 			case classMaybe:
 				err = errors.Join(err, ErrMaybeProcessed)
-				if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retry(c, e.retryDelay(c)) {
+				if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
 					return
 				}
 			}
@@ -403,20 +401,9 @@ func (e *engine) mayRetry(c *call, cost int64) bool {
 	return false
 }
 
-// retryDelay is the backoff before the next attempt of c, stretched to the
-// rate limit when one is set.
-func (e *engine) retryDelay(c *call) time.Duration {
-	d := backoff(c.tries())
-	if e.limiter != nil {
-		r := e.limiter.Reserve()
-		d = max(d, r.Delay())
-	}
-	return d
-}
-
-// pace waits, before a send is accepted, for the rate limit (if set) and
+// pace waits, before a send is accepted, for the limiter (if set) and
 // for a pause after "too frequent" answers.
-func (e *engine) pace(ctx context.Context) error {
+func (e *engine) pace(ctx context.Context, c *call) error {
 	if d := e.throttle.wait(); d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -426,10 +413,7 @@ func (e *engine) pace(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	if e.limiter != nil {
-		return e.limiter.Wait(ctx)
-	}
-	return nil
+	return e.waitTurn(ctx, c)
 }
 
 // unprocessedDelay is no delay for the first re-queue (another connection
@@ -479,10 +463,16 @@ func transportError(err error, maybe bool) error {
 // false means the retry timers were cancelled by Close and the caller must
 // finish c itself.
 func (e *engine) retry(c *call, d time.Duration) bool {
+	return e.retryThen(c, d, nil)
+}
+
+// retryThen is retry that, if before is not nil, runs it on the timer's
+// goroutine before c is queued.
+func (e *engine) retryThen(c *call, d time.Duration, before func()) bool {
 	if c.failover {
 		e.route(c, c.pool.authority) // prefer another host for the retry
 	}
-	if d == 0 {
+	if d == 0 && before == nil {
 		c.ex.Reset()
 		c.pool.enqueue(c)
 		return true
@@ -501,6 +491,9 @@ func (e *engine) retry(c *call, d time.Duration) bool {
 		delete(e.retrying, c)
 		e.retryMu.Unlock()
 		if mine {
+			if before != nil {
+				before()
+			}
 			c.pool.enqueue(c)
 		}
 	})

@@ -112,13 +112,15 @@ type throttle struct {
 	level atomic.Int32 // answers in a row
 }
 
-func (t *throttle) tooFrequent() {
+// tooFrequent starts or extends the pause and returns its length.
+func (t *throttle) tooFrequent() time.Duration {
 	n := t.level.Add(1)
-	until := time.Now().Add(backoff(int(n))).UnixNano()
+	d := backoff(int(n))
+	until := time.Now().Add(d).UnixNano()
 	for {
 		cur := t.until.Load()
 		if cur >= until || t.until.CompareAndSwap(cur, until) {
-			return
+			return d
 		}
 	}
 }

@@ -2,9 +2,10 @@
 # tidy-check: fail when a module's go.mod or go.sum is not tidy, printing
 # what "go mod tidy" would change (go mod tidy -diff).
 #
-# The library is checked as it is. The command's module requires the
+# The library is checked as it is. The other modules (the command,
+# redislimit, mipushprom) require the
 # library at its next release (see README "Releasing"), which does not
-# exist until it is tagged; "go mod tidy" ignores go.work, so the command
+# exist until it is tagged; "go mod tidy" ignores go.work, so each
 # is checked with a copy of its go.mod that replaces the library by this
 # work tree (-modfile), leaving the real go.mod free of replace
 # directives. The library's own lines in the command's go.sum (recorded at
@@ -22,14 +23,17 @@ status=0
 echo "== tidy-check: $lib"
 go mod tidy -diff || status=1
 
-echo "== tidy-check: $lib/cmd/mipush"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cp cmd/mipush/go.mod "$tmp/go.mod"
-grep -v "^$lib " cmd/mipush/go.sum >"$tmp/go.sum" || true
-(cd cmd/mipush &&
-  go mod edit -modfile="$tmp/go.mod" -replace="$lib=$root" &&
-  go mod tidy -diff -modfile="$tmp/go.mod") || status=1
+for dir in cmd/mipush redislimit mipushprom; do
+  echo "== tidy-check: $lib/$dir"
+  mkdir -p "$tmp/$dir"
+  cp "$dir/go.mod" "$tmp/$dir/go.mod"
+  grep -v "^$lib " "$dir/go.sum" >"$tmp/$dir/go.sum" || true
+  (cd "$dir" &&
+    go mod edit -modfile="$tmp/$dir/go.mod" -replace="$lib=$root" &&
+    go mod tidy -diff -modfile="$tmp/$dir/go.mod") || status=1
+done
 
 [ $status = 0 ] && echo "tidy-check: ok"
 exit $status

@@ -1,0 +1,166 @@
+package mipush
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limiter paces the requests of a client (Options.Limiter). The client
+// calls Wait before it accepts each send and again before each retry of a
+// send the server answered, so every request the server counts has waited
+// for its turn. Requests the server surely did not process (a refused
+// stream, a failed dial) are re-sent without waiting again.
+//
+// Wait is called from the goroutine of the sending caller, and for
+// retries from a timer goroutine of the client; it may block. A Limiter
+// shared by several clients (or several processes, see the redislimit
+// module) caps them together.
+type Limiter interface {
+	// Wait blocks until n more requests of the app may be sent, or until
+	// ctx ends, and then returns ctx's error. app is AppDigest of the
+	// app secret the requests carry (never the secret itself), so one
+	// Limiter can keep a separate limit per app for a client and its
+	// views (Client.WithSecret).
+	Wait(ctx context.Context, app string, n int) error
+}
+
+// Backoffer is an optional interface of a Limiter. The client calls
+// Backoff when the server asks the app to slow down: an answer "too
+// frequent" (10027) or "total calls too frequent" (10028). d is the pause
+// the client itself takes before it accepts more sends; it doubles with
+// each such answer in a row, from about 200ms up to 10s. A Limiter shared
+// by a fleet uses it to slow every member for that long.
+//
+// Busy answers (10002, HTTP 503) are not reported: they speak of the
+// server, not of the app's rate, and each is retried with its own backoff
+// within the retry budget.
+//
+// Backoff is called on a connection's reader goroutine: it must return at
+// once, without I/O.
+type Backoffer interface {
+	Backoff(app string, d time.Duration)
+}
+
+// StopSharer is an optional interface of a Limiter, for sharing a stop of
+// one class of sends (for example the daily quota of a message class)
+// among every client that uses the Limiter, in this process or others.
+// The protocol, for the client's per-class circuit breaker (which does
+// not call it yet): a client that stops a class after an answer calls
+// ShareStop; before it sends a message of a class it is not stopping
+// itself, it asks SharedStop and, if a stop is in force, stops the class
+// until then as if it had had the answer. When a stop ends, each client
+// first asks SharedStop again, then probes with one send (half open): a
+// success calls ClearStop, a failure calls ShareStop with the new end,
+// which the other clients then see before they probe.
+//
+// Every method must return at once, without waiting for I/O: SharedStop
+// answers from a local copy, which may be a moment behind the other
+// clients.
+type StopSharer interface {
+	// ShareStop records that sends of class for app stop until until.
+	// A later end replaces an earlier one, an earlier end does not.
+	ShareStop(app, class string, until time.Time)
+	// SharedStop reports the end of a stop of class for app that is
+	// still in force, as recorded by any client.
+	SharedStop(app, class string) (until time.Time, ok bool)
+	// ClearStop ends a stop of class for app before its time.
+	ClearStop(app, class string)
+}
+
+// AppDigest returns the name under which a Limiter knows the app whose
+// secret is given: 32 hexadecimal digits of a SHA-256 digest of it. The
+// secret cannot be recovered from it, so it may be logged and used in keys
+// of a shared store.
+func AppDigest(secret string) string {
+	h := sha256.New()
+	h.Write([]byte("mipush app\x00"))
+	h.Write([]byte(secret))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+// localLimiter is the in-process limit of Options.RateLimit and RateBurst:
+// one token bucket for the client and all its views.
+type localLimiter struct{ l *rate.Limiter }
+
+func (l localLimiter) Wait(ctx context.Context, _ string, n int) error {
+	return l.l.WaitN(ctx, n)
+}
+
+// bothLimiters applies Options.RateLimit first, then Options.Limiter.
+type bothLimiters struct{ first, then Limiter }
+
+func (b bothLimiters) Wait(ctx context.Context, app string, n int) error {
+	if err := b.first.Wait(ctx, app, n); err != nil {
+		return err
+	}
+	return b.then.Wait(ctx, app, n)
+}
+
+// newLimiter is the limiter of s, or nil when requests are not paced.
+func newLimiter(s settings) Limiter {
+	var local Limiter
+	if s.RateLimit > 0 {
+		local = localLimiter{rate.NewLimiter(rate.Limit(s.RateLimit), s.RateBurst)}
+	}
+	switch {
+	case s.Limiter == nil:
+		return local
+	case local == nil:
+		return s.Limiter
+	}
+	return bothLimiters{local, s.Limiter}
+}
+
+// appDigests caches AppDigest per Authorization value ("key=<secret>"),
+// so the digest is computed once per app, not per request.
+type appDigests struct{ m sync.Map }
+
+func (a *appDigests) of(auth string) string {
+	if v, ok := a.m.Load(auth); ok {
+		return v.(string)
+	}
+	d := AppDigest(strings.TrimPrefix(auth, "key="))
+	a.m.Store(auth, d)
+	return d
+}
+
+// waitTurn waits for the limiter, if any, before a request of c is sent.
+func (e *engine) waitTurn(ctx context.Context, c *call) error {
+	if e.limiter == nil {
+		return nil
+	}
+	return e.limiter.Wait(ctx, e.apps.of(c.ex.Req.Auth), 1)
+}
+
+// retryAnswered schedules another attempt of c, whose last attempt the
+// server answered or may have processed: after the backoff, it waits for
+// the limiter (until the pool shuts down) and is queued. If the wait ends
+// without a turn the attempt is queued anyway and the pool, which is then
+// closed, fails it.
+func (e *engine) retryAnswered(c *call) bool {
+	d := backoff(c.tries())
+	if e.limiter == nil {
+		return e.retry(c, d)
+	}
+	return e.retryThen(c, d, func() { _ = e.waitTurn(c.pool.ctx, c) })
+}
+
+// slowDown tells the limiter, if it listens, that the server asked the app
+// of auth to slow down for d.
+func (e *engine) slowDown(auth string, d time.Duration) {
+	if b, ok := e.s.Limiter.(Backoffer); ok {
+		b.Backoff(e.apps.of(auth), d)
+	}
+}
+
+// slowsApp reports whether an answer with code c asks the app to slow down.
+func slowsApp(c Code) bool {
+	return c == CodeTooFrequent || c == CodeTotalTooFrequent
+}
