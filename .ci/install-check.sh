@@ -31,7 +31,8 @@ cmd=$lib/cmd/mipush
 fail() { echo "install-check: $*" >&2; exit 1; }
 
 # No published go.mod may carry a replace directive (go.work may).
-for m in go.mod cmd/mipush/go.mod; do
+nested=(cmd/mipush redislimit mipushprom) # the modules beside the library
+for m in go.mod "${nested[@]/%//go.mod}"; do
   if GOWORK=off go mod edit -json "$m" | grep -q '"Replace": \['; then
     fail "$m has a replace directive: go install $cmd@version would refuse it"
   fi
@@ -69,19 +70,21 @@ publish() {
   printf '{"Version":"%s","Time":"%s"}\n' "$version" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$at/$version.info"
   if [ "$dir" = . ]; then
     git show "$tree:go.mod" >"$at/$version.mod"
-    git archive --format=zip --prefix="$mod@$version/" -o "$at/$version.zip" "$tree" -- . ':(exclude)cmd/mipush'
+    local excludes=()
+    for d in "${nested[@]}"; do excludes+=(":(exclude)$d"); done
+    git archive --format=zip --prefix="$mod@$version/" -o "$at/$version.zip" "$tree" -- . "${excludes[@]}"
   else
     git show "$tree:$dir/go.mod" >"$at/$version.mod"
     git archive --format=zip --prefix="$mod@$version/" -o "$at/$version.zip" "$tree:$dir"
   fi
 }
 publish "$lib" .
-publish "$cmd" cmd/mipush
+for d in "${nested[@]}"; do publish "$lib/$d" "$d"; done
 
 upstream=$(go env GOPROXY)
 hostcache=$(go env GOMODCACHE)/cache/download
 export GOPROXY="file://$proxy,file://$hostcache,$upstream"
-export GONOSUMDB=$lib GOPRIVATE= GONOPROXY=
+export GONOSUMDB=$lib,$lib/cmd/mipush,$lib/redislimit,$lib/mipushprom GOPRIVATE= GONOPROXY=
 export GOWORK=off GOTOOLCHAIN=local GOFLAGS=-modcacherw
 export GOPATH=$tmp/gopath GOMODCACHE=$tmp/modcache GOBIN=$tmp/bin
 
@@ -107,8 +110,25 @@ func main() { _ = mipush.NewClient }
 EOF
 (cd "$app" && go mod init example.com/app >/dev/null 2>&1 && go get "$lib@$version" && go build ./...) ||
   fail "go get $lib@$version and a build against it failed"
-# The library's go.mod must not pull in the command's dependencies.
-if (cd "$app" && go list -m all | grep -q progressbar); then
-  fail "the library's module graph includes the command's progress bar"
+# The library's go.mod must not pull in the other modules' dependencies.
+if (cd "$app" && go list -m all | grep -Eq 'progressbar|redis|prometheus'); then
+  fail "the library's module graph includes a dependency of another module"
 fi
+
+echo "== install-check: go get $lib/redislimit@$version and $lib/mipushprom@$version in a new module"
+fleet=$tmp/fleet
+mkdir -p "$fleet"
+cat >"$fleet/main.go" <<'EOF'
+package main
+
+import (
+	"github.com/mipush-go/mipush/mipushprom"
+	"github.com/mipush-go/mipush/redislimit"
+)
+
+func main() { _, _ = redislimit.New, mipushprom.NewObserver }
+EOF
+(cd "$fleet" && go mod init example.com/fleet >/dev/null 2>&1 &&
+  go get "$lib/redislimit@$version" "$lib/mipushprom@$version" && go build ./...) ||
+  fail "go get of redislimit and mipushprom at $version and a build against them failed"
 echo "install-check: ok"
