@@ -152,11 +152,8 @@ func (c *Client) PushBulkAsync(ctx context.Context, kind TargetKind, ids []strin
 
 // bulkChunks validates a bulk send and splits ids into chunks.
 func (c *Client) bulkChunks(kind TargetKind, ids []string, msg *Message) ([]Chunk, error) {
-	if c == nil {
-		return nil, errNilClient
-	}
-	if c.err != nil {
-		return nil, c.err
+	if err := c.invalid(); err != nil {
+		return nil, err
 	}
 	switch kind {
 	case TargetRegID, TargetAlias, TargetUserAccount:

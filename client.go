@@ -3,16 +3,25 @@ package mipush
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 )
 
 // Client sends messages to the MiPush server over a pool of persistent
 // connections. It is safe for concurrent use. Create it with NewClient and
 // release it with Close.
+//
+// The zero Client is not usable: its methods return an error (and
+// Metrics a zero Metrics) instead of panicking. A nil context passed to
+// any method is an error too, as net/http's NewRequestWithContext treats
+// it: the call fails with an error and nothing is sent.
+//
+// A Client never prints its app secret, with any fmt verb.
 type Client struct {
 	e    *engine
-	err  error  // invalid Options: every call returns it
-	auth string // "key=<secret>"
-	view bool   // made by WithSecret: does not own e
+	err  error   // invalid Options: every call returns it
+	auth *secret // "key=<secret>"; a pointer, so even a raw print of the struct shows no text
+	view bool    // made by WithSecret: does not own e
 }
 
 // NewClient returns a client for opts. It never fails: if opts are invalid
@@ -23,13 +32,24 @@ func NewClient(opts Options) *Client {
 		return &Client{err: err}
 	}
 	s := newSettings(opts)
-	return &Client{e: newEngine(s), auth: s.auth}
+	auth := s.auth
+	return &Client{e: newEngine(s), auth: &auth}
 }
 
 // String describes the client without its secret.
 func (c *Client) String() string {
-	if c.err != nil {
+	if c == nil {
+		return "mipush.Client(nil)"
+	}
+	return c.describe()
+}
+
+func (c Client) describe() string {
+	switch {
+	case c.err != nil:
 		return "mipush.Client{invalid: " + c.err.Error() + "}"
+	case c.e == nil:
+		return "mipush.Client{zero}"
 	}
 	return "mipush.Client{host: " + c.e.s.authority + "}"
 }
@@ -37,12 +57,47 @@ func (c *Client) String() string {
 // GoString is String, so %#v does not leak the secret either.
 func (c *Client) GoString() string { return c.String() }
 
+// Format writes the description String gives for every verb, so no verb
+// prints the secret, of a Client value or a *Client.
+func (c Client) Format(f fmt.State, verb rune) { io.WriteString(f, c.describe()) }
+
+// Errors of calls that cannot be made.
+var (
+	errNilClient  = errors.New("mipush: nil Client")
+	errZeroClient = errors.New("mipush: zero Client; create one with NewClient")
+	errNilContext = errors.New("mipush: nil Context")
+)
+
+// usable returns the error that stops every call on c with ctx, or nil.
+func (c *Client) usable(ctx context.Context) error {
+	if err := c.invalid(); err != nil {
+		return err
+	}
+	if ctx == nil {
+		return errNilContext
+	}
+	return nil
+}
+
+// invalid returns the error that stops every call on c, or nil.
+func (c *Client) invalid() error {
+	switch {
+	case c == nil:
+		return errNilClient
+	case c.err != nil:
+		return c.err
+	case c.e == nil:
+		return errZeroClient
+	}
+	return nil
+}
+
 // Flush waits until every async send accepted so far has had its outcome
 // reported (its callback, if any, has returned), or ctx ends. Sends
 // accepted while Flush waits may extend the wait.
 func (c *Client) Flush(ctx context.Context) error {
-	if c.err != nil {
-		return c.err
+	if err := c.usable(ctx); err != nil {
+		return err
 	}
 	return c.e.waitZero(ctx, &c.e.pending)
 }
@@ -53,7 +108,13 @@ func (c *Client) Flush(ctx context.Context) error {
 // again returns the first call's result. Close on a view made by
 // WithSecret does nothing: the client it came from owns the connections.
 func (c *Client) Close() error {
-	if c.err != nil || c.view {
+	if err := c.invalid(); err != nil {
+		if c != nil && c.err != nil {
+			return nil // an invalid client has nothing to close
+		}
+		return err
+	}
+	if c.view {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.e.s.CloseTimeout)
@@ -65,7 +126,13 @@ func (c *Client) Close() error {
 // ends first, sends still in flight fail (written ones as maybe processed)
 // and Shutdown returns ctx.Err() once their outcomes are reported.
 func (c *Client) Shutdown(ctx context.Context) error {
-	if c.err != nil || c.view {
+	if err := c.usable(ctx); err != nil {
+		if c != nil && c.err != nil && ctx != nil {
+			return nil // an invalid client has nothing to close
+		}
+		return err
+	}
+	if c.view {
 		return nil
 	}
 	return c.e.shutdown(ctx)
@@ -116,16 +183,10 @@ func (e *engine) shutdown(ctx context.Context) error {
 	return err
 }
 
-// errNilClient is returned by a send on a nil *Client.
-var errNilClient = errors.New("mipush: nil Client")
-
 // start is the common path of every send method.
 func (c *Client) start(ctx context.Context, t Target, msg *Message, async bool) (*Result, error) {
-	if c == nil {
-		return nil, errNilClient
+	if err := c.usable(ctx); err != nil {
+		return nil, err
 	}
-	if c.err != nil {
-		return nil, c.err
-	}
-	return c.e.send(ctx, c.auth, t, msg, async)
+	return c.e.send(ctx, string(*c.auth), t, msg, async)
 }

@@ -81,7 +81,7 @@ func nextBeijingMidnight(t time.Time) time.Time {
 // made the client fail them at once. A quota block also ends by itself
 // when the quota day ends (midnight, Beijing time).
 func (c *Client) Unblock() {
-	if c.err == nil {
-		c.e.blocked.clear(c.auth)
+	if c.invalid() == nil {
+		c.e.blocked.clear(string(*c.auth))
 	}
 }

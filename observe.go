@@ -39,7 +39,7 @@ type counters struct {
 
 // Metrics returns a snapshot of the client's counters.
 func (c *Client) Metrics() Metrics {
-	if c.err != nil {
+	if c.invalid() != nil {
 		return Metrics{}
 	}
 	e := c.e

@@ -3,12 +3,15 @@ package mipush
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Defaults for the zero values of Options.
@@ -25,10 +28,26 @@ const (
 	DefaultPingTimeout    = 15 * time.Second
 )
 
+// Upper bounds of the Options that size memory or goroutines. Validate
+// rejects larger values, so that no setting can run the process out of
+// memory or overflow: the MaxPending bound sizes queues of that many
+// entries, Window a connection's stream table, Conns a goroutine each.
+const (
+	MaxConns            = 1024
+	MaxWindow           = 1 << 16
+	MaxMaxPending       = 1 << 20
+	MaxMaxAttempts      = 100
+	MaxMaxResponseBytes = 1 << 30
+	MaxRateBurst        = 1 << 20
+)
+
 // Options configures a Client. The zero value of every field but AppSecret
 // selects a sensible default.
 //
-// Options never prints the AppSecret: %v and %+v show it redacted.
+// Options never prints the AppSecret: every fmt verb that reaches its
+// Format method shows it redacted. (%p of an Options value is not a
+// pointer verb; fmt then prints the raw fields without asking any method,
+// and go vet reports that call. Print *Options with %p instead.)
 type Options struct {
 	// AppSecret is sent as "Authorization: key=<AppSecret>". Required.
 	AppSecret string
@@ -60,7 +79,7 @@ type Options struct {
 	Window int
 	// MaxPending bounds the sends accepted but not yet finished, client-wide
 	// (sync and async together); a send beyond it waits for room. 0 means
-	// twice Conns × Window.
+	// twice Conns × Window, at most MaxMaxPending.
 	MaxPending int
 
 	// OnError receives the outcome of each failed async send, exactly once.
@@ -167,15 +186,42 @@ func (o Options) String() string {
 // GoString is String, so %#v does not leak the AppSecret either.
 func (o Options) GoString() string { return o.String() }
 
+// Format writes String for every verb, so no verb (%d, %x, %t, %q, ...)
+// prints the AppSecret.
+func (o Options) Format(f fmt.State, verb rune) { io.WriteString(f, o.String()) }
+
+// secret holds a credential inside the client. It prints as [redacted]
+// with every fmt verb that asks it, so a value holding it cannot leak it.
+type secret string
+
+// Format writes "[redacted]" whatever the verb.
+func (secret) Format(f fmt.State, verb rune) { io.WriteString(f, "[redacted]") }
+
+// checkHeaderText rejects control characters (C0, DEL) and invalid UTF-8 in a
+// value sent in a request header; it never echoes the value.
+func checkHeaderText(field, v string) error {
+	if !utf8.ValidString(v) {
+		return &ValidationError{Field: field, Reason: "must be valid UTF-8"}
+	}
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b == 0x7f {
+			return &ValidationError{Field: field, Reason: "must not contain control characters (CR, LF, NUL, tab, ...), found one at byte " + strconv.Itoa(i)}
+		}
+	}
+	return nil
+}
+
 // Validate reports the first problem with o, or nil. NewClient does not
 // fail on invalid Options; every call on such a client returns this error.
 func (o *Options) Validate() error {
 	if o.AppSecret == "" {
 		return &ValidationError{Field: "Options.AppSecret", Reason: "is required"}
 	}
-	if i := strings.IndexAny(o.AppSecret, "\r\n\x00"); i >= 0 {
-		// Never echo the secret itself.
-		return &ValidationError{Field: "Options.AppSecret", Reason: "must not contain CR, LF or NUL"}
+	if err := checkHeaderText("Options.AppSecret", o.AppSecret); err != nil {
+		return err
+	}
+	if err := checkHeaderText("Options.Host", o.Host); err != nil {
+		return err
 	}
 	if err := validateHost(o.Host); err != nil {
 		return err
@@ -186,19 +232,24 @@ func (o *Options) Validate() error {
 	if o.Region < RegionChina || o.Region > RegionSingapore {
 		return &ValidationError{Field: "Options.Region", Reason: "unknown region " + strconv.Itoa(int(o.Region))}
 	}
-	if strings.ContainsAny(o.UserAgent, "\r\n\x00") {
-		return &ValidationError{Field: "Options.UserAgent", Reason: "must not contain CR, LF or NUL"}
+	if err := checkHeaderText("Options.UserAgent", o.UserAgent); err != nil {
+		return err
 	}
 	for _, n := range []struct {
-		field string
-		v     int
+		field  string
+		v, max int
 	}{
-		{"Options.Conns", o.Conns}, {"Options.Window", o.Window}, {"Options.MaxPending", o.MaxPending},
-		{"Options.MaxAttempts", o.MaxAttempts}, {"Options.MaxResponseBytes", o.MaxResponseBytes},
-		{"Options.RateBurst", o.RateBurst},
+		{"Options.Conns", o.Conns, MaxConns}, {"Options.Window", o.Window, MaxWindow},
+		{"Options.MaxPending", o.MaxPending, MaxMaxPending},
+		{"Options.MaxAttempts", o.MaxAttempts, MaxMaxAttempts},
+		{"Options.MaxResponseBytes", o.MaxResponseBytes, MaxMaxResponseBytes},
+		{"Options.RateBurst", o.RateBurst, MaxRateBurst},
 	} {
 		if n.v < 0 {
 			return &ValidationError{Field: n.field, Reason: "must not be negative, got " + strconv.Itoa(n.v)}
+		}
+		if n.v > n.max {
+			return &ValidationError{Field: n.field, Reason: "must be at most " + strconv.Itoa(n.max) + ", got " + strconv.Itoa(n.v)}
 		}
 	}
 	return nil
@@ -237,7 +288,7 @@ type settings struct {
 	Options
 	addr      string // host:port to dial
 	authority string // Host header / :authority
-	auth      string // "key=<secret>"
+	auth      secret // "key=<secret>"
 }
 
 func newSettings(o Options) settings {
@@ -249,7 +300,7 @@ func newSettings(o Options) settings {
 		s.Window = DefaultWindow
 	}
 	if s.MaxPending == 0 {
-		s.MaxPending = 2 * s.Conns * s.Window
+		s.MaxPending = min(2*s.Conns*s.Window, MaxMaxPending)
 	}
 	if s.ConnMaxAge == 0 {
 		s.ConnMaxAge = DefaultConnMaxAge
@@ -297,7 +348,7 @@ func newSettings(o Options) settings {
 		host, _ = s.Region.hosts()
 	}
 	s.addr, s.authority = hostAddr(host)
-	s.auth = "key=" + s.AppSecret
+	s.auth = secret("key=" + s.AppSecret)
 	return s
 }
 

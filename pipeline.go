@@ -117,6 +117,9 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if msg == nil {
+		return nil, fieldError("message", "is nil")
+	}
 	autoKey := e.s.AutoJobKey && msg.JobKey == ""
 	room := 0
 	if autoKey {
