@@ -32,7 +32,10 @@ type call struct {
 	// attempts counts the attempts that reached the server. It is atomic
 	// because a sync caller whose context ended reads it while the call
 	// goes on.
-	attempts    atomic.Int32
+	attempts atomic.Int32
+	// maybe records that an attempt may have been processed, so that a
+	// sync caller whose context ends before the retry is told so.
+	maybe       atomic.Bool
 	unprocessed int       // re-queues of requests the server never processed
 	jobKey      string    // the extra.jobkey the client gave the message, if any
 	start       time.Time // acceptance, for the Observer's latency
@@ -181,9 +184,13 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 		return c.res, c.err
 	case <-ctx.Done():
 		if c.ex.Withdraw() {
-			// Never written: exchangeDropped releases it when a
+			// Not on the wire now: exchangeDropped releases it when a
 			// connection (or the pool's shutdown) meets it in the queue.
-			return nil, ctx.Err()
+			if !c.maybe.Load() {
+				return nil, ctx.Err() // never sent, or refused by the server
+			}
+			// Waiting for a retry after an attempt that may have been
+			// processed: that attempt is what the caller must hear of.
 		}
 		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey}
 	}
@@ -298,6 +305,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 			return
 		}
 		c.attempts.Add(1)
+		c.maybe.Store(true)
 		if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retry(c, e.retryDelay(c)) {
 			return
 		}
@@ -326,6 +334,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 				}
 			case classMaybe:
 				err = errors.Join(err, ErrMaybeProcessed)
+				c.maybe.Store(true)
 				if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retry(c, e.retryDelay(c)) {
 					return
 				}
