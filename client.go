@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Client sends messages to the MiPush server over a pool of persistent
@@ -94,7 +95,9 @@ func (c *Client) invalid() error {
 
 // Flush waits until every async send accepted so far has had its outcome
 // reported (its callback, if any, has returned), or ctx ends. Sends
-// accepted while Flush waits may extend the wait.
+// accepted while Flush waits may extend the wait. Called from a callback,
+// Flush does not wait for that callback (see the package documentation,
+// Callbacks).
 func (c *Client) Flush(ctx context.Context) error {
 	if err := c.usable(ctx); err != nil {
 		return err
@@ -104,8 +107,13 @@ func (c *Client) Flush(ctx context.Context) error {
 
 // Close stops accepting sends, waits up to Options.CloseTimeout for the
 // sends in flight, then closes every connection; sends still unfinished
-// fail. Every outcome has been reported when Close returns. Calling Close
-// again returns the first call's result. Close on a view made by
+// fail. Every outcome has been reported when Close returns, but for the
+// callback Close is called from, if any, and, if the timeout was reached,
+// callbacks that have not returned within a further second: Close then
+// returns anyway; such a callback runs on, the outcomes queued behind it
+// are delivered after it on the client's goroutine, and nothing is sent
+// any more. Calling Close again returns the first call's result (from a
+// callback while the first call runs, nil at once). Close on a view made by
 // WithSecret does nothing: the client it came from owns the connections.
 func (c *Client) Close() error {
 	if err := c.invalid(); err != nil {
@@ -138,6 +146,10 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	return c.e.shutdown(ctx)
 }
 
+// callbackGrace bounds how long Shutdown, once its context has ended,
+// waits for the callbacks of the sends it failed.
+const callbackGrace = time.Second
+
 // shutdown runs once; later calls wait for the first.
 func (e *engine) shutdown(ctx context.Context) error {
 	first := false
@@ -147,15 +159,12 @@ func (e *engine) shutdown(ctx context.Context) error {
 		close(e.closing)
 	})
 	if !first {
-		if e.disp.onDispatcher() {
-			// Re-entrant, from a callback: the first call is waiting below
-			// us and has no result yet.
+		if e.disp.onCallback() {
+			// Re-entrant, from a callback: the first call may be waiting
+			// for this callback and has no result yet.
 			return nil
 		}
 		<-e.shutdownDone
-		// If the first Close came from a callback, that callback may
-		// still be running: wait for the dispatcher to finish it.
-		<-e.disp.done
 		return e.shutdownErr
 	}
 	err := e.waitZero(ctx, &e.active)
@@ -175,9 +184,18 @@ func (e *engine) shutdown(ctx context.Context) error {
 	for _, p := range pools {
 		p.shutdown(graceful)
 	}
-	// Every send has its outcome now; wait for the callbacks to run.
-	_ = e.waitZero(context.Background(), &e.active)
-	e.disp.shutdown()
+	// Every send has its outcome now; wait for the callbacks to run,
+	// within what is left of ctx or, if it has ended, a short grace.
+	wctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(context.Background(), callbackGrace)
+		defer cancel()
+	}
+	if werr := e.waitZero(wctx, &e.active); werr != nil && err == nil {
+		err = werr
+	}
+	e.disp.shutdown(wctx)
 	e.shutdownErr = err
 	close(e.shutdownDone)
 	return err

@@ -66,6 +66,8 @@ type engine struct {
 	active  atomic.Int64 // all accepted sends not yet finished
 	idleMu  sync.Mutex
 	idle    chan struct{} // closed when pending or active drops to zero
+	// idleWaited is set while idle exists: someone waits on it.
+	idleWaited atomic.Bool
 
 	disp    dispatcher
 	scratch sync.Pool // *[]byte buffers for encodeBody
@@ -110,7 +112,7 @@ func newEngine(s settings) *engine {
 	if s.Host == "" && s.Region == RegionChina {
 		e.hosts = newHostList()
 	}
-	e.disp.start(e, s.MaxPending)
+	e.disp.start(e)
 	return e
 }
 
@@ -196,24 +198,21 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	}
 }
 
-// acquire takes a token for one accepted send.
+// acquire takes a token for one accepted send. Tokens are held only by
+// sends whose outcome is not yet decided, never by a callback, so a send
+// from a callback finds room as soon as any send in flight ends. While
+// MaxPending outcomes wait for callbacks, acquire waits for that backlog
+// to shrink first (see dispatcher.unblock).
 func (e *engine) acquire(ctx context.Context) error {
+	if e.disp.queued.Load() >= int64(e.s.MaxPending) {
+		if err := e.waitBacklog(ctx); err != nil {
+			return err
+		}
+	}
 	select {
 	case e.sem <- struct{}{}:
 		return nil
 	default:
-	}
-	if e.disp.onDispatcher() {
-		// A callback is sending while the window is full: tokens are
-		// freed by outcome deliveries, which this goroutine must run.
-		return e.disp.helpUntil(ctx, func() bool {
-			select {
-			case e.sem <- struct{}{}:
-				return true
-			default:
-				return false
-			}
-		})
 	}
 	select {
 	case e.sem <- struct{}{}:
@@ -225,10 +224,47 @@ func (e *engine) acquire(ctx context.Context) error {
 	}
 }
 
+// waitBacklog waits while MaxPending outcomes wait for their callbacks.
+func (e *engine) waitBacklog(ctx context.Context) error {
+	d := &e.disp
+	d.roomWaiters.Add(1)
+	defer d.roomWaiters.Add(-1)
+	for {
+		ch := e.idleChan()
+		if d.queued.Load() < int64(e.s.MaxPending) {
+			return nil
+		}
+		if d.onCallback() {
+			d.unblock()
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.closing:
+			return ErrClosed
+		}
+	}
+}
+
 // release returns a token; finished reports that an accepted send ended.
 func (e *engine) release(finished bool) {
 	<-e.sem
-	if finished && (e.active.Add(-1) == 0 || e.disp.helpers.Load() > 0) {
+	if finished {
+		e.active.Add(-1)
+		e.settle()
+	}
+}
+
+// settle wakes the waits of Flush and Close when what they wait for may
+// have come: no sends (or no async sends) left but callbacks that handed
+// delivery on, which may be the waiters themselves.
+func (e *engine) settle() {
+	if !e.idleWaited.Load() {
+		return // nobody waits: the common case costs one load
+	}
+	o := e.disp.overlapping.Load()
+	if e.active.Load() <= o || e.pending.Load() <= o {
 		e.signalIdle()
 	}
 }
@@ -238,6 +274,7 @@ func (e *engine) signalIdle() {
 	if e.idle != nil {
 		close(e.idle)
 		e.idle = nil
+		e.idleWaited.Store(false)
 	}
 	e.idleMu.Unlock()
 }
@@ -247,20 +284,26 @@ func (e *engine) idleChan() <-chan struct{} {
 	defer e.idleMu.Unlock()
 	if e.idle == nil {
 		e.idle = make(chan struct{})
+		e.idleWaited.Store(true)
 	}
 	return e.idle
 }
 
-// waitZero waits until n drops to at most the outcomes being delivered on
-// this goroutine (callbacks that called Flush or Close), helping the
-// dispatcher if this goroutine is the dispatcher.
+// waitZero waits until n drops to zero, or ctx ends. Called from a
+// callback it waits only until n drops to the callbacks that handed
+// delivery on (this one among them) and hands delivery on itself, so that
+// it never waits for itself.
 func (e *engine) waitZero(ctx context.Context, n *atomic.Int64) error {
-	if e.disp.onDispatcher() {
-		return e.disp.helpUntil(ctx, func() bool { return n.Load() <= e.disp.depth() })
-	}
+	d := &e.disp
+	inCallback := d.onCallback()
 	for {
 		ch := e.idleChan()
-		if n.Load() == 0 {
+		floor := int64(0)
+		if inCallback {
+			d.unblock()
+			floor = d.overlapping.Load()
+		}
+		if n.Load() <= floor {
 			return nil
 		}
 		select {
@@ -523,6 +566,9 @@ func (e *engine) finish(c *call, res *Result, err error) {
 		e.release(true)
 		return
 	}
+	// The outcome is decided: its token is free for the next send even
+	// while the callback waits or runs.
+	<-e.sem
 	if (err != nil && e.s.OnError != nil) || (err == nil && e.s.OnSuccess != nil) {
 		e.disp.push(c)
 		return
@@ -532,8 +578,7 @@ func (e *engine) finish(c *call, res *Result, err error) {
 
 // reported ends an async call once its callback (if any) has returned.
 func (e *engine) reported(c *call) {
-	if e.pending.Add(-1) == 0 || e.disp.helpers.Load() > 0 {
-		e.signalIdle()
-	}
-	e.release(true)
+	e.pending.Add(-1)
+	e.active.Add(-1)
+	e.settle()
 }
