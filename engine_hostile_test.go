@@ -3,9 +3,13 @@ package mipush_test
 import (
 	"context"
 	"errors"
+	"net"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mipush-go/mipush"
@@ -37,5 +41,35 @@ func TestContextEndsInBackoffAfterMaybeProcessed(t *testing.T) {
 		require.ErrorIs(t, err, mipush.ErrMaybeProcessed)
 		require.ErrorIs(t, err, context.Canceled)
 		require.False(t, errors.Is(err, context.DeadlineExceeded))
+	})
+}
+
+// Close returns within CloseTimeout (and a second's grace for callbacks)
+// even when a callback blocks; the callback runs on after it.
+func TestCloseBoundedWhenCallbackBlocks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var errs atomic.Int32
+		c := mipush.NewClient(mipush.Options{
+			AppSecret: "s", Host: "127.0.0.1:1", Proxy: mipush.NoProxy, CloseTimeout: 2 * time.Second,
+			DialContext: func(context.Context, string, string) (net.Conn, error) {
+				return nil, errors.New("unreachable")
+			},
+			OnError: func(*mipush.SendError) {
+				errs.Add(1)
+				<-release
+			},
+		})
+		for i := range 3 {
+			require.NoError(t, c.PushToRegIDAsync(context.Background(), []string{"r"}, note(i)))
+		}
+		start := time.Now()
+		require.ErrorIs(t, c.Close(), context.DeadlineExceeded)
+		took := time.Since(start)
+		assert.LessOrEqual(t, took, 3*time.Second, "CloseTimeout 2 s plus 1 s grace")
+		assert.Equal(t, int32(1), errs.Load(), "the first callback blocks the others")
+		close(release)
+		synctest.Wait()
+		assert.Equal(t, int32(3), errs.Load(), "the callbacks behind it ran after Close")
 	})
 }
