@@ -83,43 +83,58 @@ func (p *pool) dial() (wire.Conn, error) {
 	if s.PingInterval > 0 {
 		cfg.PingIdle, cfg.PingTimeout = s.PingInterval, s.PingTimeout
 	}
-	// OnClose may run as soon as the connection starts, so the connection
-	// is registered under connsMu before OnClose can look for it.
+	// OnClose may run as soon as the connection starts, even before it is
+	// registered below: gone tells the registration, registered tells
+	// OnClose, both under connsMu. opened orders ConnClosed after
+	// ConnOpened. No lock is held while the connection starts (the HTTP/2
+	// handshake waits for the server) nor while a hook runs.
 	p.live.Add(1)
 	p.connsWG.Add(1)
 	info := ConnInfo{Host: p.addr, Protocol: tc.ConnectionState().NegotiatedProtocol}
 	if info.Protocol == "" {
 		info.Protocol = "http/1.1"
 	}
+	var gone, registered bool
+	opened := make(chan struct{})
+	defer close(opened)
 	cfg.OnClose = func(err error) {
 		p.connsMu.Lock()
-		delete(p.conns, conn)
+		gone = true
+		if registered {
+			delete(p.conns, conn)
+		}
 		p.connsMu.Unlock()
 		p.live.Add(-1)
+		<-opened
 		s.Logger.Debug("mipush: connection closed", "host", info.Host, "protocol", info.Protocol, "err", err)
 		if s.Observer != nil {
 			s.Observer.ConnClosed(info, err)
 		}
 		p.connsWG.Done()
 	}
-	p.connsMu.Lock()
-	defer p.connsMu.Unlock()
+	var c wire.Conn
 	if tc.ConnectionState().NegotiatedProtocol == "h2" {
-		c, err := h2conn.New(ctx, tc, cfg)
+		h2, err := h2conn.New(ctx, tc, cfg)
 		if err != nil {
 			p.live.Add(-1)
 			p.connsWG.Done()
 			tc.Close()
 			return nil, err
 		}
-		conn = c
+		c = h2
 	} else {
-		conn = h1conn.New(tc, cfg)
+		c = h1conn.New(tc, cfg)
 	}
-	p.conns[conn] = struct{}{}
+	p.connsMu.Lock()
+	conn = c
+	if !gone {
+		p.conns[conn] = struct{}{}
+		registered = true
+	}
+	p.connsMu.Unlock()
 	s.Logger.Debug("mipush: connection opened", "host", info.Host, "protocol", info.Protocol)
 	if s.Observer != nil {
 		s.Observer.ConnOpened(info)
 	}
-	return conn, nil
+	return c, nil
 }

@@ -52,6 +52,24 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 
 // engine is what Client shares with its views: the pools, the bound on
 // accepted sends, the outcome dispatcher and the retry timers.
+//
+// Locks, and the order they are taken in (a lock is only taken while
+// holding those before it in this list):
+//
+//	engine.poolsMu  guards pools (Metrics holds it while it visits them)
+//	pool.connsMu    guards a pool's conns (with dial's gone/registered)
+//
+// and leaves, held with no other lock and only for a few field updates:
+//
+//	pool.mu (RW)       enqueue (read) against shutdown (write) of a pool
+//	engine.retryMu     guards retrying
+//	engine.idleMu      guards idle
+//	dispatcher.mu      guards the dispatcher's queue and hand-off state
+//	hostList, blocks   their own state
+//
+// No lock is held across network I/O (dialling, the TLS and HTTP/2
+// handshakes, reads and writes), nor while user code runs: callbacks,
+// Observer methods, Logger records, Options.DialContext and Proxy.
 type engine struct {
 	s settings
 
