@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"time"
 
 	"github.com/mipush-go/mipush/internal/h1conn"
 	"github.com/mipush-go/mipush/internal/h2conn"
@@ -41,11 +42,37 @@ func (s *settings) tlsConfig(authority string) *tls.Config {
 	return cfg
 }
 
+// dialTimeoutError is a dial, TLS handshake or HTTP/2 handshake that did
+// not finish within DialTimeout. It keeps the cause's text but not the
+// cause, so that it does not match context.DeadlineExceeded: no context
+// of the caller's ended.
+type dialTimeoutError struct {
+	addr    string
+	timeout time.Duration
+	cause   string
+}
+
+func (e *dialTimeoutError) Error() string {
+	return "mipush: connecting to " + e.addr + " took longer than DialTimeout (" + e.timeout.String() + "): " + e.cause
+}
+
+// Timeout reports true, as net.Error timeouts do.
+func (e *dialTimeoutError) Timeout() bool { return true }
+
 // dial opens, handshakes and starts one connection of the pool.
 func (p *pool) dial() (wire.Conn, error) {
 	s := &p.e.s
 	ctx, cancel := context.WithTimeout(p.ctx, s.DialTimeout)
 	defer cancel()
+	conn, err := p.dialCtx(ctx)
+	if err != nil && ctx.Err() != nil && p.ctx.Err() == nil {
+		err = &dialTimeoutError{addr: p.addr, timeout: s.DialTimeout, cause: err.Error()}
+	}
+	return conn, err
+}
+
+func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
+	s := &p.e.s
 	dialFn := s.DialContext
 	if dialFn == nil {
 		var d net.Dialer

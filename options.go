@@ -104,6 +104,16 @@ type Options struct {
 	// CloseTimeout bounds how long Close waits for sends in flight; 0 means
 	// DefaultCloseTimeout.
 	CloseTimeout time.Duration
+	// QueueTimeout bounds how long an accepted send waits for a
+	// connection to take it: from its acceptance (or its retry after an
+	// attempt that reached the server) to its being written, across the
+	// re-queues of attempts the server never saw. A send still unwritten
+	// then fails, within 1.25 × QueueTimeout, with an error wrapping
+	// ErrQueueTimeout: an unreachable host, or one whose connections can
+	// take no request, fails sends (sync ones too) within that bound. 0 or
+	// negative means DialTimeout + RequestTimeout (20 s by default): time
+	// to dial, then to wait for room behind requests in flight.
+	QueueTimeout time.Duration
 	// MaxAttempts bounds the attempts of one send (the first included) when
 	// it meets a retryable answer; 0 means DefaultMaxAttempts, 1 disables
 	// retries. Requests the server surely did not process are re-sent on
@@ -321,6 +331,12 @@ func newSettings(o Options) settings {
 	}
 	if s.CloseTimeout <= 0 {
 		s.CloseTimeout = DefaultCloseTimeout
+	}
+	if s.QueueTimeout <= 0 {
+		s.QueueTimeout = s.DialTimeout + max(s.RequestTimeout, 0)
+		if s.RequestTimeout == 0 {
+			s.QueueTimeout += DefaultRequestTimeout // no request bound: still bound the queue
+		}
 	}
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = DefaultMaxAttempts

@@ -39,6 +39,13 @@ type call struct {
 	unprocessed int       // re-queues of requests the server never processed
 	jobKey      string    // the extra.jobkey the client gave the message, if any
 	start       time.Time // acceptance, for the Observer's latency
+	// queued is when the send last began to wait for a connection: its
+	// acceptance, or its retry after an attempt that reached the server.
+	// Re-queues of requests never processed keep it. See queueExpired.
+	queued time.Time
+	// lastErr is why the last re-queued attempt was not processed, for the
+	// ErrQueueTimeout error.
+	lastErr error
 	failover    bool      // the host was chosen by the host list
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
@@ -192,9 +199,8 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 		e.pending.Add(1)
 	}
 	e.count.accepted.Add(1)
-	if e.s.Observer != nil || e.hosts != nil {
-		c.start = time.Now()
-	}
+	c.start = time.Now()
+	c.queued = c.start
 	c.pool.enqueue(c)
 	if c.async {
 		return nil, nil
@@ -352,7 +358,11 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	if err != nil {
 		var we *wire.Error
 		if errors.As(err, &we) && we.NotProcessed {
-			if !permanent(we.Err) && c.unprocessed < maxUnprocessedRetries {
+			if e.queueExpired(c) && !errors.Is(err, ErrQueueTimeout) {
+				err = queueTimeoutError(e.s.QueueTimeout, err)
+			}
+			c.lastErr = we.Err
+			if !permanent(we.Err) && !errors.Is(err, ErrQueueTimeout) && c.unprocessed < maxUnprocessedRetries {
 				// Count before re-queueing: another goroutine may take c
 				// as soon as it is queued.
 				d := e.unprocessedDelay(c)
@@ -412,8 +422,13 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 }
 
 // exchangeGate stops a queued send whose app has been blocked since it was
-// accepted (see blocks), before it is written.
+// accepted (see blocks), or that waited longer than QueueTimeout, before
+// it is written.
 func (e *engine) exchangeGate(ex *wire.Exchange) error {
+	c := ex.Value.(*call)
+	if e.queueExpired(c) {
+		return queueTimeoutError(e.s.QueueTimeout, c.lastErr)
+	}
 	return e.blocked.check(ex.Req.Auth)
 }
 
@@ -441,6 +456,7 @@ func (e *engine) route(c *call, avoid string) {
 func (e *engine) mayRetry(c *call, cost int64) bool {
 	if c.tries() < e.s.MaxAttempts && e.budget.take(cost) {
 		e.count.retried.Add(1)
+		c.queued = time.Now() // the retry waits for a connection afresh
 		return true
 	}
 	return false
