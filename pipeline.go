@@ -45,8 +45,8 @@ type call struct {
 	queued time.Time
 	// lastErr is why the last re-queued attempt was not processed, for the
 	// ErrQueueTimeout error.
-	lastErr error
-	failover    bool      // the host was chosen by the host list
+	lastErr  error
+	failover bool // the host was chosen by the host list
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
 	res  *Result
