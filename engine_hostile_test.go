@@ -73,3 +73,67 @@ func TestCloseBoundedWhenCallbackBlocks(t *testing.T) {
 		assert.Equal(t, int32(3), errs.Load(), "the callbacks behind it ran after Close")
 	})
 }
+
+// connObserver calls back into the client from its hooks.
+type connObserver struct {
+	c      *mipush.Client
+	opened atomic.Int32
+	closed atomic.Int32
+}
+
+func (o *connObserver) RequestDone(mipush.RequestInfo) { o.c.Metrics() }
+func (o *connObserver) ConnOpened(mipush.ConnInfo)     { o.c.Metrics(); o.opened.Add(1) }
+func (o *connObserver) ConnClosed(mipush.ConnInfo, error) {
+	o.c.Metrics()
+	o.closed.Add(1)
+}
+
+// Observer hooks run with no lock held: one that calls Metrics does not
+// deadlock the pool, nor Close.
+func TestObserverMayCallMetrics(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		srv := mipushtest.NewServer(mipushtest.Options{HTTP2: h2})
+		defer srv.Close()
+		o := &connObserver{}
+		o.c = mipush.NewClient(mipush.Options{AppSecret: "s", Host: srv.Host(), TLSConfig: srv.ClientTLSConfig(), Conns: 2, Observer: o})
+		within(t, 30*time.Second, func() {
+			_, err := o.c.PushToRegID(context.Background(), []string{"r"}, note(1))
+			require.NoError(t, err)
+			require.NoError(t, o.c.Close())
+		})
+		assert.Equal(t, int32(2), o.opened.Load())
+		assert.Equal(t, int32(2), o.closed.Load())
+	})
+}
+
+// A server that never sends its SETTINGS does not stall Metrics (nor
+// other work under the pool's locks) while the handshake waits.
+func TestHandshakeHoldsNoLock(t *testing.T) {
+	srvTLS, cliTLS := hostileTLS(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := &hostileH2{tls: srvTLS, closing: make(chan struct{}), silent: true}
+		c := mipush.NewClient(mipush.Options{
+			AppSecret: "s", Host: "example.com", TLSConfig: cliTLS, Proxy: mipush.NoProxy,
+			DialContext: h.dial, Conns: 1, DialTimeout: time.Hour,
+		})
+		require.NoError(t, c.PushToRegIDAsync(context.Background(), []string{"r"}, note(1)))
+		synctest.Wait() // the dial now waits for the server's SETTINGS
+		done := make(chan mipush.Metrics, 1)
+		go func() { done <- c.Metrics() }()
+		var m mipush.Metrics
+		select {
+		case m = <-done:
+		case <-time.After(time.Minute): // fake time: Metrics is stuck behind the handshake
+			t.Fatal("Metrics waited for the HTTP/2 handshake")
+		}
+		assert.Equal(t, int64(1), m.Pending)
+		require.Error(t, c.Shutdown(canceledContext()))
+		h.close()
+	})
+}
+
+func canceledContext() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
