@@ -101,8 +101,8 @@ func TestObserverMayCallMetrics(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, o.c.Close())
 		})
-		assert.Equal(t, int32(2), o.opened.Load())
-		assert.Equal(t, int32(2), o.closed.Load())
+		assert.GreaterOrEqual(t, o.opened.Load(), int32(1))
+		assert.Equal(t, o.opened.Load(), o.closed.Load(), "every connection opened was reported closed")
 	})
 }
 

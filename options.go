@@ -101,8 +101,9 @@ type Options struct {
 	// 0 means DefaultPingInterval and DefaultPingTimeout; a negative
 	// PingInterval turns the check off. HTTP/1.1 has no such probe.
 	PingInterval, PingTimeout time.Duration
-	// CloseTimeout bounds how long Close waits for sends in flight; 0 means
-	// DefaultCloseTimeout.
+	// CloseTimeout bounds how long Close waits for sends in flight (and,
+	// once it has passed, at most a second more for the callbacks of the
+	// sends Close failed); 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
 	// QueueTimeout bounds how long an accepted send waits for a
 	// connection to take it: from its acceptance (or its retry after an
