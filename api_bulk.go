@@ -99,7 +99,7 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 	// on the dispatcher) sends the chunks itself, one after the other, so
 	// that waiting for room can deliver the outcomes that free it.
 	workers := min(len(chunks), c.e.s.MaxPending)
-	if c.e.disp.onDispatcher() {
+	if c.e.disp.onCallback() {
 		workers = 0
 		for i := range chunks {
 			ch := &chunks[i]
@@ -163,11 +163,8 @@ func (c *Client) PushBulkAsync(ctx context.Context, kind TargetKind, ids []strin
 
 // bulkChunks validates a bulk send and splits ids into chunks.
 func (c *Client) bulkChunks(kind TargetKind, ids []string, msg *Message) ([]Chunk, error) {
-	if c == nil {
-		return nil, errNilClient
-	}
-	if c.err != nil {
-		return nil, c.err
+	if err := c.invalid(); err != nil {
+		return nil, err
 	}
 	switch kind {
 	case TargetRegID, TargetAlias, TargetUserAccount:

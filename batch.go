@@ -310,9 +310,8 @@ func (e *engine) batchCall(b *batch, body []byte) *call {
 	c.ex.Done = e.onDone
 	c.ex.Gate = e.gate
 	c.ex.Value = c
-	if e.s.Observer != nil || e.hosts != nil {
-		c.start = time.Now()
-	}
+	c.start = time.Now()
+	c.queued = c.start // its QueueTimeout runs from when the batch goes out
 	return c
 }
 

@@ -2,124 +2,179 @@ package mipush
 
 import (
 	"context"
+	"reflect"
 	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
-// dispatcher runs the OnError and OnSuccess callbacks on one goroutine of
+// dispatcher runs the OnError and OnSuccess callbacks on a goroutine of
 // its own, in the order outcomes are decided, so that a slow callback never
 // stalls a connection's reader.
 //
-// A callback may call the Client: a send that finds the window full, Flush
-// and Close would then wait for outcomes that only this goroutine can
-// deliver, so when they run on it they deliver queued outcomes themselves
-// while they wait ("helping") and do not wait for the callbacks they were
-// called from.
+// A callback may call the Client, and a call that waits (Flush, Close,
+// Shutdown, a send held back because MaxPending outcomes wait for
+// callbacks) may be waiting for outcomes that only the delivering
+// goroutine can deliver. Such a wait, when it runs inside a callback
+// (onCallback: the caller's stack holds runCallback's frame), hands
+// delivery on (unblock): the goroutine running the callback stops being
+// the delivering one, a new goroutine takes the queue, and the old one
+// ends when its callback returns. Delivery so never nests on one stack,
+// and a chain of callbacks that each wait costs one goroutine each.
+//
+// Lock order: d.mu is a leaf; no other lock is taken while it is held,
+// and it is never held while a callback runs.
 type dispatcher struct {
-	e       *engine
-	queue   chan *call
-	stop    chan struct{}
-	done    chan struct{}
-	gid     atomic.Uint64 // the dispatcher goroutine's id
-	nest    atomic.Int64  // callbacks running on the dispatcher goroutine
-	helpers atomic.Int32  // waits on the dispatcher goroutine that need every decrement signalled
+	e *engine
+
+	mu       sync.Mutex // guards the fields up to wake
+	queue    []*call    // outcomes not yet delivered, oldest at head
+	head     int
+	gen      uint64 // which goroutine delivers; bumped at each hand-off
+	busy     bool   // the delivering goroutine is running a callback
+	stopping bool   // end once the queue is empty
+
+	wake chan struct{} // capacity 1: the queue grew, or stopping was set
+	done chan struct{} // closed when the delivering goroutine ends after stopping
+
+	queued      atomic.Int64 // outcomes in queue, for the engine's backlog bound
+	overlapping atomic.Int64 // callbacks running on goroutines that handed delivery on
+	roomWaiters atomic.Int32 // sends waiting for the backlog to shrink
+	running     atomic.Int32 // callbacks running now, handed on or not
+
+	callbackEntry uintptr // runCallback's entry address, looked for by onCallback
 }
 
-func (d *dispatcher) start(e *engine, capacity int) {
+func (d *dispatcher) start(e *engine) {
 	d.e = e
-	// Never full: it holds only async calls, and at most MaxPending exist.
-	d.queue = make(chan *call, capacity)
-	d.stop = make(chan struct{})
+	d.callbackEntry = reflect.ValueOf(runCallback).Pointer()
+	d.wake = make(chan struct{}, 1)
 	d.done = make(chan struct{})
-	go d.run()
+	go d.run(0)
 }
 
-func (d *dispatcher) run() {
-	defer close(d.done)
-	d.gid.Store(goroutineID())
+// push hands an async outcome to the dispatcher; it never blocks for long.
+func (d *dispatcher) push(c *call) {
+	d.mu.Lock()
+	d.queue = append(d.queue, c)
+	d.mu.Unlock()
+	d.queued.Add(1)
+	d.signal()
+}
+
+func (d *dispatcher) signal() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run delivers outcomes while it is the delivering goroutine (generation
+// gen), one at a time, in order.
+func (d *dispatcher) run(gen uint64) {
 	for {
-		select {
-		case c := <-d.queue:
-			d.deliver(c)
-		case <-d.stop:
-			for {
-				select {
-				case c := <-d.queue:
-					d.deliver(c)
-				default:
-					return
-				}
+		d.mu.Lock()
+		for d.head == len(d.queue) {
+			if d.stopping {
+				d.mu.Unlock()
+				close(d.done)
+				return
 			}
+			d.mu.Unlock()
+			<-d.wake
+			d.mu.Lock()
 		}
+		c := d.queue[d.head]
+		d.queue[d.head] = nil
+		d.head++
+		if d.head == len(d.queue) {
+			d.queue, d.head = d.queue[:0], 0
+		}
+		d.busy = true
+		d.mu.Unlock()
+		if d.queued.Add(-1) < int64(d.e.s.MaxPending) && d.roomWaiters.Load() > 0 {
+			d.e.signalIdle()
+		}
+
+		runCallback(d, c)
+
+		d.mu.Lock()
+		handedOn := d.gen != gen
+		if !handedOn {
+			d.busy = false
+		}
+		d.mu.Unlock()
+		if handedOn {
+			// Another goroutine delivers now; this one only reports its
+			// own outcome and ends.
+			d.overlapping.Add(-1)
+			d.e.reported(c)
+			return
+		}
+		d.e.reported(c)
 	}
 }
 
-// push hands an async outcome to the dispatcher; it never blocks.
-func (d *dispatcher) push(c *call) { d.queue <- c }
-
-// deliver runs c's callback and then reports c as finished.
-func (d *dispatcher) deliver(c *call) {
-	d.nest.Add(1)
+// runCallback runs c's callback. It is not inlined, so that onCallback
+// finds its frame.
+//
+//go:noinline
+func runCallback(d *dispatcher, c *call) {
+	d.running.Add(1)
+	defer d.running.Add(-1)
 	d.e.deliverOutcome(c)
-	d.nest.Add(-1)
-	d.e.reported(c)
 }
 
-// depth is how many callbacks are running on the dispatcher goroutine.
-func (d *dispatcher) depth() int64 { return d.nest.Load() }
+// maxCallbackFrames bounds the frames onCallback looks through: a client
+// call nested deeper than this inside a callback is taken for one from
+// another goroutine.
+const maxCallbackFrames = 256
 
-// onDispatcher reports whether the caller runs inside a callback on the
-// dispatcher goroutine. The goroutine id is looked up only while a callback
-// is running, so the common path costs one atomic load.
-func (d *dispatcher) onDispatcher() bool {
-	return d.nest.Load() > 0 && goroutineID() == d.gid.Load()
-}
-
-// helpUntil delivers queued outcomes on the dispatcher goroutine until
-// ready reports true or ctx ends.
-func (d *dispatcher) helpUntil(ctx context.Context, ready func() bool) error {
-	d.helpers.Add(1)
-	defer d.helpers.Add(-1)
-	for {
-		if ready() {
-			return nil
-		}
-		wake := d.e.idleChan()
-		if ready() {
-			return nil
-		}
-		select {
-		case c := <-d.queue:
-			d.deliver(c)
-		case <-wake:
-		case <-ctx.Done():
-			return ctx.Err()
+// onCallback reports whether the caller runs inside a callback: whether
+// runCallback is on its stack. It walks the stack only while a callback
+// runs, and at most maxCallbackFrames frames, so the common path costs
+// one atomic load.
+func (d *dispatcher) onCallback() bool {
+	if d.running.Load() == 0 {
+		return false
+	}
+	var pcs [maxCallbackFrames]uintptr
+	n := runtime.Callers(2, pcs[:])
+	for _, pc := range pcs[:n] {
+		if f := runtime.FuncForPC(pc - 1); f != nil && f.Entry() == d.callbackEntry {
+			return true
 		}
 	}
+	return false
 }
 
-// shutdown stops the dispatcher once the queue is drained. It waits for
-// the goroutine to exit unless it is called from it.
-func (d *dispatcher) shutdown() {
-	close(d.stop)
-	if !d.onDispatcher() {
-		<-d.done
+// unblock is called by a wait inside a callback that may depend on
+// outcomes not yet delivered: delivery of the outcomes after the running
+// callback moves to a new goroutine.
+func (d *dispatcher) unblock() {
+	d.mu.Lock()
+	if !d.busy {
+		d.mu.Unlock()
+		return
 	}
+	d.busy = false
+	d.gen++
+	gen := d.gen
+	d.overlapping.Add(1)
+	d.mu.Unlock()
+	go d.run(gen)
+	d.e.settle()
 }
 
-// goroutineID returns the current goroutine's id, parsed from the header
-// of its stack trace ("goroutine 42 [running]:"). Go offers no cheaper
-// identity, and only re-entrant calls from callbacks need it.
-func goroutineID() uint64 {
-	var buf [32]byte
-	n := runtime.Stack(buf[:], false)
-	const prefix = "goroutine "
-	var id uint64
-	for _, ch := range buf[len(prefix):n] {
-		if ch < '0' || ch > '9' {
-			break
-		}
-		id = id*10 + uint64(ch-'0')
+// shutdown makes the dispatcher end once its queue is empty and waits for
+// that, or for ctx. Callbacks that were handed on may still be running.
+func (d *dispatcher) shutdown(ctx context.Context) {
+	d.mu.Lock()
+	d.stopping = true
+	d.mu.Unlock()
+	d.signal()
+	select {
+	case <-d.done:
+	case <-ctx.Done():
 	}
-	return id
 }

@@ -3,16 +3,26 @@ package mipush
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"time"
 )
 
 // Client sends messages to the MiPush server over a pool of persistent
 // connections. It is safe for concurrent use. Create it with NewClient and
 // release it with Close.
+//
+// The zero Client is not usable: its methods return an error (and
+// Metrics a zero Metrics) instead of panicking. A nil context passed to
+// any method is an error too, as net/http's NewRequestWithContext treats
+// it: the call fails with an error and nothing is sent.
+//
+// A Client never prints its app secret, with any fmt verb.
 type Client struct {
 	e    *engine
-	err  error  // invalid Options: every call returns it
-	auth string // "key=<secret>"
-	view bool   // made by WithSecret: does not own e
+	err  error   // invalid Options: every call returns it
+	auth *secret // "key=<secret>"; a pointer, so even a raw print of the struct shows no text
+	view bool    // made by WithSecret: does not own e
 }
 
 // NewClient returns a client for opts. It never fails: if opts are invalid
@@ -23,13 +33,24 @@ func NewClient(opts Options) *Client {
 		return &Client{err: err}
 	}
 	s := newSettings(opts)
-	return &Client{e: newEngine(s), auth: s.auth}
+	auth := s.auth
+	return &Client{e: newEngine(s), auth: &auth}
 }
 
 // String describes the client without its secret.
 func (c *Client) String() string {
-	if c.err != nil {
+	if c == nil {
+		return "mipush.Client(nil)"
+	}
+	return c.describe()
+}
+
+func (c Client) describe() string {
+	switch {
+	case c.err != nil:
 		return "mipush.Client{invalid: " + c.err.Error() + "}"
+	case c.e == nil:
+		return "mipush.Client{zero}"
 	}
 	return "mipush.Client{host: " + c.e.s.authority + "}"
 }
@@ -37,12 +58,49 @@ func (c *Client) String() string {
 // GoString is String, so %#v does not leak the secret either.
 func (c *Client) GoString() string { return c.String() }
 
+// Format writes the description String gives for every verb, so no verb
+// prints the secret, of a Client value or a *Client.
+func (c Client) Format(f fmt.State, verb rune) { io.WriteString(f, c.describe()) }
+
+// Errors of calls that cannot be made.
+var (
+	errNilClient  = errors.New("mipush: nil Client")
+	errZeroClient = errors.New("mipush: zero Client; create one with NewClient")
+	errNilContext = errors.New("mipush: nil Context")
+)
+
+// usable returns the error that stops every call on c with ctx, or nil.
+func (c *Client) usable(ctx context.Context) error {
+	if err := c.invalid(); err != nil {
+		return err
+	}
+	if ctx == nil {
+		return errNilContext
+	}
+	return nil
+}
+
+// invalid returns the error that stops every call on c, or nil.
+func (c *Client) invalid() error {
+	switch {
+	case c == nil:
+		return errNilClient
+	case c.err != nil:
+		return c.err
+	case c.e == nil:
+		return errZeroClient
+	}
+	return nil
+}
+
 // Flush waits until every async send accepted so far has had its outcome
 // reported (its callback, if any, has returned), or ctx ends. Sends
-// accepted while Flush waits may extend the wait.
+// accepted while Flush waits may extend the wait. Called from a callback,
+// Flush does not wait for that callback (see the package documentation,
+// Callbacks).
 func (c *Client) Flush(ctx context.Context) error {
-	if c.err != nil {
-		return c.err
+	if err := c.usable(ctx); err != nil {
+		return err
 	}
 	c.e.flushBatches()
 	return c.e.waitZero(ctx, &c.e.pending)
@@ -50,11 +108,22 @@ func (c *Client) Flush(ctx context.Context) error {
 
 // Close stops accepting sends, waits up to Options.CloseTimeout for the
 // sends in flight, then closes every connection; sends still unfinished
-// fail. Every outcome has been reported when Close returns. Calling Close
-// again returns the first call's result. Close on a view made by
+// fail. Every outcome has been reported when Close returns, but for the
+// callback Close is called from, if any, and, if the timeout was reached,
+// callbacks that have not returned within a further second: Close then
+// returns anyway; such a callback runs on, the outcomes queued behind it
+// are delivered after it on the client's goroutine, and nothing is sent
+// any more. Calling Close again returns the first call's result (from a
+// callback while the first call runs, nil at once). Close on a view made by
 // WithSecret does nothing: the client it came from owns the connections.
 func (c *Client) Close() error {
-	if c.err != nil || c.view {
+	if err := c.invalid(); err != nil {
+		if c != nil && c.err != nil {
+			return nil // an invalid client has nothing to close
+		}
+		return err
+	}
+	if c.view {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.e.s.CloseTimeout)
@@ -66,11 +135,21 @@ func (c *Client) Close() error {
 // ends first, sends still in flight fail (written ones as maybe processed)
 // and Shutdown returns ctx.Err() once their outcomes are reported.
 func (c *Client) Shutdown(ctx context.Context) error {
-	if c.err != nil || c.view {
+	if err := c.usable(ctx); err != nil {
+		if c != nil && c.err != nil && ctx != nil {
+			return nil // an invalid client has nothing to close
+		}
+		return err
+	}
+	if c.view {
 		return nil
 	}
 	return c.e.shutdown(ctx)
 }
+
+// callbackGrace bounds how long Shutdown, once its context has ended,
+// waits for the callbacks of the sends it failed.
+const callbackGrace = time.Second
 
 // shutdown runs once; later calls wait for the first.
 func (e *engine) shutdown(ctx context.Context) error {
@@ -85,15 +164,12 @@ func (e *engine) shutdown(ctx context.Context) error {
 		e.flushBatches() // batches opened meanwhile; none opens after closed
 	}
 	if !first {
-		if e.disp.onDispatcher() {
-			// Re-entrant, from a callback: the first call is waiting below
-			// us and has no result yet.
+		if e.disp.onCallback() {
+			// Re-entrant, from a callback: the first call may be waiting
+			// for this callback and has no result yet.
 			return nil
 		}
 		<-e.shutdownDone
-		// If the first Close came from a callback, that callback may
-		// still be running: wait for the dispatcher to finish it.
-		<-e.disp.done
 		return e.shutdownErr
 	}
 	err := e.waitZero(ctx, &e.active)
@@ -119,25 +195,28 @@ func (e *engine) shutdown(ctx context.Context) error {
 		p.shutdown(graceful)
 	}
 	e.retiring.Wait() // pools of hosts that left the host list
-	// Every send has its outcome now; wait for the callbacks to run.
-	_ = e.waitZero(context.Background(), &e.active)
-	e.disp.shutdown()
+	// Every send has its outcome now; wait for the callbacks to run,
+	// within what is left of ctx or, if it has ended, a short grace.
+	wctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(context.Background(), callbackGrace)
+		defer cancel()
+	}
+	if werr := e.waitZero(wctx, &e.active); werr != nil && err == nil {
+		err = werr
+	}
+	e.disp.shutdown(wctx)
 	e.fails.flush(e.s.failureLogger)
 	e.shutdownErr = err
 	close(e.shutdownDone)
 	return err
 }
 
-// errNilClient is returned by a send on a nil *Client.
-var errNilClient = errors.New("mipush: nil Client")
-
 // start is the common path of every send method.
 func (c *Client) start(ctx context.Context, t Target, msg *Message, async bool) (*Result, error) {
-	if c == nil {
-		return nil, errNilClient
+	if err := c.usable(ctx); err != nil {
+		return nil, err
 	}
-	if c.err != nil {
-		return nil, c.err
-	}
-	return c.e.send(ctx, c.auth, t, msg, nil, nil, async)
+	return c.e.send(ctx, string(*c.auth), t, msg, nil, nil, async)
 }

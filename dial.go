@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"time"
 
 	"github.com/mipush-go/mipush/internal/h1conn"
 	"github.com/mipush-go/mipush/internal/h2conn"
@@ -41,11 +42,37 @@ func (s *settings) tlsConfig(authority string) *tls.Config {
 	return cfg
 }
 
+// dialTimeoutError is a dial, TLS handshake or HTTP/2 handshake that did
+// not finish within DialTimeout. It keeps the cause's text but not the
+// cause, so that it does not match context.DeadlineExceeded: no context
+// of the caller's ended.
+type dialTimeoutError struct {
+	addr    string
+	timeout time.Duration
+	cause   string
+}
+
+func (e *dialTimeoutError) Error() string {
+	return "mipush: connecting to " + e.addr + " took longer than DialTimeout (" + e.timeout.String() + "): " + e.cause
+}
+
+// Timeout reports true, as net.Error timeouts do.
+func (e *dialTimeoutError) Timeout() bool { return true }
+
 // dial opens, handshakes and starts one connection of the pool.
 func (p *pool) dial() (wire.Conn, error) {
 	s := &p.e.s
 	ctx, cancel := context.WithTimeout(p.ctx, s.DialTimeout)
 	defer cancel()
+	conn, err := p.dialCtx(ctx)
+	if err != nil && ctx.Err() != nil && p.ctx.Err() == nil {
+		err = &dialTimeoutError{addr: p.addr, timeout: s.DialTimeout, cause: err.Error()}
+	}
+	return conn, err
+}
+
+func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
+	s := &p.e.s
 	dialFn := s.DialContext
 	if dialFn == nil {
 		var d net.Dialer
@@ -83,43 +110,58 @@ func (p *pool) dial() (wire.Conn, error) {
 	if s.PingInterval > 0 {
 		cfg.PingIdle, cfg.PingTimeout = s.PingInterval, s.PingTimeout
 	}
-	// OnClose may run as soon as the connection starts, so the connection
-	// is registered under connsMu before OnClose can look for it.
+	// OnClose may run as soon as the connection starts, even before it is
+	// registered below: gone tells the registration, registered tells
+	// OnClose, both under connsMu. opened orders ConnClosed after
+	// ConnOpened. No lock is held while the connection starts (the HTTP/2
+	// handshake waits for the server) nor while a hook runs.
 	p.live.Add(1)
 	p.connsWG.Add(1)
 	info := ConnInfo{Host: p.addr, Protocol: tc.ConnectionState().NegotiatedProtocol}
 	if info.Protocol == "" {
 		info.Protocol = "http/1.1"
 	}
+	var gone, registered bool
+	opened := make(chan struct{})
+	defer close(opened)
 	cfg.OnClose = func(err error) {
 		p.connsMu.Lock()
-		delete(p.conns, conn)
+		gone = true
+		if registered {
+			delete(p.conns, conn)
+		}
 		p.connsMu.Unlock()
 		p.live.Add(-1)
+		<-opened
 		s.Logger.Debug("mipush: connection closed", "host", info.Host, "protocol", info.Protocol, "err", err)
 		if s.Observer != nil {
 			s.Observer.ConnClosed(info, err)
 		}
 		p.connsWG.Done()
 	}
-	p.connsMu.Lock()
-	defer p.connsMu.Unlock()
+	var c wire.Conn
 	if tc.ConnectionState().NegotiatedProtocol == "h2" {
-		c, err := h2conn.New(ctx, tc, cfg)
+		h2, err := h2conn.New(ctx, tc, cfg)
 		if err != nil {
 			p.live.Add(-1)
 			p.connsWG.Done()
 			tc.Close()
 			return nil, err
 		}
-		conn = c
+		c = h2
 	} else {
-		conn = h1conn.New(tc, cfg)
+		c = h1conn.New(tc, cfg)
 	}
-	p.conns[conn] = struct{}{}
+	p.connsMu.Lock()
+	conn = c
+	if !gone {
+		p.conns[conn] = struct{}{}
+		registered = true
+	}
+	p.connsMu.Unlock()
 	s.Logger.Debug("mipush: connection opened", "host", info.Host, "protocol", info.Protocol)
 	if s.Observer != nil {
 		s.Observer.ConnOpened(info)
 	}
-	return conn, nil
+	return c, nil
 }

@@ -337,7 +337,7 @@ func (b *blocks) report(ev stopEvent, by string) {
 // also lift by themselves when a probe succeeds; see
 // Options.DisableFailFast.
 func (c *Client) Unblock() {
-	if c != nil && c.err == nil {
-		c.e.blocked.clear(c.auth)
+	if c.invalid() == nil {
+		c.e.blocked.clear(string(*c.auth))
 	}
 }

@@ -80,14 +80,30 @@
 //
 // # Callbacks
 //
-// OnError and OnSuccess run on one goroutine of the client's own, never on
-// a connection's reader, one at a time and in the order outcomes are
-// decided. A slow callback delays the callbacks behind it and, once
-// Options.MaxPending outcomes wait for it, new sends: keep callbacks short,
-// or hand the work to a queue of your own. A callback may call any method
-// of the Client: a send that must wait for room, Flush and Close run the
-// queued callbacks themselves meanwhile, so none of them deadlocks; Flush
-// and Close called from a callback do not wait for that callback itself.
+// OnError and OnSuccess run on a goroutine of the client's own, never on a
+// connection's reader, one at a time and in the order outcomes are
+// decided. A send's place in Options.MaxPending is freed when its outcome
+// is decided, before its callback runs, so a callback that sends finds
+// room as soon as any send in flight ends. A slow callback delays the
+// callbacks behind it and, once Options.MaxPending outcomes wait for
+// callbacks, new sends: keep callbacks short, or hand the work to a queue
+// of your own.
+//
+// A callback may call any method of the Client without deadlock.
+// Callbacks overlap in exactly one case: when a callback waits inside the
+// client — in Flush, Close or Shutdown, or in a send held back because
+// Options.MaxPending outcomes wait for callbacks — the outcomes after it
+// are delivered on a new goroutine of the client's, one at a time and in
+// order, while it waits; it goes on when its wait ends. Such a wait does
+// not wait for the callbacks that are themselves waiting this way (it
+// would wait for itself): Flush and Close called from a callback return
+// once every other outcome has been reported. Called from any other
+// goroutine they wait for every callback. (A client call counts as made
+// from a callback when it is at most 256 frames deeper on the callback's
+// goroutine.)
+//
+// A nil context passed to any method is an error (as in net/http's
+// NewRequestWithContext), not a panic.
 //
 // # What an outcome carries
 //

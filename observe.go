@@ -57,7 +57,7 @@ type counters struct {
 
 // Metrics returns a snapshot of the client's counters.
 func (c *Client) Metrics() Metrics {
-	if c.err != nil {
+	if c.invalid() != nil {
 		return Metrics{}
 	}
 	e := c.e
@@ -127,8 +127,14 @@ func (e *engine) countOutcome(err error) {
 
 // Observer receives events from a client, for metrics and tracing systems
 // (Prometheus, OpenTelemetry, expvar) without the client depending on them.
-// Its methods are called synchronously from the client's goroutines
-// (connection readers among them): they must be fast and must not block.
+//
+// Observer methods and Options.Logger records follow one rule: they are
+// called synchronously from the client's goroutines (connection readers,
+// pool goroutines, a caller's goroutine), never with a lock of the client
+// held, so they may call Client methods that do not wait, such as
+// Metrics. They must be fast and must not block: no Flush, Close or sync
+// send, which may wait for the very goroutine that runs them. For one
+// connection, ConnClosed follows ConnOpened.
 type Observer interface {
 	// RequestDone reports the outcome of one accepted call, once.
 	RequestDone(RequestInfo)

@@ -3,12 +3,15 @@ package mipush
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Defaults for the zero values of Options.
@@ -25,10 +28,26 @@ const (
 	DefaultPingTimeout    = 15 * time.Second
 )
 
+// Upper bounds of the Options that size memory or goroutines. Validate
+// rejects larger values, so that no setting can run the process out of
+// memory or overflow: the MaxPending bound sizes queues of that many
+// entries, Window a connection's stream table, Conns a goroutine each.
+const (
+	MaxConns            = 1024
+	MaxWindow           = 1 << 16
+	MaxMaxPending       = 1 << 20
+	MaxMaxAttempts      = 100
+	MaxMaxResponseBytes = 1 << 30
+	MaxRateBurst        = 1 << 20
+)
+
 // Options configures a Client. The zero value of every field but AppSecret
 // selects a sensible default.
 //
-// Options never prints the AppSecret: %v and %+v show it redacted.
+// Options never prints the AppSecret: every fmt verb that reaches its
+// Format method shows it redacted. (%p of an Options value is not a
+// pointer verb; fmt then prints the raw fields without asking any method,
+// and go vet reports that call. Print *Options with %p instead.)
 type Options struct {
 	// AppSecret is sent as "Authorization: key=<AppSecret>". Required.
 	AppSecret string
@@ -70,7 +89,7 @@ type Options struct {
 	Window int
 	// MaxPending bounds the sends accepted but not yet finished, client-wide
 	// (sync and async together); a send beyond it waits for room. 0 means
-	// twice Conns × Window.
+	// twice Conns × Window, at most MaxMaxPending.
 	MaxPending int
 
 	// OnError receives the outcome of each failed async send, exactly once.
@@ -112,9 +131,20 @@ type Options struct {
 	// 0 means DefaultPingInterval and DefaultPingTimeout; a negative
 	// PingInterval turns the check off. HTTP/1.1 has no such probe.
 	PingInterval, PingTimeout time.Duration
-	// CloseTimeout bounds how long Close waits for sends in flight; 0 means
-	// DefaultCloseTimeout.
+	// CloseTimeout bounds how long Close waits for sends in flight (and,
+	// once it has passed, at most a second more for the callbacks of the
+	// sends Close failed); 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
+	// QueueTimeout bounds how long an accepted send waits for a
+	// connection to take it: from its acceptance (or its retry after an
+	// attempt that reached the server) to its being written, across the
+	// re-queues of attempts the server never saw. A send still unwritten
+	// then fails, within 1.25 × QueueTimeout, with an error wrapping
+	// ErrQueueTimeout: an unreachable host, or one whose connections can
+	// take no request, fails sends (sync ones too) within that bound. 0 or
+	// negative means DialTimeout + RequestTimeout (20 s by default): time
+	// to dial, then to wait for room behind requests in flight.
+	QueueTimeout time.Duration
 	// MaxAttempts bounds the attempts of one send (the first included) when
 	// it meets a retryable answer; 0 means DefaultMaxAttempts, 1 disables
 	// retries. Requests the server surely did not process are re-sent on
@@ -230,15 +260,42 @@ func (o Options) String() string {
 // GoString is String, so %#v does not leak the AppSecret either.
 func (o Options) GoString() string { return o.String() }
 
+// Format writes String for every verb, so no verb (%d, %x, %t, %q, ...)
+// prints the AppSecret.
+func (o Options) Format(f fmt.State, verb rune) { io.WriteString(f, o.String()) }
+
+// secret holds a credential inside the client. It prints as [redacted]
+// with every fmt verb that asks it, so a value holding it cannot leak it.
+type secret string
+
+// Format writes "[redacted]" whatever the verb.
+func (secret) Format(f fmt.State, verb rune) { io.WriteString(f, "[redacted]") }
+
+// checkHeaderText rejects control characters (C0, DEL) and invalid UTF-8 in a
+// value sent in a request header; it never echoes the value.
+func checkHeaderText(field, v string) error {
+	if !utf8.ValidString(v) {
+		return &ValidationError{Field: field, Reason: "must be valid UTF-8"}
+	}
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b == 0x7f {
+			return &ValidationError{Field: field, Reason: "must not contain control characters (CR, LF, NUL, tab, ...), found one at byte " + strconv.Itoa(i)}
+		}
+	}
+	return nil
+}
+
 // Validate reports the first problem with o, or nil. NewClient does not
 // fail on invalid Options; every call on such a client returns this error.
 func (o *Options) Validate() error {
 	if o.AppSecret == "" {
 		return &ValidationError{Field: "Options.AppSecret", Reason: "is required"}
 	}
-	if i := strings.IndexAny(o.AppSecret, "\r\n\x00"); i >= 0 {
-		// Never echo the secret itself.
-		return &ValidationError{Field: "Options.AppSecret", Reason: "must not contain CR, LF or NUL"}
+	if err := checkHeaderText("Options.AppSecret", o.AppSecret); err != nil {
+		return err
+	}
+	if err := checkHeaderText("Options.Host", o.Host); err != nil {
+		return err
 	}
 	if err := validateHost(o.Host); err != nil {
 		return err
@@ -258,19 +315,24 @@ func (o *Options) Validate() error {
 	if o.AuthProbeInterval < 0 {
 		return &ValidationError{Field: "Options.AuthProbeInterval", Reason: "must not be negative, got " + o.AuthProbeInterval.String()}
 	}
-	if strings.ContainsAny(o.UserAgent, "\r\n\x00") {
-		return &ValidationError{Field: "Options.UserAgent", Reason: "must not contain CR, LF or NUL"}
+	if err := checkHeaderText("Options.UserAgent", o.UserAgent); err != nil {
+		return err
 	}
 	for _, n := range []struct {
-		field string
-		v     int
+		field  string
+		v, max int
 	}{
-		{"Options.Conns", o.Conns}, {"Options.Window", o.Window}, {"Options.MaxPending", o.MaxPending},
-		{"Options.MaxAttempts", o.MaxAttempts}, {"Options.MaxResponseBytes", o.MaxResponseBytes},
-		{"Options.RateBurst", o.RateBurst},
+		{"Options.Conns", o.Conns, MaxConns}, {"Options.Window", o.Window, MaxWindow},
+		{"Options.MaxPending", o.MaxPending, MaxMaxPending},
+		{"Options.MaxAttempts", o.MaxAttempts, MaxMaxAttempts},
+		{"Options.MaxResponseBytes", o.MaxResponseBytes, MaxMaxResponseBytes},
+		{"Options.RateBurst", o.RateBurst, MaxRateBurst},
 	} {
 		if n.v < 0 {
 			return &ValidationError{Field: n.field, Reason: "must not be negative, got " + strconv.Itoa(n.v)}
+		}
+		if n.v > n.max {
+			return &ValidationError{Field: n.field, Reason: "must be at most " + strconv.Itoa(n.max) + ", got " + strconv.Itoa(n.v)}
 		}
 	}
 	return nil
@@ -309,7 +371,7 @@ type settings struct {
 	Options
 	addr      string // host:port to dial
 	authority string // Host header / :authority
-	auth      string // "key=<secret>"
+	auth      secret // "key=<secret>"
 	// failureLogger is Options.Logger as given: nil means slog.Default()
 	// for the failure log (see failureLog).
 	failureLogger *slog.Logger
@@ -324,7 +386,7 @@ func newSettings(o Options) settings {
 		s.Window = DefaultWindow
 	}
 	if s.MaxPending == 0 {
-		s.MaxPending = 2 * s.Conns * s.Window
+		s.MaxPending = min(2*s.Conns*s.Window, MaxMaxPending)
 	}
 	if s.ConnMaxAge == 0 {
 		s.ConnMaxAge = DefaultConnMaxAge
@@ -345,6 +407,12 @@ func newSettings(o Options) settings {
 	}
 	if s.CloseTimeout <= 0 {
 		s.CloseTimeout = DefaultCloseTimeout
+	}
+	if s.QueueTimeout <= 0 {
+		s.QueueTimeout = s.DialTimeout + max(s.RequestTimeout, 0)
+		if s.RequestTimeout == 0 {
+			s.QueueTimeout += DefaultRequestTimeout // no request bound: still bound the queue
+		}
 	}
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = DefaultMaxAttempts
@@ -378,7 +446,7 @@ func newSettings(o Options) settings {
 		host, _ = s.Region.hosts()
 	}
 	s.addr, s.authority = hostAddr(host)
-	s.auth = "key=" + s.AppSecret
+	s.auth = secret("key=" + s.AppSecret)
 	return s
 }
 

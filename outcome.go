@@ -70,11 +70,8 @@ type InvalidTargets struct {
 
 // startSend is the common path of Send and SendAsync.
 func (c *Client) startSend(ctx context.Context, s Send, p *Pending, async bool) (*Result, error) {
-	if c == nil {
-		return nil, errNilClient
-	}
-	if c.err != nil {
-		return nil, c.err
+	if err := c.usable(ctx); err != nil {
+		return nil, err
 	}
 	if k := s.Target.Kind; k < TargetRegID || k > TargetAll {
 		return nil, &ValidationError{Field: "Send.Target.Kind", Reason: "must be TargetRegID, TargetAlias, TargetUserAccount, TargetTopic, TargetTopics or TargetAll, got " + k.String()}
@@ -82,7 +79,7 @@ func (c *Client) startSend(ctx context.Context, s Send, p *Pending, async bool) 
 	if s.Message == nil {
 		return nil, &ValidationError{Field: "Send.Message", Reason: "is nil"}
 	}
-	return c.e.send(ctx, c.auth, s.Target, s.Message, s.Value, p, async)
+	return c.e.send(ctx, string(*c.auth), s.Target, s.Message, s.Value, p, async)
 }
 
 // keepTarget sets the ids c keeps for its outcome. An async send of

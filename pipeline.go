@@ -35,14 +35,24 @@ type call struct {
 	// attempts counts the attempts that reached the server. It is atomic
 	// because a sync caller whose context ended reads it while the call
 	// goes on.
-	attempts    atomic.Int32
+	attempts atomic.Int32
+	// maybe records that an attempt may have been processed, so that a
+	// sync caller whose context ends before the retry is told so.
+	maybe       atomic.Bool
 	unprocessed int       // re-queues of requests the server never processed
 	jobKey      string    // the extra.jobkey the client gave the message, if any
 	start       time.Time // acceptance, for the Observer's latency
-	failover    bool      // the host was chosen by the host list
-	quotaKey    stopKey   // the daily-quota stop of a single send; zero for other calls
-	batched     bool      // a message sent in a batch (Options.Batch)
-	batch       *batch    // the request of a batch: its outcome is its messages'
+	// queued is when the send last began to wait for a connection: its
+	// acceptance, or its retry after an attempt that reached the server.
+	// Re-queues of requests never processed keep it. See queueExpired.
+	queued time.Time
+	// lastErr is why the last re-queued attempt was not processed, for the
+	// ErrQueueTimeout error.
+	lastErr  error
+	failover bool    // the host was chosen by the host list
+	quotaKey stopKey // the daily-quota stop of a single send; zero for other calls
+	batched  bool    // a message sent in a batch (Options.Batch)
+	batch    *batch  // the request of a batch: its outcome is its messages'
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
 	res  *Result
@@ -55,6 +65,24 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 
 // engine is what Client shares with its views: the pools, the bound on
 // accepted sends, the outcome dispatcher and the retry timers.
+//
+// Locks, and the order they are taken in (a lock is only taken while
+// holding those before it in this list):
+//
+//	engine.poolsMu  guards pools (Metrics holds it while it visits them)
+//	pool.connsMu    guards a pool's conns (with dial's gone/registered)
+//
+// and leaves, held with no other lock and only for a few field updates:
+//
+//	pool.mu (RW)       enqueue (read) against shutdown (write) of a pool
+//	engine.retryMu     guards retrying
+//	engine.idleMu      guards idle
+//	dispatcher.mu      guards the dispatcher's queue and hand-off state
+//	hostList, blocks   their own state
+//
+// No lock is held across network I/O (dialling, the TLS and HTTP/2
+// handshakes, reads and writes), nor while user code runs: callbacks,
+// Observer methods, Logger records, Options.DialContext and Proxy.
 type engine struct {
 	s settings
 
@@ -71,6 +99,8 @@ type engine struct {
 	active  atomic.Int64 // all accepted sends not yet finished
 	idleMu  sync.Mutex
 	idle    chan struct{} // closed when pending or active drops to zero
+	// idleWaited is set while idle exists: someone waits on it.
+	idleWaited atomic.Bool
 
 	disp    dispatcher
 	scratch sync.Pool // *[]byte buffers for encodeBody
@@ -120,7 +150,7 @@ func newEngine(s settings) *engine {
 	if s.Host == "" && s.Region == RegionChina {
 		e.hosts = newHostList()
 	}
-	e.disp.start(e, s.MaxPending)
+	e.disp.start(e)
 	return e
 }
 
@@ -130,6 +160,9 @@ func newEngine(s settings) *engine {
 func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if msg == nil {
+		return nil, fieldError("message", "is nil")
 	}
 	if async && p == nil && e.batchable(t, msg) {
 		return nil, e.batcher.add(ctx, auth, t, msg, value)
@@ -189,9 +222,8 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 		e.pending.Add(1)
 	}
 	e.count.accepted.Add(1)
-	if e.s.Observer != nil || e.hosts != nil {
-		c.start = time.Now()
-	}
+	c.start = time.Now()
+	c.queued = c.start
 	c.pool.enqueue(c)
 	if c.async {
 		return nil, nil
@@ -202,32 +234,33 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 		return c.res, c.err
 	case <-ctx.Done():
 		if c.ex.Withdraw() {
-			// Never written: exchangeDropped releases it when a
+			// Not on the wire now: exchangeDropped releases it when a
 			// connection (or the pool's shutdown) meets it in the queue.
-			return nil, ctx.Err()
+			if !c.maybe.Load() {
+				return nil, ctx.Err() // never sent, or refused by the server
+			}
+			// Waiting for a retry after an attempt that may have been
+			// processed: that attempt is what the caller must hear of.
 		}
 		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey, Value: c.value}
 	}
 }
 
-// acquire takes a token for one accepted send.
+// acquire takes a token for one accepted send. Tokens are held only by
+// sends whose outcome is not yet decided, never by a callback, so a send
+// from a callback finds room as soon as any send in flight ends. While
+// MaxPending outcomes wait for callbacks, acquire waits for that backlog
+// to shrink first (see dispatcher.unblock).
 func (e *engine) acquire(ctx context.Context) error {
+	if e.disp.queued.Load() >= int64(e.s.MaxPending) {
+		if err := e.waitBacklog(ctx); err != nil {
+			return err
+		}
+	}
 	select {
 	case e.sem <- struct{}{}:
 		return nil
 	default:
-	}
-	if e.disp.onDispatcher() {
-		// A callback is sending while the window is full: tokens are
-		// freed by outcome deliveries, which this goroutine must run.
-		return e.disp.helpUntil(ctx, func() bool {
-			select {
-			case e.sem <- struct{}{}:
-				return true
-			default:
-				return false
-			}
-		})
 	}
 	select {
 	case e.sem <- struct{}{}:
@@ -239,10 +272,47 @@ func (e *engine) acquire(ctx context.Context) error {
 	}
 }
 
+// waitBacklog waits while MaxPending outcomes wait for their callbacks.
+func (e *engine) waitBacklog(ctx context.Context) error {
+	d := &e.disp
+	d.roomWaiters.Add(1)
+	defer d.roomWaiters.Add(-1)
+	for {
+		ch := e.idleChan()
+		if d.queued.Load() < int64(e.s.MaxPending) {
+			return nil
+		}
+		if d.onCallback() {
+			d.unblock()
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.closing:
+			return ErrClosed
+		}
+	}
+}
+
 // release returns a token; finished reports that an accepted send ended.
 func (e *engine) release(finished bool) {
 	<-e.sem
-	if finished && (e.active.Add(-1) == 0 || e.disp.helpers.Load() > 0) {
+	if finished {
+		e.active.Add(-1)
+		e.settle()
+	}
+}
+
+// settle wakes the waits of Flush and Close when what they wait for may
+// have come: no sends (or no async sends) left but callbacks that handed
+// delivery on, which may be the waiters themselves.
+func (e *engine) settle() {
+	if !e.idleWaited.Load() {
+		return // nobody waits: the common case costs one load
+	}
+	o := e.disp.overlapping.Load()
+	if e.active.Load() <= o || e.pending.Load() <= o {
 		e.signalIdle()
 	}
 }
@@ -252,6 +322,7 @@ func (e *engine) signalIdle() {
 	if e.idle != nil {
 		close(e.idle)
 		e.idle = nil
+		e.idleWaited.Store(false)
 	}
 	e.idleMu.Unlock()
 }
@@ -261,20 +332,26 @@ func (e *engine) idleChan() <-chan struct{} {
 	defer e.idleMu.Unlock()
 	if e.idle == nil {
 		e.idle = make(chan struct{})
+		e.idleWaited.Store(true)
 	}
 	return e.idle
 }
 
-// waitZero waits until n drops to at most the outcomes being delivered on
-// this goroutine (callbacks that called Flush or Close), helping the
-// dispatcher if this goroutine is the dispatcher.
+// waitZero waits until n drops to zero, or ctx ends. Called from a
+// callback it waits only until n drops to the callbacks that handed
+// delivery on (this one among them) and hands delivery on itself, so that
+// it never waits for itself.
 func (e *engine) waitZero(ctx context.Context, n *atomic.Int64) error {
-	if e.disp.onDispatcher() {
-		return e.disp.helpUntil(ctx, func() bool { return n.Load() <= e.disp.depth() })
-	}
+	d := &e.disp
+	inCallback := d.onCallback()
 	for {
 		ch := e.idleChan()
-		if n.Load() == 0 {
+		floor := int64(0)
+		if inCallback {
+			d.unblock()
+			floor = d.overlapping.Load()
+		}
+		if n.Load() <= floor {
 			return nil
 		}
 		select {
@@ -308,7 +385,11 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		e.blocked.settle(c, false, nil)
 		var we *wire.Error
 		if errors.As(err, &we) && we.NotProcessed {
-			if !permanent(we.Err) && c.unprocessed < maxUnprocessedRetries {
+			if e.queueExpired(c) && !errors.Is(err, ErrQueueTimeout) {
+				err = queueTimeoutError(e.s.QueueTimeout, err)
+			}
+			c.lastErr = we.Err
+			if !permanent(we.Err) && !errors.Is(err, ErrQueueTimeout) && c.unprocessed < maxUnprocessedRetries {
 				// Count before re-queueing: another goroutine may take c
 				// as soon as it is queued.
 				d := e.unprocessedDelay(c)
@@ -322,6 +403,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 			return
 		}
 		c.attempts.Add(1)
+		c.maybe.Store(true)
 		if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
 			return
 		}
@@ -349,6 +431,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 				}
 			case classMaybe:
 				err = errors.Join(err, ErrMaybeProcessed)
+				c.maybe.Store(true)
 				if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
 					return
 				}
@@ -366,10 +449,14 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 }
 
 // exchangeGate stops a queued call that a client-side stop has covered
-// since it was accepted, before it is written, or lets it out as the
-// stop's probe (see blocks).
+// since it was accepted, or that waited longer than QueueTimeout, before
+// it is written, or lets it out as the stop's probe (see blocks).
 func (e *engine) exchangeGate(ex *wire.Exchange) error {
-	return e.blocked.check(ex.Value.(*call), true)
+	c := ex.Value.(*call)
+	if e.queueExpired(c) {
+		return queueTimeoutError(e.s.QueueTimeout, c.lastErr)
+	}
+	return e.blocked.check(c, true)
 }
 
 // route chooses the pool of a send: the failover host list's pick in the
@@ -396,6 +483,7 @@ func (e *engine) route(c *call, avoid string) {
 func (e *engine) mayRetry(c *call, cost int64) bool {
 	if c.tries() < e.s.MaxAttempts && e.budget.take(cost) {
 		e.count.retried.Add(1)
+		c.queued = time.Now() // the retry waits for a connection afresh
 		return true
 	}
 	return false
@@ -538,6 +626,9 @@ func (e *engine) finish(c *call, res *Result, err error) {
 		e.release(true)
 		return
 	}
+	// The outcome is decided: its token is free for the next send even
+	// while the callback waits or runs.
+	<-e.sem
 	if e.needsDelivery(c, res, err) {
 		e.disp.push(c)
 		return
@@ -548,8 +639,7 @@ func (e *engine) finish(c *call, res *Result, err error) {
 
 // reported ends an async call once its callback (if any) has returned.
 func (e *engine) reported(c *call) {
-	if e.pending.Add(-1) == 0 || e.disp.helpers.Load() > 0 {
-		e.signalIdle()
-	}
-	e.release(true)
+	e.pending.Add(-1)
+	e.active.Add(-1)
+	e.settle()
 }

@@ -71,6 +71,8 @@ func (e *engine) pool(addr, authority string) *pool {
 		p.slots.Add(1)
 		go p.runSlot()
 	}
+	p.slots.Add(1)
+	go p.watchQueue()
 	e.pools[addr] = p
 	return p
 }

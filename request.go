@@ -56,11 +56,8 @@ func (c *Client) doAsync(ctx context.Context, r *request) error {
 }
 
 func (c *Client) startRequest(ctx context.Context, r *request, async bool) (*Result, error) {
-	if c == nil {
-		return nil, errNilClient
-	}
-	if c.err != nil {
-		return nil, c.err
+	if err := c.usable(ctx); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -70,7 +67,7 @@ func (c *Client) startRequest(ctx context.Context, r *request, async bool) (*Res
 	if !r.batch {
 		call.target.IDs = call.keepIDs(r.target.IDs)
 	}
-	call.ex.Req = r.wireRequest(c.auth)
+	call.ex.Req = r.wireRequest(string(*c.auth))
 	if r.host == messageHost {
 		e.route(call, "") // the failover host list applies to every message-host call
 	} else {

@@ -220,3 +220,88 @@ func soak(t *testing.T, h2, atLeastOnce, batch bool, n int) {
 		assert.GreaterOrEqual(t, alone, bad*2, "batches with a bad message were split")
 	}
 }
+
+// TestSoakResendFromCallbacks runs the soak's faults with callbacks that
+// call the client: every failed send is sent again once from OnError (a
+// sync send for every fourth, async otherwise) while the client is at
+// MaxPending, and every 50th outcome calls Flush from its callback. Every
+// send, first or re-sent, must have exactly one outcome, and Flush and
+// Close must return.
+func TestSoakResendFromCallbacks(t *testing.T) {
+	n := 5000
+	if v, err := strconv.Atoi(os.Getenv("MIPUSH_SOAK")); err == nil && v > 0 {
+		n = v
+	}
+	protocols(t, func(t *testing.T, h2 bool) {
+		srv := mipushtest.NewServer(mipushtest.Options{HTTP2: h2})
+		defer srv.Close()
+		srv.SetCloseAfter(500)
+		srv.SetDropRate(0.002, mipushtest.DropProcessed)
+		srv.FailTarget("bad", mipushtest.ErrorAnswer(20301, "no valid targets"))
+
+		var mu sync.Mutex
+		outcomes := map[string]int{}
+		var resent, flushes int
+		var c *mipush.Client
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		count := func(m *mipush.Message) int {
+			mu.Lock()
+			defer mu.Unlock()
+			outcomes[m.Payload]++
+			return len(outcomes)
+		}
+		flushSometimes := func(k int) {
+			if k%50 == 0 {
+				assert.NoError(t, c.Flush(ctx))
+				mu.Lock()
+				flushes++
+				mu.Unlock()
+			}
+		}
+		c = mipush.NewClient(mipush.Options{
+			AppSecret: "s", Host: srv.Host(), TLSConfig: srv.ClientTLSConfig(),
+			Conns: 2, Window: 4, MaxPending: 16, RetryBudget: -1,
+			OnSuccess: func(r *mipush.SendResult) { flushSometimes(count(r.Message)) },
+			OnError: func(e *mipush.SendError) {
+				k := count(e.Message)
+				if !strings.HasPrefix(e.Message.Payload, "again-") {
+					m := &mipush.Message{RestrictedPackageName: "com.example", PassThrough: true, Payload: "again-" + e.Message.Payload}
+					mu.Lock()
+					resent++
+					mu.Unlock()
+					if k%4 == 0 {
+						_, err := c.PushToRegID(ctx, []string{"r"}, m)
+						count(m) // a sync send's outcome is its return
+						_ = err
+					} else {
+						assert.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, m))
+					}
+				}
+				flushSometimes(k)
+			},
+		})
+		start := time.Now()
+		within(t, 3*time.Minute, func() {
+			for i := range n {
+				target := "r" + strconv.Itoa(i%1000)
+				if i%3 == 0 {
+					target = "bad"
+				}
+				msg := &mipush.Message{RestrictedPackageName: "com.example", PassThrough: true, Payload: "soak-" + strconv.Itoa(i)}
+				require.NoError(t, c.PushToRegIDAsync(ctx, []string{target}, msg))
+			}
+			require.NoError(t, c.Flush(ctx))
+			require.NoError(t, c.Close())
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		t.Logf("%d sends, %d re-sent from OnError, %d Flush calls from callbacks: %d outcomes in %v",
+			n, resent, flushes, len(outcomes), time.Since(start))
+		require.Len(t, outcomes, n+resent, "a send without an outcome")
+		for p, k := range outcomes {
+			require.Equal(t, 1, k, "%s: %d outcomes", p, k)
+		}
+		assert.GreaterOrEqual(t, resent, n/3)
+	})
+}

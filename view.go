@@ -1,14 +1,12 @@
 package mipush
 
-import "strings"
-
 // WithSecret returns a view of c that authenticates as another app: its
 // calls send "Authorization: key=<secret>" and otherwise share everything
 // with c, the pool of connections, the in-flight window, the retry policy
 // and the callbacks included. A service that pushes for many apps can so
 // use one Client for all of them; a view costs one small allocation.
 //
-// An invalid secret (empty, or with CR, LF or NUL) makes every call on the
+// An invalid secret (empty, with a control character or invalid UTF-8) makes every call on the
 // view return a *ValidationError, as NewClient does for invalid Options.
 // A view of an invalid client is invalid the same way.
 //
@@ -20,19 +18,16 @@ import "strings"
 // of the shared client, and Close (or Shutdown) on a view does nothing.
 // Close the client returned by NewClient; its views then fail with
 // ErrClosed.
-func (c *Client) WithSecret(secret string) *Client {
-	if c == nil {
-		return &Client{err: errNilClient}
+func (c *Client) WithSecret(key string) *Client {
+	if err := c.invalid(); err != nil {
+		return &Client{err: err}
 	}
-	if c.err != nil {
-		return &Client{err: c.err}
-	}
-	if secret == "" {
+	if key == "" {
 		return &Client{err: &ValidationError{Field: "secret", Reason: "is required"}}
 	}
-	if strings.ContainsAny(secret, "\r\n\x00") {
-		// Never echo the secret itself.
-		return &Client{err: &ValidationError{Field: "secret", Reason: "must not contain CR, LF or NUL"}}
+	if err := checkHeaderText("secret", key); err != nil {
+		return &Client{err: err} // never echoes the secret itself
 	}
-	return &Client{e: c.e, auth: "key=" + secret, view: true}
+	auth := secret("key=" + key)
+	return &Client{e: c.e, auth: &auth, view: true}
 }

@@ -189,6 +189,7 @@ func New(ctx context.Context, nc net.Conn, cfg wire.Config) (*Conn, error) {
 		nc.Close()
 		return nil, err
 	}
+	c.cw.timeout, c.cw.dead = cfg.Timeout, c.dead
 	health := cfg.PingIdle > 0 && cfg.PingTimeout > 0
 	if health {
 		c.healthDone = make(chan struct{}) // before readLoop, which waits on it
@@ -362,17 +363,42 @@ func (c *Conn) finish(readErr error) {
 	close(c.done)
 }
 
-// countingWriter counts the bytes the network connection accepted.
+// countingWriter counts the bytes the network connection accepted. Once
+// timeout is set (after the handshake), each write must complete within
+// it: a server that stops reading would otherwise block the writer, and
+// with it every stream's timeout, for as long as it keeps the connection
+// alive with frames of its own.
 type countingWriter struct {
-	w net.Conn
-	n int64
+	w       net.Conn
+	n       int64
+	timeout time.Duration
+	dead    <-chan struct{} // closed by shutdown, which also sets a past deadline
 }
 
 func (cw *countingWriter) Write(p []byte) (int, error) {
+	if cw.timeout > 0 {
+		cw.w.SetWriteDeadline(time.Now().Add(cw.timeout))
+		select {
+		case <-cw.dead:
+			// shutdown's past deadline may have been overwritten above.
+			return 0, wire.ErrConnClosed
+		default:
+		}
+	}
 	n, err := cw.w.Write(p)
 	cw.n += int64(n)
+	if err != nil && cw.timeout > 0 {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			err = fmt.Errorf("%w: the server read nothing for %v", errWriteStalled, cw.timeout)
+		}
+	}
 	return n, err
 }
+
+// errWriteStalled is the cause of a connection closed because a write
+// could not complete within the request timeout.
+var errWriteStalled = errors.New("h2conn: write stalled")
 
 // blockWriter collects the output of the HPACK encoder.
 type blockWriter struct{ b *[]byte }

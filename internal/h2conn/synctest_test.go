@@ -219,3 +219,33 @@ func TestHealthCheck(t *testing.T) {
 		require.NoError(t, o.err)
 	})
 }
+
+// TestTimeoutWhileWriterBlocked: a server that grants large windows and
+// then stops reading blocks the writer in a write; the streams still get
+// their outcome within Timeout, since a write that cannot complete within
+// it closes the connection.
+func TestTimeoutWhileWriterBlocked(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := startPeer(t, func(c *wire.Config) { c.Timeout = 2 * time.Second },
+			http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30})
+		f.send(1, "first")
+		r := f.p.nextReq(t)
+		require.NoError(t, f.p.respond(r.ID, "200", "ok"))
+		require.NoError(t, (<-f.out).err)
+
+		f.p.setBudget(0) // the server reads nothing more
+		start := time.Now()
+		const n = 200
+		f.send(n, strings.Repeat("x", 1000))
+		<-f.c.Done()
+		assert.LessOrEqual(t, time.Since(start), 2*time.Second, "closed within Timeout of the stalled write")
+		taken := n - len(f.q)
+		require.Positive(t, taken)
+		require.Len(t, f.out, taken, "every exchange taken has its outcome")
+		for range taken {
+			o := <-f.out
+			assert.ErrorIs(t, o.err, errWriteStalled)
+		}
+		f.p.setBudget(-1) // let the peer's reader end with the test
+	})
+}

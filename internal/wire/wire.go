@@ -146,7 +146,10 @@ type Config struct {
 	// when its response is complete; 0 means no bound. On HTTP/1.1 a
 	// timeout closes the connection: the timed-out exchange and any written
 	// after it fail (maybe processed), unwritten ones fail NotProcessed. On
-	// HTTP/2 only that stream fails (it is reset).
+	// HTTP/2 only that stream fails (it is reset), but a write to the
+	// network that does not complete within Timeout (the server stopped
+	// reading) closes the connection: its streams fail, the written ones
+	// as maybe processed.
 	Timeout time.Duration
 	// PingIdle and PingTimeout (HTTP/2 only; both must be positive) turn
 	// on a health check: after PingIdle without a frame from the server

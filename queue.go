@@ -1,0 +1,67 @@
+package mipush
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mipush-go/mipush/internal/wire"
+)
+
+// ErrQueueTimeout is wrapped in the error of a send that no connection
+// took within Options.QueueTimeout: the host could not be reached, or its
+// connections could take no request (an HTTP/2 server that allows no
+// streams, or answers every connection with GOAWAY). Such a send was never
+// written. It does not match context.DeadlineExceeded: the caller's
+// context did not end.
+var ErrQueueTimeout = errors.New("mipush: no connection took the request within Options.QueueTimeout")
+
+// queueTimeoutError is ErrQueueTimeout with the bound and, if known, the
+// last reason a connection could not take the request.
+func queueTimeoutError(d time.Duration, last error) error {
+	if last != nil {
+		return fmt.Errorf("%w (%v); last error: %w", ErrQueueTimeout, d, last)
+	}
+	return fmt.Errorf("%w (%v)", ErrQueueTimeout, d)
+}
+
+// queueExpired reports whether c has waited for a connection longer than
+// QueueTimeout.
+func (e *engine) queueExpired(c *call) bool {
+	return time.Since(c.queued) > e.s.QueueTimeout
+}
+
+// watchQueue fails the sends that wait in the pool's queue past
+// QueueTimeout. Connections check the bound as they take requests, but a
+// pool whose connections take nothing (none could be dialled, the server
+// allows no stream, or they are stuck) or take slowly would leave sends
+// waiting. Every quarter of QueueTimeout it sweeps the queue, so a send
+// fails within 1.25 × QueueTimeout of being queued; entries that have not
+// expired go back, in their order.
+func (p *pool) watchQueue() {
+	defer p.slots.Done()
+	tick := time.NewTicker(max(p.e.s.QueueTimeout/4, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-p.ctx.Done():
+			return
+		}
+		for range len(p.queue) {
+			var ex *wire.Exchange
+			select {
+			case ex = <-p.queue:
+			default:
+			}
+			if ex == nil {
+				break
+			}
+			if p.e.queueExpired(ex.Value.(*call)) {
+				ex.Take() // the gate fails it (or it was withdrawn)
+				continue
+			}
+			p.queue <- ex // never blocks: every entry holds a MaxPending token
+		}
+	}
+}
