@@ -55,6 +55,21 @@ func newHostList() *hostList {
 	}
 }
 
+// listed reports whether host is one pick may return now.
+func (h *hostList) listed(host string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if host == ProductionHost {
+		return true // the default host's pool is never retired
+	}
+	for _, p := range h.hosts {
+		if p.host == host {
+			return true
+		}
+	}
+	return false
+}
+
 // pick returns the host for the next send, and whether that send should
 // ask the server for its host list: every send does until a list arrives,
 // and again once the last list is 5 minutes old. A retry passes the host

@@ -158,8 +158,12 @@ func TestRetiredHostsPoolsClose(t *testing.T) {
 		require.NoError(t, err)
 		for i := 1; i < n; i++ {
 			if i == 200 {
-				// From now on every answer announces a list of one host:
-				// the 8 others leave it.
+				// The first 200 are answered on the hosts of the list of 8
+				// (without this Flush, how many of those pools had dialled
+				// before the next answer retired them would depend on
+				// scheduling); from now on every answer announces a list
+				// of one host: the 8 others leave it.
+				require.NoError(t, c.Flush(ctx))
 				srv.SetHook(func(*mipushtest.Request) *mipushtest.Answer {
 					return &mipushtest.Answer{Header: http.Header{"X-Push-Host-List": {"h0.api.xmpush.xiaomi.com:1:90:10:5"}}}
 				})

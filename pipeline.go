@@ -467,9 +467,20 @@ func (e *engine) route(c *call, avoid string) {
 		c.pool = e.pool(e.s.addr, e.s.authority)
 		return
 	}
-	host, ask := e.hosts.pick(avoid)
-	addr, authority := hostAddr(host)
-	c.pool = e.pool(addr, authority)
+	var ask bool
+	for tries := 0; ; tries++ {
+		var host string
+		host, ask = e.hosts.pick(avoid)
+		addr, authority := hostAddr(host)
+		if tries == 3 { // the list keeps changing under us: take the pick as it is
+			c.pool = e.pool(addr, authority)
+			break
+		}
+		if p, ok := e.poolIf(addr, authority, func() bool { return e.hosts.listed(host) }); ok {
+			c.pool = p
+			break
+		}
+	}
 	c.failover = true
 	if ask {
 		c.ex.Req.Header = append(c.ex.Req.Header[:0:0], wire.Header{Name: "x-push-host-list", Value: "true"})

@@ -47,10 +47,23 @@ type pool struct {
 
 // pool returns the pool for addr, starting it on first use.
 func (e *engine) pool(addr, authority string) *pool {
+	p, _ := e.poolIf(addr, authority, nil)
+	return p
+}
+
+// poolIf is pool that, when no pool for addr exists, makes one only if
+// allowed (nil: always) reports true, deciding under poolsMu: the
+// failover route makes a pool only for a host still on the list, so a
+// pool is never made again for a host that retireHosts (which takes
+// poolsMu after the list changed) has just retired.
+func (e *engine) poolIf(addr, authority string, allowed func() bool) (*pool, bool) {
 	e.poolsMu.Lock()
 	defer e.poolsMu.Unlock()
 	if p, ok := e.pools[addr]; ok {
-		return p
+		return p, true
+	}
+	if allowed != nil && !allowed() {
+		return nil, false
 	}
 	p := &pool{
 		e:         e,
@@ -65,7 +78,7 @@ func (e *engine) pool(addr, authority string) *pool {
 		// that calls routed here end with ErrClosed.
 		p.closed = true
 		p.cancel()
-		return p
+		return p, true
 	}
 	for range e.s.Conns {
 		p.slots.Add(1)
@@ -74,7 +87,7 @@ func (e *engine) pool(addr, authority string) *pool {
 	p.slots.Add(1)
 	go p.watchQueue()
 	e.pools[addr] = p
-	return p
+	return p, true
 }
 
 // enqueue queues c for the pool's connections. If the pool has shut down
