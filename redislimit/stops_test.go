@@ -69,3 +69,23 @@ func TestQuotaStopStopsTheFleet(t *testing.T) {
 	require.Eventually(t, func() bool { _, ok := lb.SharedStop(app, ""); return !ok },
 		5*time.Second, time.Millisecond, "and for B's Limiter")
 }
+
+// BenchmarkSharedStop is what the client pays before each single send
+// with a Limiter: a look at the local copy of the stops, refreshed in the
+// background every 50ms.
+func BenchmarkSharedStop(b *testing.B) {
+	r := startRedis(b)
+	l, err := redislimit.New(r.client(b), redislimit.Options{Rate: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	app := mipush.AppDigest("bench-secret")
+	l.ShareStop(app, "other", time.Now().Add(time.Hour))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := l.SharedStop(app, ""); ok {
+			b.Fatal("the default class is not stopped")
+		}
+	}
+}
