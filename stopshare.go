@@ -24,26 +24,29 @@ import "time"
 
 // sharedQuotaReason is the Reason of the answer a shared stop stands for:
 // the interface carries only the stop's end, not the answer.
-const sharedQuotaReason = "daily quota of this message class used up, as another client of the app was told (a stop it shared)"
+const sharedQuotaReason = "daily quota of this message class used up: a stop shared by another client of the app"
 
 // adopt arms the quota stop of c's class if another client shared one in
 // force and this client has none of its own.
 func (b *blocks) adopt(c *call) {
 	app := c.e.apps.of(c.ex.Req.Auth)
-	until, ok := b.sharer.SharedStop(app, c.quotaKey.class)
-	if !ok {
-		return
+	if _, ok := b.sharer.SharedStop(app, c.quotaKey.class); !ok {
+		return // the fast path: no lock
 	}
-	now := time.Now()
-	if !now.Before(until) {
-		return
-	}
-	cause := &APIError{Code: CodeOverQuota, Reason: sharedQuotaReason}
 	b.mu.Lock()
 	if b.m[c.quotaKey] != nil {
 		b.mu.Unlock() // checkKeys decides, and asks again once it may probe
 		return
 	}
+	// Ask again under the lock: a probe of this client may have cleared
+	// the stop since.
+	until, ok := b.sharer.SharedStop(app, c.quotaKey.class)
+	now := time.Now()
+	if !ok || !now.Before(until) {
+		b.mu.Unlock()
+		return
+	}
+	cause := &APIError{Code: CodeOverQuota, Reason: sharedQuotaReason}
 	b.m[c.quotaKey] = &stop{key: c.quotaKey, cause: cause, since: now, next: until, app: app}
 	b.n.Add(1)
 	b.started.Add(1)
