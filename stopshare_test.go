@@ -255,3 +255,43 @@ func TestStopSharingLimits(t *testing.T) {
 		assert.Equal(t, before, lookups, "and asks nothing")
 	})
 }
+
+// Many senders of two clients sharing a stop: every send is refused at
+// once, none reaches the server, and B adopts the stop once.
+func TestSharedStopConcurrentSenders(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		sh := newSharedStops()
+		srv, a := newPair(t, h2, mipush.Options{Conns: 2, Limiter: sh})
+		b := mipush.NewClient(mipush.Options{
+			AppSecret: "test-secret", Host: srv.Host(), TLSConfig: srv.ClientTLSConfig(), Conns: 2, Limiter: sh,
+		})
+		defer func() { require.NoError(t, b.Close()) }()
+		ctx := context.Background()
+		srv.ExhaustQuota("")
+		_, err := a.PushToRegID(ctx, []string{"r"}, note(0))
+		requireQuotaAnswer(t, err, 0, 0)
+
+		const senders, each = 8, 50
+		var wg sync.WaitGroup
+		errs := make(chan error, senders*each)
+		for g := range senders {
+			c := a
+			if g%2 == 1 {
+				c = b
+			}
+			wg.Go(func() {
+				for i := range each {
+					errs <- c.PushToRegIDAsync(ctx, []string{"r"}, note(i))
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			requireStopped(t, err)
+		}
+		assert.Equal(t, int64(1), srv.Count(), "only A's first send reached the server")
+		assert.Equal(t, int64(1), b.Metrics().StopsStarted)
+		assert.Equal(t, int64(senders*each/2), b.Metrics().Stopped)
+	})
+}
