@@ -168,11 +168,14 @@ func BenchmarkPushToRegIDAsync(b *testing.B) {
 	}
 }
 
-func benchAsync(b *testing.B, h2 bool, conns int, rtt time.Duration) {
+func benchAsync(b *testing.B, h2 bool, conns int, rtt time.Duration, set ...func(*Options)) {
 	opts := startBenchServer(b, h2, rtt)
 	var failed atomic.Int64
 	opts.Conns = conns
 	opts.OnError = func(*SendError) { failed.Add(1) }
+	for _, f := range set {
+		f(&opts)
+	}
 	c := NewClient(opts)
 	defer c.Close()
 	m := benchMessage()

@@ -26,6 +26,10 @@ import (
 // only (app secret, channel id); "" is the default class. Calls other than
 // single sends (statistics, trace, revoke, channels, subscriptions, device
 // tools, multi-message sends) are never stopped for quota.
+//
+// When Options.Limiter implements StopSharer, quota stops are shared with
+// every client that uses it (see stopshare.go); wrong-secret stops stay
+// local.
 
 // ErrStopped marks a call the client failed without sending it, because a
 // client-side stop was in force for its app secret or message class (see
@@ -57,6 +61,7 @@ type stop struct {
 	since time.Time
 	next  time.Time // from then on, one attempt may probe
 	probe *call     // the call whose attempt is the probe; nil if none
+	app   string    // AppDigest of the secret, for the StopSharer; "" without one
 }
 
 // failFastError fails a call without sending it, because of a stop.
@@ -113,6 +118,7 @@ type blocks struct {
 	off                         bool // Options.DisableFailFast
 	quotaInterval, authInterval time.Duration
 	log                         *slog.Logger
+	sharer                      StopSharer // Options.Limiter's, if it shares stops
 
 	n              atomic.Int32 // stops in force; 0 is the fast path
 	started, ended atomic.Int64
@@ -126,6 +132,9 @@ func (b *blocks) init(s settings) {
 	b.quotaInterval, b.authInterval = s.QuotaProbeInterval, s.AuthProbeInterval
 	b.log = s.Logger
 	b.m = make(map[stopKey]*stop)
+	if sh, ok := s.Limiter.(StopSharer); ok && !s.DisableFailFast {
+		b.sharer = sh
+	}
 }
 
 // keys returns the stops that may cover c: the one of its app secret and,
@@ -144,6 +153,9 @@ func (b *blocks) keys(c *call) (keys [2]stopKey, n int) {
 // it whose interval has passed; without (when c is accepted) such a stop
 // lets c through to the queue, where the gate decides.
 func (b *blocks) check(c *call, claim bool) error {
+	if b.sharer != nil && !claim && c.quotaKey.quota {
+		b.adopt(c)
+	}
 	if b.n.Load() == 0 {
 		return nil
 	}
@@ -165,8 +177,14 @@ func (b *blocks) checkAuth(auth string) error {
 // hold or claim their probe.
 func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
 	now := time.Now()
+	var extended stopEvent
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	defer func() {
+		b.mu.Unlock()
+		if extended.cause != nil {
+			b.report(extended, "")
+		}
+	}()
 	var free [2]*stop
 	for i, k := range keys {
 		s := b.m[k]
@@ -175,6 +193,10 @@ func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
 		}
 		if s.probe != nil || now.Before(s.next) {
 			return &failFastError{cause: s.cause, key: s.key, next: s.next, probing: s.probe != nil}
+		}
+		if ev, ok := b.extendLocked(s, now); ok {
+			extended = ev
+			return &failFastError{cause: s.cause, key: s.key, next: s.next}
 		}
 		free[i] = s
 	}
@@ -219,6 +241,8 @@ const (
 	stopStarted stopEventKind = iota
 	stopRearmed
 	stopEnded
+	stopAdopted  // started from a stop another client shared
+	stopExtended // re-armed, without a probe, until another client's later end
 )
 
 // settle records the outcome of one attempt of c that went out: ae is
@@ -251,6 +275,7 @@ func (b *blocks) settle(c *call, answered bool, ae *APIError) {
 			b.m[k] = s
 			b.n.Add(1)
 			b.started.Add(1)
+			b.shareLocked(s, c)
 			events[ne] = stopEvent{key: k, kind: stopStarted, cause: ae, d: b.interval(k)}
 			ne++
 		case s == nil || s.probe != c:
@@ -258,6 +283,7 @@ func (b *blocks) settle(c *call, answered bool, ae *APIError) {
 			// stop began says nothing new.
 		case arm:
 			s.cause, s.next, s.probe = ae, now.Add(b.interval(k)), nil
+			b.shareLocked(s, c)
 			events[ne] = stopEvent{key: k, kind: stopRearmed, cause: ae, d: b.interval(k)}
 			ne++
 		case !answered || (ae != nil && (classify(ae) != classFail || (k.quota && isAuthCode(ae)))):
@@ -284,11 +310,15 @@ func (b *blocks) interval(k stopKey) time.Duration {
 	return b.authInterval
 }
 
-// removeLocked lifts s; b.mu is held.
+// removeLocked lifts s, for the other clients too if it was shared; b.mu
+// is held.
 func (b *blocks) removeLocked(s *stop) {
 	delete(b.m, s.key)
 	b.n.Add(-1)
 	b.ended.Add(1)
+	if s.app != "" {
+		b.sharer.ClearStop(s.app, s.key.class)
+	}
 }
 
 // clear lifts every stop of auth at once.
@@ -311,8 +341,8 @@ func (b *blocks) clear(auth string) {
 	}
 }
 
-// report logs a stop's start (warn), a failed probe (debug) or its end
-// (info). The secret is never logged.
+// report logs a stop's start (warn), a failed probe or an extension
+// (debug) or its end (info). The secret is never logged.
 func (b *blocks) report(ev stopEvent, by string) {
 	scope := "app secret"
 	if ev.key.quota {
@@ -325,6 +355,12 @@ func (b *blocks) report(ev stopEvent, by string) {
 	case stopRearmed:
 		b.log.Debug("mipush: probe refused; client-side stop re-armed", "scope", scope, "class", ev.key.class,
 			"code", int(ev.cause.Code), "probe_in", ev.d)
+	case stopAdopted:
+		b.log.Warn("mipush: client-side stop started, shared by another client", "scope", scope, "class", ev.key.class,
+			"probe_in", ev.d)
+	case stopExtended:
+		b.log.Debug("mipush: client-side stop extended by another client", "scope", scope, "class", ev.key.class,
+			"probe_in", ev.d)
 	default:
 		b.log.Info("mipush: client-side stop ended", "scope", scope, "class", ev.key.class,
 			"lasted", ev.d, "by", by)
@@ -335,7 +371,10 @@ func (b *blocks) report(ev stopEvent, by string) {
 // secret: the one after a wrong-secret answer (21301, 22008) and those of
 // every message class after a daily-quota answer (10034, 200001). Stops
 // also lift by themselves when a probe succeeds; see
-// Options.DisableFailFast.
+// Options.DisableFailFast. With a Limiter that implements StopSharer it
+// clears the shared stops of those classes too, so that clients which
+// have not yet stopped them do not; clients already stopping a class
+// keep their stop until its next probe.
 func (c *Client) Unblock() {
 	if c.invalid() == nil {
 		c.e.blocked.clear(string(*c.auth))

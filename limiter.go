@@ -48,20 +48,31 @@ type Backoffer interface {
 }
 
 // StopSharer is an optional interface of a Limiter, for sharing a stop of
-// one class of sends (for example the daily quota of a message class)
-// among every client that uses the Limiter, in this process or others.
-// The protocol, for the client's per-class circuit breaker (which does
-// not call it yet): a client that stops a class after an answer calls
-// ShareStop; before it sends a message of a class it is not stopping
-// itself, it asks SharedStop and, if a stop is in force, stops the class
-// until then as if it had had the answer. When a stop ends, each client
-// first asks SharedStop again, then probes with one send (half open): a
-// success calls ClearStop, a failure calls ShareStop with the new end,
-// which the other clients then see before they probe.
+// one class of sends among every client that uses the Limiter, in this
+// process or others. The client shares its quota stops, one per message
+// class (the channel id, "" for the default class; see
+// Options.DisableFailFast): a client that stops a class after a
+// daily-quota answer calls ShareStop with the time of its next probe.
+// Before it accepts a single send of a class it is not stopping itself,
+// it asks SharedStop and, if a stop is in force, stops the class until
+// then as if it had had the answer (the error satisfies ErrStopped and
+// IsQuotaExceeded and unwraps to an *APIError with CodeOverQuota whose
+// Reason says the stop was shared). When the interval of a stop has
+// passed, the client first asks SharedStop again and, if another client
+// has moved the end later, waits for that without probing; otherwise it
+// probes with one send (half open): a success calls ClearStop, another
+// quota answer ShareStop with the new end, which the other clients then
+// see before they probe. Client.Unblock calls ClearStop for the classes
+// it lifts. Stops after a wrong secret are not shared: each client finds
+// a wrong secret with one request per AuthProbeInterval. With
+// DisableFailFast the client neither shares nor honours stops.
 //
-// Every method must return at once, without waiting for I/O: SharedStop
-// answers from a local copy, which may be a moment behind the other
-// clients.
+// Every method must return at once, without waiting for I/O, and must not
+// call back into the client (the client calls them with its stop state
+// locked). SharedStop is called for every single send the client accepts
+// and answers from a local copy, which may be a moment behind the other
+// clients: sends accepted before the copy shows a stop go out, and the
+// first quota answer among them stops the rest.
 type StopSharer interface {
 	// ShareStop records that sends of class for app stop until until.
 	// A later end replaces an earlier one, an earlier end does not.
