@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/mipush-go/mipush/internal/lenient"
 )
 
 // This file holds what the management calls (schedule, stats, trace,
@@ -29,7 +31,7 @@ func decodeData(path string, res *Result, v any) error {
 	if len(res.Data) == 0 {
 		return nil
 	}
-	if jsonKind(res.Data) == '[' {
+	if lenient.Kind(res.Data) == '[' {
 		return &DataError{Path: path, Data: res.Data, Err: errDataArray}
 	}
 	if err := json.Unmarshal(res.Data, v); err != nil {

@@ -12,9 +12,9 @@ import "context"
 //   - at once, by the send itself: a multi-regid send's Result.BadRegIDs
 //     (data.bad_regids) lists the regids it rejected, and a send whose
 //     targets are all invalid fails with code 20301 (IsInvalidTarget);
-//   - later, by delivery receipts of type ReceiptInvalidTarget (16) for
+//   - later, by delivery receipts of type receipt.InvalidTarget (16) for
 //     regids and aliases alike: set Message.Callback with that type and
-//     read them with ParseReceipts or ReceiptHandler.
+//     read them with the receipt package (receipt.Parse, receipt.Handler).
 
 // RegionsOf returns the region of each of up to 1000 registration ids, as
 // a map from regid to the server's region name (e.g. "China"): POST

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/lenient"
 )
 
 // DailyStats are the message counters of one app for one day, as
@@ -182,7 +184,7 @@ func decodeMessageStatus(raw json.RawMessage) (MessageStatus, error) {
 
 // parseTTL reads a trace's time_to_live: a number followed by a unit
 // ("1209600s"; "ms", "m" and "h" are read too), or a bare number of
-// milliseconds. The number itself follows parseInt; anything else is 0.
+// milliseconds. The number itself follows lenient.Int; anything else is 0.
 func parseTTL(raw json.RawMessage) time.Duration {
 	s := strings.TrimSpace(scalarText(raw))
 	unit := time.Millisecond
@@ -195,7 +197,7 @@ func parseTTL(raw json.RawMessage) time.Duration {
 			break
 		}
 	}
-	n, err := parseInt([]byte(s))
+	n, err := lenient.Int([]byte(s))
 	if err != nil || n < 0 || n > int64(math.MaxInt64/unit) {
 		return 0
 	}

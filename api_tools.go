@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/lenient"
 )
 
 // listData is the data object of the calls that answer data.list.
@@ -150,7 +152,7 @@ func decodePresences(data json.RawMessage) ([]Presence, error) {
 	if len(data) == 0 {
 		return nil, nil
 	}
-	if jsonKind(data) == '[' {
+	if lenient.Kind(data) == '[' {
 		return decodePresenceList(data)
 	}
 	var obj map[string]json.RawMessage

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // Users who read Xiaomi's documentation write its extras as it names them:
@@ -26,7 +28,7 @@ const (
 	extraURL                            // an absolute http or https URL
 	extraCallback                       // a URL of at most 128 bytes
 	extraCallbackParam                  // a token of at most 64 bytes
-	extraCallbackType                   // a sum of ReceiptType flags
+	extraCallbackType                   // a sum of receipt.Type flags
 	extraJobKey                         // checkJobKey
 	extraList                           // tokens joined with ","
 	extraEffect                         // "1", "2" or "3"
@@ -400,8 +402,8 @@ func checkExtraValue(field, v string, kind extraKind) error {
 		return checkCallbackParam(v)
 	case extraCallbackType:
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || ReceiptType(n)&^receiptKnown != 0 {
-			return fieldError(field, "must be a sum of the ReceiptType flags (1, 2, 16, 32, 64, 128, 1024), got "+quoteShort(v))
+		if err != nil || n < 0 || receipt.Type(n)&^receipt.All != 0 {
+			return fieldError(field, "must be a sum of the receipt.Type flags (1, 2, 16, 32, 64, 128, 1024), got "+quoteShort(v))
 		}
 	case extraJobKey:
 		if v == "" {

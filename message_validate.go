@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // Limits of a Message, from the MiPush documentation. "Characters" are
@@ -294,8 +296,8 @@ func (c *Callback) validate() error {
 	if err := checkCallbackParam(c.Param); err != nil {
 		return err
 	}
-	if t := c.Type; t < 0 || t&^receiptKnown != 0 {
-		return fieldError("extra.callback.type", "must be a sum of the ReceiptType flags (1, 2, 16, 32, 64, 128, 1024), got "+strconv.Itoa(int(t)))
+	if t := c.Type; t < 0 || t&^receipt.All != 0 {
+		return fieldError("extra.callback.type", "must be a sum of the receipt.Type flags (1, 2, 16, 32, 64, 128, 1024), got "+strconv.Itoa(int(t)))
 	}
 	return nil
 }

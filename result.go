@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/mipush-go/mipush/internal/lenient"
 )
 
 // Result is the server's answer to a successful send.
@@ -103,7 +105,7 @@ func decodeSendResultJSON(status int, body []byte) (*Result, error) {
 	}
 	// An array is kept too, so that a call expecting an object reports
 	// it (see decodeData) instead of taking it for an empty answer.
-	switch jsonKind(r.Data) {
+	switch lenient.Kind(r.Data) {
 	case '[':
 		res.Data = bytes.Clone(r.Data)
 	case '{':

@@ -1,0 +1,29 @@
+// Package errtext words values for error messages, for the client, its
+// receipt package and the command alike.
+package errtext
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// ShortLimit is the length Short cuts to: enough to recognise a value,
+// short enough for a log line.
+const ShortLimit = 64
+
+// Quote quotes s with strconv.Quote, cut to at most limit bytes of s (at a
+// rune boundary) and marked "..." when cut: input from users or the
+// network may be long.
+func Quote(s string, limit int) string {
+	if len(s) <= limit {
+		return strconv.Quote(s)
+	}
+	cut := max(limit, 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
+}
+
+// Short is Quote with ShortLimit.
+func Short(s string) string { return Quote(s, ShortLimit) }
