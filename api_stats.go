@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/chinatime"
 	"github.com/mipush-go/mipush/internal/lenient"
 )
 
@@ -149,10 +150,6 @@ type messageStatusJSON struct {
 	AppNotRegister         looseInt        `json:"app_not_register"`
 }
 
-// chinaTime is the zone of create_time values without a timestamp: the
-// MiPush servers keep China time (UTC+8, no daylight saving).
-var chinaTime = time.FixedZone("CST", 8*60*60)
-
 func decodeMessageStatus(raw json.RawMessage) (MessageStatus, error) {
 	var j messageStatusJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
@@ -177,7 +174,7 @@ func decodeMessageStatus(raw json.RawMessage) (MessageStatus, error) {
 	if j.CreateTimestamp > 0 {
 		s.Created = time.UnixMilli(int64(j.CreateTimestamp))
 	} else if j.CreateTime != "" {
-		s.Created, _ = time.ParseInLocation(time.DateTime, string(j.CreateTime), chinaTime)
+		s.Created, _ = time.ParseInLocation(time.DateTime, string(j.CreateTime), chinatime.Location()) // the servers keep China time
 	}
 	return s, nil
 }

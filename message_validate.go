@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mipush-go/mipush/internal/ascii"
 	"github.com/mipush-go/mipush/receipt"
 )
 
@@ -416,7 +417,7 @@ func (m *Message) checkExtra(k, v string, custom *int) error {
 		return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+quoteShort(k))
 	}
 	// The field name is built only for an error: no allocation otherwise.
-	if len(k) >= len(groupExtra) && strings.EqualFold(k[:len(groupExtra)], groupExtra) {
+	if ascii.HasPrefixFold(k, groupExtra) {
 		return fieldError("extra."+k, "key must be given without the \"extra.\" prefix (in any case)")
 	}
 	if doc := documentedExtra(k); doc.kind != extraCustom {

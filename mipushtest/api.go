@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush/internal/chinatime"
 )
 
 // Limits the server enforces, from the MiPush API reference.
@@ -550,7 +552,7 @@ func appendTrace(b []byte, id string, created time.Time) []byte {
 func appendTraceOf(b []byte, id string, created time.Time, n int) []byte {
 	b = append(b, '{')
 	b = appendStringField(b, "id", id)
-	b = appendStringField(b, "create_time", created.Format("2006-01-02 15:04:05"))
+	b = appendStringField(b, "create_time", created.In(chinatime.Location()).Format(time.DateTime)) // as the servers keep it
 	b = appendIntField(b, "create_timestamp", created.UnixMilli())
 	b = appendStringField(b, "time_to_live", "86400s") // a string, in seconds, as the server writes it
 	b = appendStringField(b, "msg_type", "Common")
