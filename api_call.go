@@ -2,11 +2,13 @@ package mipush
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 
+	"github.com/mipush-go/mipush/internal/errtext"
 	"github.com/mipush-go/mipush/internal/lenient"
 )
 
@@ -22,6 +24,18 @@ func getRequest(path string, params []byte) *request {
 
 func postRequest(path string, params []byte) *request {
 	return &request{method: "POST", path: path, params: params, host: messageHost}
+}
+
+// callData runs r, a management call, and decodes the "data" object of
+// its answer into a T by the rules of decodeData. The answer is returned
+// too, for callers that read more of it.
+func callData[T any](ctx context.Context, c *Client, r *request) (T, *Result, error) {
+	var d T
+	res, err := c.do(ctx, r)
+	if err != nil {
+		return d, nil, err
+	}
+	return d, res, decodeData(r.path, res, &d)
 }
 
 // decodeData decodes the "data" object of res into v. A missing or empty
@@ -53,7 +67,7 @@ type DataError struct {
 }
 
 func (e *DataError) Error() string {
-	return "mipush: cannot decode the data of " + e.Path + ": " + e.Err.Error() + ": " + snippet(e.Data)
+	return "mipush: cannot decode the data of " + e.Path + ": " + e.Err.Error() + ": " + errtext.Body(e.Data)
 }
 
 // Unwrap returns the decoding error.

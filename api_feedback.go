@@ -31,12 +31,8 @@ func (c *Client) RegionsOf(ctx context.Context, regIDs []string) (map[string]str
 	r := postRequest(path, appendJoinedParam(make([]byte, 0, listSize(regIDs)), "regIds", regIDs))
 	r.host = feedbackHost
 	r.target = Target{Kind: TargetRegID, IDs: regIDs}
-	res, err := c.do(ctx, r)
+	d, _, err := callData[map[string]looseString](ctx, c, r)
 	if err != nil {
-		return nil, err
-	}
-	var d map[string]looseString
-	if err := decodeData(path, res, &d); err != nil {
 		return nil, err
 	}
 	out := make(map[string]string, len(d))

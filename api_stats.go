@@ -39,6 +39,11 @@ type dailyStatsJSON struct {
 	Click       looseInt    `json:"click"`
 }
 
+// statsData is the data object of a stats answer.
+type statsData struct {
+	Data []dailyStatsJSON `json:"data"`
+}
+
 // statsDate is the date layout of the stats call (yyyyMMdd).
 const statsDate = "20060102"
 
@@ -63,14 +68,8 @@ func (c *Client) Stats(ctx context.Context, pkg string, start, end time.Time) ([
 	p = appendParam(p, "end_date", to)
 	p = appendParam(p, "restricted_package_name", pkg)
 	const path = "/v1/stats/message/counters"
-	res, err := c.do(ctx, getRequest(path, p))
+	data, _, err := callData[statsData](ctx, c, getRequest(path, p))
 	if err != nil {
-		return nil, err
-	}
-	var data struct {
-		Data []dailyStatsJSON `json:"data"`
-	}
-	if err := decodeData(path, res, &data); err != nil {
 		return nil, err
 	}
 	out := make([]DailyStats, 0, len(data.Data))
@@ -264,12 +263,8 @@ func (c *Client) traceOne(ctx context.Context, params []byte) (*MessageStatus, e
 
 // trace runs a trace query and decodes the statuses it answers.
 func (c *Client) trace(ctx context.Context, path string, params []byte) ([]MessageStatus, error) {
-	res, err := c.do(ctx, getRequest(path, params))
+	d, res, err := callData[traceData](ctx, c, getRequest(path, params))
 	if err != nil {
-		return nil, err
-	}
-	var d traceData
-	if err := decodeData(path, res, &d); err != nil {
 		return nil, err
 	}
 	ss, err := d.statuses()

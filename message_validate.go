@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mipush-go/mipush/internal/ascii"
+	"github.com/mipush-go/mipush/internal/errtext"
 	"github.com/mipush-go/mipush/receipt"
 )
 
@@ -414,7 +415,7 @@ func (m *Message) checkExtra(k, v string, custom *int) error {
 	}
 	if indexControl(k) >= 0 || !utf8.ValidString(k) {
 		// Not in Field: the key may hold a line break.
-		return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+quoteShort(k))
+		return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+errtext.Short(k))
 	}
 	// The field name is built only for an error: no allocation otherwise.
 	if ascii.HasPrefixFold(k, groupExtra) {
@@ -500,13 +501,13 @@ func checkPackageNames(field, s string) error {
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == ',' {
 			if i == start {
-				return fieldError(field, "must be package names joined with \",\", got an empty one in "+quoteShort(s))
+				return fieldError(field, "must be package names joined with \",\", got an empty one in "+errtext.Short(s))
 			}
 			start = i + 1
 			continue
 		}
 		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.') {
-			return fieldError(field, "package names may hold only [A-Za-z0-9_.], got "+quoteShort(s))
+			return fieldError(field, "package names may hold only [A-Za-z0-9_.], got "+errtext.Short(s))
 		}
 	}
 	return nil
@@ -533,7 +534,7 @@ func checkHTTPURL(field, s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fieldError(field, "must be an absolute http or https URL, got "+quoteShort(s))
+		return fieldError(field, "must be an absolute http or https URL, got "+errtext.Short(s))
 	}
 	return nil
 }
@@ -546,11 +547,11 @@ func checkJobKey(k string) error {
 	}
 	for i := 0; i < len(k); i++ {
 		if c := k[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return fieldError(field, "may hold only [0-9A-Za-z_-], got "+quoteShort(k))
+			return fieldError(field, "may hold only [0-9A-Za-z_-], got "+errtext.Short(k))
 		}
 	}
 	if k[0] == '_' {
-		return fieldError(field, "must not start with '_', got "+quoteShort(k))
+		return fieldError(field, "must not start with '_', got "+errtext.Short(k))
 	}
 	if len(k) > maxJobKeyLen { // ASCII by now: bytes are characters
 		return fieldError(field, "must be at most 20 characters (older documentation: 12), got "+strconv.Itoa(len(k)))
@@ -565,24 +566,11 @@ func checkList(field string, vs []string) error {
 			return fieldError(field, "must not hold an empty element, got one at index "+strconv.Itoa(i))
 		}
 		if strings.IndexByte(v, ',') >= 0 {
-			return fieldError(field, "elements must not contain ',' (the list is sent joined with \",\"), got "+quoteShort(v))
+			return fieldError(field, "elements must not contain ',' (the list is sent joined with \",\"), got "+errtext.Short(v))
 		}
 		if err := checkToken(field, v); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// quoteShort quotes s for an error message, cut to a readable length.
-func quoteShort(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return strconv.Quote(s)
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "..."
 }

@@ -3,6 +3,7 @@
 package errtext
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf8"
 )
@@ -27,3 +28,14 @@ func Quote(s string, limit int) string {
 
 // Short is Quote with ShortLimit.
 func Short(s string) string { return Quote(s, ShortLimit) }
+
+// BodyLimit is the length Body cuts to.
+const BodyLimit = 200
+
+// Body quotes the start of a response body for an error message: b with
+// white space around it trimmed, as Quote with BodyLimit.
+func Body(b []byte) string {
+	b = bytes.TrimSpace(b)
+	// Only what Quote may show is copied: a body may be large.
+	return Quote(string(b[:min(len(b), BodyLimit+1)]), BodyLimit)
+}

@@ -23,3 +23,11 @@ func TestShort(t *testing.T) {
 	assert.Equal(t, `"`+s+`"`, Short(s))
 	assert.Equal(t, `"`+s+`"...`, Short(s+"y"))
 }
+
+func TestBody(t *testing.T) {
+	assert.Equal(t, `"<html>bad gateway</html>"`, Body([]byte("\n <html>bad gateway</html>\r\n")))
+	long := strings.Repeat("x", BodyLimit)
+	assert.Equal(t, `"`+long+`"`, Body([]byte(long+"  ")), "trimmed before cutting")
+	assert.Equal(t, `"`+long+`"...`, Body([]byte(long+"yz")))
+	assert.Equal(t, `""`, Body(nil))
+}
