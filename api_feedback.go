@@ -7,8 +7,8 @@ import "context"
 //
 // The retired /v1/feedback/fetch_invalid_regids and fetch_invalid_aliases
 // have no method: Xiaomi took both offline ("获取失效的RegID或Alias列表。
-// 该接口已下线", evidence §3), and they were destructive besides (each
-// fetch deleted what it returned). Invalid targets are reported instead:
+// 该接口已下线" in the server Java SDK guide on dev.mi.com), and they were
+// destructive besides (each fetch deleted what it returned). Invalid targets are reported instead:
 //   - at once, by the send itself: a multi-regid send's Result.BadRegIDs
 //     (data.bad_regids) lists the regids it rejected, and a send whose
 //     targets are all invalid fails with code 20301 (IsInvalidTarget);

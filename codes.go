@@ -7,7 +7,7 @@ import (
 )
 
 // Code is a MiPush error code, as in APIError.Code. The constants name the
-// codes the official documentation lists (api-reference §5.3); String
+// codes the official documentation lists (dev.mi.com, 服务端错误码参考); String
 // gives their meaning.
 type Code int
 

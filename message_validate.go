@@ -23,8 +23,8 @@ const (
 	maxExtras           = 10
 	maxExtraRunes       = 1024 // each key and each value of Extra
 	maxJobKeyLen        = 20   // older documentation: 12
-	maxCallbackURL      = 128  // bytes (evidence §4)
-	maxCallbackParam    = 64   // bytes (evidence §4; another copy said 256)
+	maxCallbackURL      = 128  // bytes (a copy of dev.mi.com's server API page)
+	maxCallbackParam    = 64   // bytes (the same copy; another said 256)
 	maxScheduleAhead    = 7 * 24 * time.Hour
 )
 

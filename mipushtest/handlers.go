@@ -251,7 +251,8 @@ func (x *exchange) parseParams() {
 	}
 	// The query string's parameters come first, then the body's, as a
 	// servlet container presents them: the real server took a POST's
-	// parameters in the query string (evidence §5).
+	// parameters in the query string (yunba/mipush, an Erlang client
+	// used in production, sent every parameter so).
 	if r.RawQuery != "" {
 		parseForm(form, r.RawQuery)
 	}
