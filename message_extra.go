@@ -292,14 +292,7 @@ func (m *Message) typedValue(key string) (string, bool) {
 			return str(i.AlertLaunchImage)
 		}
 	}
-	for _, b := range [...]struct {
-		prefix string
-		b      *Button
-	}{
-		{buttonLeft, m.LeftButton},
-		{buttonMid, m.MidButton},
-		{buttonRight, m.RightButton},
-	} {
+	for _, b := range m.buttons() {
 		rest, ok := strings.CutPrefix(key, b.prefix)
 		if !ok || b.b == nil {
 			continue

@@ -231,19 +231,28 @@ func (m *Message) validateAndroid(time.Time) error {
 	if s := m.Style; s < 0 || s > StyleBigPicture {
 		return fieldError("extra.notification_style_type", "must be 0, StyleBigText or StyleBigPicture, got "+strconv.Itoa(int(s)))
 	}
-	for _, b := range [...]struct {
-		prefix string
-		b      *Button
-	}{
-		{buttonLeft, m.LeftButton},
-		{buttonMid, m.MidButton},
-		{buttonRight, m.RightButton},
-	} {
+	for _, b := range m.buttons() {
 		if err := b.b.validate(b.prefix); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// namedButton is a button with the prefix of its extras.
+type namedButton struct {
+	prefix string
+	b      *Button
+}
+
+// buttons returns the message's three buttons, nil or not, with their
+// prefixes, in the order they are sent.
+func (m *Message) buttons() [3]namedButton {
+	return [...]namedButton{
+		{buttonLeft, m.LeftButton},
+		{buttonMid, m.MidButton},
+		{buttonRight, m.RightButton},
+	}
 }
 
 // validate checks a button whose fields are sent as extra.<prefix><field>.
