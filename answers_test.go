@@ -18,7 +18,8 @@ func okBody(data string) *mipushtest.Answer {
 }
 
 // TestTraceAsTheServerSendsIt decodes a trace answer of the shape a real
-// send produced (evidence §2): time_to_live a string in seconds, every
+// send produced (the trace answer in isayme/xiaomi-push's mocker, from a
+// send of 2018-02-28): time_to_live a string in seconds, every
 // counter named.
 func TestTraceAsTheServerSendsIt(t *testing.T) {
 	protocols(t, func(t *testing.T, h2 bool) {

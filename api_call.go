@@ -2,10 +2,14 @@ package mipush
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/mipush-go/mipush/internal/errtext"
+	"github.com/mipush-go/mipush/internal/lenient"
 )
 
 // This file holds what the management calls (schedule, stats, trace,
@@ -22,6 +26,18 @@ func postRequest(path string, params []byte) *request {
 	return &request{method: "POST", path: path, params: params, host: messageHost}
 }
 
+// callData runs r, a management call, and decodes the "data" object of
+// its answer into a T by the rules of decodeData. The answer is returned
+// too, for callers that read more of it.
+func callData[T any](ctx context.Context, c *Client, r *request) (T, *Result, error) {
+	var d T
+	res, err := c.do(ctx, r)
+	if err != nil {
+		return d, nil, err
+	}
+	return d, res, decodeData(r.path, res, &d)
+}
+
 // decodeData decodes the "data" object of res into v. A missing or empty
 // data object leaves v as it is; an array where the object was expected is
 // a *DataError, never an empty answer.
@@ -29,7 +45,7 @@ func decodeData(path string, res *Result, v any) error {
 	if len(res.Data) == 0 {
 		return nil
 	}
-	if jsonKind(res.Data) == '[' {
+	if lenient.Kind(res.Data) == '[' {
 		return &DataError{Path: path, Data: res.Data, Err: errDataArray}
 	}
 	if err := json.Unmarshal(res.Data, v); err != nil {
@@ -51,7 +67,7 @@ type DataError struct {
 }
 
 func (e *DataError) Error() string {
-	return "mipush: cannot decode the data of " + e.Path + ": " + e.Err.Error() + ": " + snippet(e.Data)
+	return "mipush: cannot decode the data of " + e.Path + ": " + e.Err.Error() + ": " + errtext.Body(e.Data)
 }
 
 // Unwrap returns the decoding error.

@@ -25,6 +25,11 @@ type channelJSON struct {
 	SoundURL    looseString `json:"sound_url"`
 }
 
+// channelList is the data object of the channel list.
+type channelList struct {
+	List []channelJSON `json:"list"`
+}
+
 // AddChannel registers the notification channel ch, or replaces the one
 // with its ID: GET /v1/channel/add with channel_id, channel_name and, when
 // set, channel_description, notify_type and sound_url (a GET, as the
@@ -80,14 +85,8 @@ func (c *Client) DiscardChannel(ctx context.Context, id string) (*Result, error)
 // sound_url is this package's reading (and what mipushtest answers).
 func (c *Client) Channels(ctx context.Context) ([]Channel, error) {
 	const path = "/v1/channel/list"
-	res, err := c.do(ctx, getRequest(path, nil))
+	d, _, err := callData[channelList](ctx, c, getRequest(path, nil))
 	if err != nil {
-		return nil, err
-	}
-	var d struct {
-		List []channelJSON `json:"list"`
-	}
-	if err := decodeData(path, res, &d); err != nil {
 		return nil, err
 	}
 	out := make([]Channel, len(d.List))

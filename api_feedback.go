@@ -7,14 +7,14 @@ import "context"
 //
 // The retired /v1/feedback/fetch_invalid_regids and fetch_invalid_aliases
 // have no method: Xiaomi took both offline ("获取失效的RegID或Alias列表。
-// 该接口已下线", evidence §3), and they were destructive besides (each
-// fetch deleted what it returned). Invalid targets are reported instead:
+// 该接口已下线" in the server Java SDK guide on dev.mi.com), and they were
+// destructive besides (each fetch deleted what it returned). Invalid targets are reported instead:
 //   - at once, by the send itself: a multi-regid send's Result.BadRegIDs
 //     (data.bad_regids) lists the regids it rejected, and a send whose
 //     targets are all invalid fails with code 20301 (IsInvalidTarget);
-//   - later, by delivery receipts of type ReceiptInvalidTarget (16) for
+//   - later, by delivery receipts of type receipt.InvalidTarget (16) for
 //     regids and aliases alike: set Message.Callback with that type and
-//     read them with ParseReceipts or ReceiptHandler.
+//     read them with the receipt package (receipt.Parse, receipt.Handler).
 
 // RegionsOf returns the region of each of up to 1000 registration ids, as
 // a map from regid to the server's region name (e.g. "China"): POST
@@ -31,12 +31,8 @@ func (c *Client) RegionsOf(ctx context.Context, regIDs []string) (map[string]str
 	r := postRequest(path, appendJoinedParam(make([]byte, 0, listSize(regIDs)), "regIds", regIDs))
 	r.host = feedbackHost
 	r.target = Target{Kind: TargetRegID, IDs: regIDs}
-	res, err := c.do(ctx, r)
+	d, _, err := callData[map[string]looseString](ctx, c, r)
 	if err != nil {
-		return nil, err
-	}
-	var d map[string]looseString
-	if err := decodeData(path, res, &d); err != nil {
 		return nil, err
 	}
 	out := make(map[string]string, len(d))

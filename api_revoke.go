@@ -10,7 +10,8 @@ import (
 // message was sent with (Message.NotifyID). Stopping halts a message that
 // is still being delivered.
 
-// maxNotifyID is the largest notify_id (api-reference §4.1).
+// maxNotifyID is the largest notify_id: it is a Java int in the official
+// SDKs.
 const maxNotifyID = 2147483647
 
 // RevokeRegIDs withdraws the notification notifyID of the app pkg from up

@@ -16,7 +16,7 @@ import (
 //
 // The server answers code 0 for a job that exists. What it answers for one
 // that does not is not documented; a public client reads "anything else"
-// as "it does not" (evidence §2), and the fake server answers 65028
+// as "it does not" (yilee/xiaomi-push), and the fake server answers 65028
 // (message not found). So any error answer on HTTP 200 is reported as false
 // with a nil error, except those that say nothing about the job: an
 // authentication or app failure (21301–21305, 22000–22103, 10031), and

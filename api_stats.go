@@ -7,6 +7,9 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/chinatime"
+	"github.com/mipush-go/mipush/internal/lenient"
 )
 
 // DailyStats are the message counters of one app for one day, as
@@ -36,6 +39,11 @@ type dailyStatsJSON struct {
 	Click       looseInt    `json:"click"`
 }
 
+// statsData is the data object of a stats answer.
+type statsData struct {
+	Data []dailyStatsJSON `json:"data"`
+}
+
 // statsDate is the date layout of the stats call (yyyyMMdd).
 const statsDate = "20060102"
 
@@ -60,14 +68,8 @@ func (c *Client) Stats(ctx context.Context, pkg string, start, end time.Time) ([
 	p = appendParam(p, "end_date", to)
 	p = appendParam(p, "restricted_package_name", pkg)
 	const path = "/v1/stats/message/counters"
-	res, err := c.do(ctx, getRequest(path, p))
+	data, _, err := callData[statsData](ctx, c, getRequest(path, p))
 	if err != nil {
-		return nil, err
-	}
-	var data struct {
-		Data []dailyStatsJSON `json:"data"`
-	}
-	if err := decodeData(path, res, &data); err != nil {
 		return nil, err
 	}
 	out := make([]DailyStats, 0, len(data.Data))
@@ -147,10 +149,6 @@ type messageStatusJSON struct {
 	AppNotRegister         looseInt        `json:"app_not_register"`
 }
 
-// chinaTime is the zone of create_time values without a timestamp: the
-// MiPush servers keep China time (UTC+8, no daylight saving).
-var chinaTime = time.FixedZone("CST", 8*60*60)
-
 func decodeMessageStatus(raw json.RawMessage) (MessageStatus, error) {
 	var j messageStatusJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
@@ -175,14 +173,14 @@ func decodeMessageStatus(raw json.RawMessage) (MessageStatus, error) {
 	if j.CreateTimestamp > 0 {
 		s.Created = time.UnixMilli(int64(j.CreateTimestamp))
 	} else if j.CreateTime != "" {
-		s.Created, _ = time.ParseInLocation(time.DateTime, string(j.CreateTime), chinaTime)
+		s.Created, _ = time.ParseInLocation(time.DateTime, string(j.CreateTime), chinatime.Location()) // the servers keep China time
 	}
 	return s, nil
 }
 
 // parseTTL reads a trace's time_to_live: a number followed by a unit
 // ("1209600s"; "ms", "m" and "h" are read too), or a bare number of
-// milliseconds. The number itself follows parseInt; anything else is 0.
+// milliseconds. The number itself follows lenient.Int; anything else is 0.
 func parseTTL(raw json.RawMessage) time.Duration {
 	s := strings.TrimSpace(scalarText(raw))
 	unit := time.Millisecond
@@ -195,7 +193,7 @@ func parseTTL(raw json.RawMessage) time.Duration {
 			break
 		}
 	}
-	n, err := parseInt([]byte(s))
+	n, err := lenient.Int([]byte(s))
 	if err != nil || n < 0 || n > int64(math.MaxInt64/unit) {
 		return 0
 	}
@@ -265,12 +263,8 @@ func (c *Client) traceOne(ctx context.Context, params []byte) (*MessageStatus, e
 
 // trace runs a trace query and decodes the statuses it answers.
 func (c *Client) trace(ctx context.Context, path string, params []byte) ([]MessageStatus, error) {
-	res, err := c.do(ctx, getRequest(path, params))
+	d, res, err := callData[traceData](ctx, c, getRequest(path, params))
 	if err != nil {
-		return nil, err
-	}
-	var d traceData
-	if err := decodeData(path, res, &d); err != nil {
 		return nil, err
 	}
 	ss, err := d.statuses()

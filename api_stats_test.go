@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/internal/chinatime"
 	"github.com/mipush-go/mipush/mipushtest"
 )
 
@@ -106,7 +107,7 @@ func TestStatsTolerantDecoding(t *testing.T) {
 	st, err := c.TraceMessage(ctx, "m1")
 	require.NoError(t, err)
 	assert.Equal(t, "m1", st.ID)
-	assert.Equal(t, time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("CST", 8*3600)).Unix(), st.Created.Unix(), "China time")
+	assert.Equal(t, time.Date(2024, 1, 2, 3, 4, 5, 0, chinatime.Location()).Unix(), st.Created.Unix(), "China time")
 	assert.Equal(t, 10*time.Minute, st.TimeToLive)
 	assert.EqualValues(t, 12, st.Delivered)
 	assert.Equal(t, 12.5, st.DeliveryRate)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/lenient"
 )
 
 // listData is the data object of the calls that answer data.list.
@@ -41,12 +43,8 @@ func (c *Client) deviceList(ctx context.Context, path, pkg, regID string) ([]str
 	}
 	r := getRequest(path, p)
 	r.target = Target{Kind: TargetRegID, IDs: []string{regID}}
-	res, err := c.do(ctx, r)
+	d, _, err := callData[listData](ctx, c, r)
 	if err != nil {
-		return nil, err
-	}
-	var d listData
-	if err := decodeData(path, res, &d); err != nil {
 		return nil, err
 	}
 	return d.List, nil
@@ -104,12 +102,8 @@ func (c *Client) Presence(ctx context.Context, pkg, regID string) (*Presence, er
 	const path = "/v1/regid/presence"
 	r := getRequest(path, p)
 	r.target = Target{Kind: TargetRegID, IDs: []string{regID}}
-	res, err := c.do(ctx, r)
+	d, _, err := callData[presenceJSON](ctx, c, r)
 	if err != nil {
-		return nil, err
-	}
-	var d presenceJSON
-	if err := decodeData(path, res, &d); err != nil {
 		return nil, err
 	}
 	pr := d.presence(regID)
@@ -150,7 +144,7 @@ func decodePresences(data json.RawMessage) ([]Presence, error) {
 	if len(data) == 0 {
 		return nil, nil
 	}
-	if jsonKind(data) == '[' {
+	if lenient.Kind(data) == '[' {
 		return decodePresenceList(data)
 	}
 	var obj map[string]json.RawMessage
@@ -195,6 +189,12 @@ type RegIDValidation struct {
 	Invalid []string
 }
 
+// regIDValidationJSON is the data object of a regid validation.
+type regIDValidationJSON struct {
+	Valid   flexList `json:"valid_regids"`
+	Invalid flexList `json:"invalid_regids"`
+}
+
 // ValidateRegIDs asks the server which of up to 1000 registration ids are
 // valid: POST /v1/validation/regids with registration_ids repeated, one
 // value each, as the official Java SDK sends it. (Message.Validate and the
@@ -209,15 +209,8 @@ func (c *Client) ValidateRegIDs(ctx context.Context, regIDs []string) (*RegIDVal
 	const path = "/v1/validation/regids"
 	r := postRequest(path, appendRepeatedParam(make([]byte, 0, 2*listSize(regIDs)), "registration_ids", regIDs))
 	r.target = Target{Kind: TargetRegID, IDs: regIDs}
-	res, err := c.do(ctx, r)
+	d, _, err := callData[regIDValidationJSON](ctx, c, r)
 	if err != nil {
-		return nil, err
-	}
-	var d struct {
-		Valid   flexList `json:"valid_regids"`
-		Invalid flexList `json:"invalid_regids"`
-	}
-	if err := decodeData(path, res, &d); err != nil {
 		return nil, err
 	}
 	return &RegIDValidation{Valid: d.Valid, Invalid: d.Invalid}, nil

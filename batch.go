@@ -15,7 +15,7 @@ import (
 const (
 	// DefaultBatchMessages is the default BatchOptions.MaxMessages. No
 	// official cap on a multi-message request is known; 100 is the cap a
-	// public client keeps to (api-reference §3.2), small enough that a
+	// public client (curltech/go-push-sdk) keeps to, small enough that a
 	// batch of typical notifications stays near 50 KB, and large enough
 	// that 1000 requests per second carry 100,000 messages.
 	DefaultBatchMessages = 100
@@ -360,7 +360,7 @@ func (e *engine) sendPart(c *call, i int, err error) {
 // again message by message: a permanent refusal that may come from one
 // message's content. Answers about the app (its secret, quota, blacklist,
 // rights), the request (path, method), throttling and broken connections
-// would refuse every part alike. The evidence does not say how the server
+// would refuse every part alike. No public source says how the server
 // treats one bad message in a batch, so every other permanent answer
 // splits.
 func splittable(err error) bool {

@@ -7,60 +7,60 @@ import (
 )
 
 // Code is a MiPush error code, as in APIError.Code. The constants name the
-// codes the official documentation lists (api-reference §5.3); String
+// codes the official documentation lists (dev.mi.com, 服务端错误码参考); String
 // gives their meaning.
 type Code int
 
 // Documented error codes.
 const (
-	CodeUnknown              Code = -1     // 未知错误: unknown error
-	CodeInternal             Code = 1      // 内部错误: internal error
-	CodeSystemError          Code = 10001  // 系统错误: system error
-	CodeSystemBusy           Code = 10002  // 系统繁忙: system busy
-	CodeRemoteService        Code = 10003  // 远程服务错误: remote service error
-	CodeBadParameter         Code = 10008  // parameter error
-	CodeIllegalRequest       Code = 10012  // illegal request
-	CodeMissingParameter     Code = 10016  // missing required parameter
-	CodeInvalidParameter     Code = 10017  // invalid parameter value
-	CodeRequestTooLong       Code = 10018  // 请求长度超过限制: request too long
-	CodeIPOverQuota          Code = 10022  // IP over quota
-	CodeTooFrequent          Code = 10027  // 应用的API调用太频繁: the app calls the API too often
-	CodeTotalTooFrequent     Code = 10028  // total calls too frequent
-	CodeInvalidDevice        Code = 10029  // invalid device
-	CodeInvalidRegIDsTooOft  Code = 10030  // fetching invalid regids too often
-	CodeBlacklisted          Code = 10031  // app blacklisted, sending forbidden
-	CodeInvalidAliasesTooOft Code = 10032  // fetching invalid aliases too often
-	CodeDailyLimit           Code = 10034  // 应用当日发送消息数量过多: too many messages today
-	CodeForbidden            Code = 10036  // operation forbidden
-	CodeRequestExpired       Code = 10037  // 请求过期: request expired
-	CodeStatsForbidden       Code = 10038  // stats/trace access forbidden
-	CodeStatsTooFrequent     Code = 10039  // stats/trace access too frequent
-	CodeInvalidTopic         Code = 20209  // invalid topic
-	CodeSubscribeFailed      Code = 20215  // subscribe failed
-	CodeUnsubscribeFailed    Code = 20216  // unsubscribe failed
-	CodeNoValidTargets       Code = 20301  // 发送消息失败: send failed, "No valid targets!"
-	CodeDeleteFailed         Code = 20315  // deleting a broadcast failed
-	CodeAuthFailed           Code = 21301  // 认证失败: authentication failed (wrong AppSecret)
-	CodeTokenAuthFailed      Code = 21302  // token认证失败: token authentication failed
-	CodeRestricted           Code = 21303  // 被限制的请求: restricted request
-	CodeMissingRequired      Code = 21305  // 缺少必要的参数: missing required parameter
-	CodeIllegalApp           Code = 22000  // illegal app
-	CodeBadAppID             Code = 22006  // bad AppId
-	CodeBadAppKey            Code = 22007  // bad AppKey
-	CodeBadSecret            Code = 22008  // bad secret
-	CodeBadPackageName       Code = 22022  // bad package name
-	CodeAppNotifyFailed      Code = 22102  // sending the app notification failed
-	CodeBadNotifyID          Code = 22103  // bad notify_id
-	CodePushCallFailed       Code = 26003  // internal push call failed
-	CodeBroadcastTooFrequent Code = 26004  // 广播消息发送太频繁: broadcasts too frequent
-	CodeAccountTooFrequent   Code = 26005  // account setting too frequent
-	CodeNeedsReview          Code = 26006  // sending needs review
-	CodeChannelMismatch      Code = 27001  // channel相关信息不匹配: channel information mismatch
-	CodeDeviceOffline        Code = 65003  // device not found (offline)
-	CodeMessageTooLong       Code = 65009  // 消息内容太长: message too long
-	CodeTooManyExtras        Code = 65014  // too many extra pairs
-	CodeExtrasTooLong        Code = 65015  // extras too long
-	CodeOverQuota            Code = 200001 // daily over-quota
+	CodeUnknown                       Code = -1     // 未知错误: unknown error
+	CodeInternal                      Code = 1      // 内部错误: internal error
+	CodeSystemError                   Code = 10001  // 系统错误: system error
+	CodeSystemBusy                    Code = 10002  // 系统繁忙: system busy
+	CodeRemoteService                 Code = 10003  // 远程服务错误: remote service error
+	CodeBadParameter                  Code = 10008  // parameter error
+	CodeIllegalRequest                Code = 10012  // illegal request
+	CodeMissingParameter              Code = 10016  // missing required parameter
+	CodeInvalidParameter              Code = 10017  // invalid parameter value
+	CodeRequestTooLong                Code = 10018  // 请求长度超过限制: request too long
+	CodeIPOverQuota                   Code = 10022  // IP over quota
+	CodeTooFrequent                   Code = 10027  // 应用的API调用太频繁: the app calls the API too often
+	CodeTotalTooFrequent              Code = 10028  // total calls too frequent
+	CodeInvalidDevice                 Code = 10029  // invalid device
+	CodeInvalidRegIDsFetchedTooOften  Code = 10030  // fetching invalid regids too often
+	CodeBlacklisted                   Code = 10031  // app blacklisted, sending forbidden
+	CodeInvalidAliasesFetchedTooOften Code = 10032  // fetching invalid aliases too often
+	CodeDailyLimit                    Code = 10034  // 应用当日发送消息数量过多: too many messages today
+	CodeForbidden                     Code = 10036  // operation forbidden
+	CodeRequestExpired                Code = 10037  // 请求过期: request expired
+	CodeStatsForbidden                Code = 10038  // stats/trace access forbidden
+	CodeStatsTooFrequent              Code = 10039  // stats/trace access too frequent
+	CodeInvalidTopic                  Code = 20209  // invalid topic
+	CodeSubscribeFailed               Code = 20215  // subscribe failed
+	CodeUnsubscribeFailed             Code = 20216  // unsubscribe failed
+	CodeNoValidTargets                Code = 20301  // 发送消息失败: send failed, "No valid targets!"
+	CodeDeleteFailed                  Code = 20315  // deleting a broadcast failed
+	CodeAuthFailed                    Code = 21301  // 认证失败: authentication failed (wrong AppSecret)
+	CodeTokenAuthFailed               Code = 21302  // token认证失败: token authentication failed
+	CodeRestricted                    Code = 21303  // 被限制的请求: restricted request
+	CodeMissingRequired               Code = 21305  // 缺少必要的参数: missing required parameter
+	CodeIllegalApp                    Code = 22000  // illegal app
+	CodeBadAppID                      Code = 22006  // bad AppId
+	CodeBadAppKey                     Code = 22007  // bad AppKey
+	CodeBadSecret                     Code = 22008  // bad secret
+	CodeBadPackageName                Code = 22022  // bad package name
+	CodeAppNotifyFailed               Code = 22102  // sending the app notification failed
+	CodeBadNotifyID                   Code = 22103  // bad notify_id
+	CodePushCallFailed                Code = 26003  // internal push call failed
+	CodeBroadcastTooFrequent          Code = 26004  // 广播消息发送太频繁: broadcasts too frequent
+	CodeAccountTooFrequent            Code = 26005  // account setting too frequent
+	CodeNeedsReview                   Code = 26006  // sending needs review
+	CodeChannelMismatch               Code = 27001  // channel相关信息不匹配: channel information mismatch
+	CodeDeviceOffline                 Code = 65003  // device not found (offline)
+	CodeMessageTooLong                Code = 65009  // 消息内容太长: message too long
+	CodeTooManyExtras                 Code = 65014  // too many extra pairs
+	CodeExtrasTooLong                 Code = 65015  // extras too long
+	CodeOverQuota                     Code = 200001 // daily over-quota
 )
 
 // CodeSendFailed is the old name of CodeNoValidTargets.
@@ -108,11 +108,11 @@ func (c Code) meaning() string {
 		return "total calls too frequent"
 	case CodeInvalidDevice:
 		return "invalid device"
-	case CodeInvalidRegIDsTooOft:
+	case CodeInvalidRegIDsFetchedTooOften:
 		return "invalid regids fetched too often"
 	case CodeBlacklisted:
 		return "app blacklisted"
-	case CodeInvalidAliasesTooOft:
+	case CodeInvalidAliasesFetchedTooOften:
 		return "invalid aliases fetched too often"
 	case CodeDailyLimit:
 		return "too many messages today"

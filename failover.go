@@ -12,7 +12,7 @@ import (
 )
 
 // Host failover as the official SDKs do it for the China region
-// (evidence §6, the Java SDK's ServerSwitch): the server announces a list
+// (the official Java SDK's ServerSwitch): the server announces a list
 // of hosts with priority parameters in the X-PUSH-HOST-LIST response
 // header; the client picks a host per send by weighted random choice over
 // the current priorities, raises a host's priority after a good answer and

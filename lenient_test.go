@@ -1,53 +1,12 @@
 package mipush
 
 import (
-	"errors"
 	"testing"
 
+	"github.com/mipush-go/mipush/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestParseInt(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want int64
-		err  string // "" for success; "none" for errNoValue
-	}{
-		{`12`, 12, ""},
-		{`-7`, -7, ""},
-		{`"12"`, 12, ""},
-		{`" 12 "`, 12, ""},
-		{`1.5e12`, 1500000000000, ""},
-		{`"1e3"`, 1000, ""},
-		{``, 0, "none"},
-		{`null`, 0, "none"},
-		{`""`, 0, "none"},
-		{`"  "`, 0, "none"},
-		{`"N/A"`, 0, `want an integer, got the string "N/A"`},
-		{`"0x10"`, 0, "want an integer"},
-		{`"1_000"`, 0, "want an integer"},
-		{`"Inf"`, 0, "want an integer"},
-		{`1.5`, 0, `want a 64-bit integer, got "1.5"`},
-		{`1e30`, 0, "want a 64-bit integer"},
-		{`true`, 0, "want an integer, got a boolean"},
-		{`{}`, 0, "want an integer, got an object"},
-		{`[1]`, 0, "want an integer, got an array"},
-	} {
-		n, err := parseInt([]byte(tc.in))
-		switch tc.err {
-		case "":
-			require.NoError(t, err, tc.in)
-			assert.Equal(t, tc.want, n, tc.in)
-		case "none":
-			assert.ErrorIs(t, err, errNoValue, tc.in)
-		default:
-			require.Error(t, err, tc.in)
-			assert.False(t, errors.Is(err, errNoValue), tc.in)
-			assert.Contains(t, err.Error(), tc.err, tc.in)
-		}
-	}
-}
 
 // TestLenientNumbersEverywhere checks that the decoders of sends, stats,
 // trace and receipts read one odd number the same way, and that an odd
@@ -98,10 +57,10 @@ func TestLenientNumbersEverywhere(t *testing.T) {
 	assert.Zero(t, s.Clicks)
 	assert.Zero(t, s.Resolved, "a fraction is no integer, for every decoder")
 	assert.Equal(t, int64(10), s.InvalidTarget)
-	rs, err := ParseReceipts([]byte(`{"m":{"type":" 16 ","timestamp":"1.7e12"}}`))
+	rs, err := receipt.Parse([]byte(`{"m":{"type":" 16 ","timestamp":"1.7e12"}}`))
 	require.NoError(t, err)
-	assert.Equal(t, ReceiptInvalidTarget, rs[0].Type)
+	assert.Equal(t, receipt.InvalidTarget, rs[0].Type)
 	assert.Equal(t, int64(1.7e12), rs[0].Timestamp.UnixMilli())
-	_, err = ParseReceipts([]byte(`{"m":{"type":4.5}}`))
-	assert.ErrorContains(t, err, "type: want a 64-bit integer", "a receipt's field refuses what parseInt refuses")
+	_, err = receipt.Parse([]byte(`{"m":{"type":4.5}}`))
+	assert.ErrorContains(t, err, "type: want a 64-bit integer", "a receipt's field refuses what lenient.Int refuses")
 }

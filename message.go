@@ -1,6 +1,10 @@
 package mipush
 
-import "time"
+import (
+	"time"
+
+	"github.com/mipush-go/mipush/receipt"
+)
 
 // NotifyType selects the default effects of a notification (sound,
 // vibration, lights). Its values may be OR-ed together; it is sent as
@@ -230,7 +234,8 @@ type Button struct {
 	WebURI string
 }
 
-// Callback asks the server to post delivery receipts for the message.
+// Callback asks the server to post delivery receipts for the message; the
+// package [github.com/mipush-go/mipush/receipt] reads them.
 type Callback struct {
 	// URL sets extra.callback, the absolute http or https URL receipts
 	// are posted to, at most 128 bytes; required. A secret token in its
@@ -241,8 +246,8 @@ type Callback struct {
 	// limit is checked, before sending). Empty leaves it out.
 	Param string
 	// Type sets extra.callback.type, the receipts wanted. 0 leaves it out,
-	// and the server sends ReceiptDelivered|ReceiptClicked.
-	Type ReceiptType
+	// and the server sends receipt.Delivered|receipt.Clicked.
+	Type receipt.Type
 }
 
 // IOSChannel is the route of an iOS message, sent as extra.ios_msg_channel;

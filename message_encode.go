@@ -35,10 +35,11 @@ func (m *Message) formSizeHint() int {
 }
 
 // appendJSON appends the message as the JSON object used inside
-// /v2/multi_messages/* bodies (api-reference §3.2): keys payload, title,
-// description, notify_type, notify_id, pass_through, restricted_package_name,
-// time_to_live, time_to_send (only when set), extras nested under "extra"
-// WITHOUT the "extra." prefix, iOS aps fields under "aps_proper_fields".
+// /v2/multi_messages/* bodies, as the official Java SDK writes it: keys
+// payload, title, description, notify_type, notify_id, pass_through,
+// restricted_package_name, time_to_live, time_to_send (only when set),
+// extras nested under "extra" WITHOUT the "extra." prefix, iOS aps fields
+// under "aps_proper_fields".
 // Numbers at the top level are JSON numbers; extras are strings, as in the
 // form. Fields left out of the form are left out here too.
 func (m *Message) appendJSON(b []byte) []byte {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/receipt"
 )
 
 func ExampleMessage_Validate() {
@@ -22,7 +23,7 @@ func ExampleMessage_Validate() {
 		TimeToLive:            24 * time.Hour,
 		Callback: &mipush.Callback{
 			URL:  "https://hooks.example.com/mipush?token=s3cr3t",
-			Type: mipush.ReceiptDelivered | mipush.ReceiptInvalidTarget,
+			Type: receipt.Delivered | receipt.InvalidTarget,
 		},
 	}
 	fmt.Println(notification.Validate())
@@ -73,12 +74,4 @@ func ExampleIOS() {
 	}
 	fmt.Println(msg.Validate())
 	// Output: <nil>
-}
-
-func ExampleReceiptType_String() {
-	fmt.Println(mipush.ReceiptDelivered | mipush.ReceiptClicked)
-	fmt.Println(mipush.ReceiptType(243)) // what Xiaomi support recommends
-	// Output:
-	// delivered|clicked
-	// delivered|clicked|invalid_target|disabled|filtered|over_quota
 }

@@ -4,6 +4,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/mipush-go/mipush/internal/errtext"
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // Users who read Xiaomi's documentation write its extras as it names them:
@@ -26,7 +29,7 @@ const (
 	extraURL                            // an absolute http or https URL
 	extraCallback                       // a URL of at most 128 bytes
 	extraCallbackParam                  // a token of at most 64 bytes
-	extraCallbackType                   // a sum of ReceiptType flags
+	extraCallbackType                   // a sum of receipt.Type flags
 	extraJobKey                         // checkJobKey
 	extraList                           // tokens joined with ","
 	extraEffect                         // "1", "2" or "3"
@@ -289,14 +292,7 @@ func (m *Message) typedValue(key string) (string, bool) {
 			return str(i.AlertLaunchImage)
 		}
 	}
-	for _, b := range [...]struct {
-		prefix string
-		b      *Button
-	}{
-		{buttonLeft, m.LeftButton},
-		{buttonMid, m.MidButton},
-		{buttonRight, m.RightButton},
-	} {
+	for _, b := range m.buttons() {
 		rest, ok := strings.CutPrefix(key, b.prefix)
 		if !ok || b.b == nil {
 			continue
@@ -343,7 +339,7 @@ func (m *Message) checkDocumentedExtra(key, v string, doc extraDoc) error {
 	field := "extra." + key // only built on this path: documented keys are rare in Extra
 	if tv, ok := m.typedValue(key); ok && doc.field != "" && tv != v {
 		return fieldError(field, "is set twice, to different values: Extra["+strconv.Quote(key)+"] = "+
-			quoteShort(v)+" and "+doc.field+" = "+quoteShort(tv)+"; set one of them")
+			errtext.Short(v)+" and "+doc.field+" = "+errtext.Short(tv)+"; set one of them")
 	}
 	if err := checkExtraValue(field, v, doc.kind); err != nil {
 		return err
@@ -379,7 +375,7 @@ func checkExtraValue(field, v string, kind extraKind) error {
 				return nil
 			}
 		}
-		return fieldError(field, "must be "+strings.Join(quoteAll(allowed), " or ")+", got "+quoteShort(v))
+		return fieldError(field, "must be "+strings.Join(quoteAll(allowed), " or ")+", got "+errtext.Short(v))
 	}
 	switch kind {
 	case extraToken:
@@ -400,8 +396,8 @@ func checkExtraValue(field, v string, kind extraKind) error {
 		return checkCallbackParam(v)
 	case extraCallbackType:
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || ReceiptType(n)&^receiptKnown != 0 {
-			return fieldError(field, "must be a sum of the ReceiptType flags (1, 2, 16, 32, 64, 128, 1024), got "+quoteShort(v))
+		if err != nil || n < 0 || receipt.Type(n)&^receipt.All != 0 {
+			return fieldError(field, "must be a sum of the receipt.Type flags (1, 2, 16, 32, 64, 128, 1024), got "+errtext.Short(v))
 		}
 	case extraJobKey:
 		if v == "" {
@@ -423,11 +419,11 @@ func checkExtraValue(field, v string, kind extraKind) error {
 		return oneOf("1", "2")
 	case extraInt32:
 		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < math.MinInt32 || n > math.MaxInt32 {
-			return fieldError(field, "must be a decimal number that fits in 32 bits (a Java int), got "+quoteShort(v))
+			return fieldError(field, "must be a decimal number that fits in 32 bits (a Java int), got "+errtext.Short(v))
 		}
 	case extraNonNegative:
 		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
-			return fieldError(field, "must be a decimal number, 0 or more, got "+quoteShort(v))
+			return fieldError(field, "must be a decimal number, 0 or more, got "+errtext.Short(v))
 		}
 	}
 	return nil

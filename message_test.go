@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mipush-go/mipush/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -47,7 +48,7 @@ func fullAndroid() *Message {
 		Callback: &Callback{
 			URL:   "https://hooks.example.com/mipush?token=s3cr3t",
 			Param: "batch=7",
-			Type:  ReceiptDelivered | ReceiptInvalidTarget,
+			Type:  receipt.Delivered | receipt.InvalidTarget,
 		},
 		Locales:            []string{"zh_CN", "zh_TW"},
 		LocalesNotIn:       []string{"en_US"},
@@ -370,24 +371,6 @@ func TestTypedExtraKeysReserved(t *testing.T) {
 	}
 	assert.Empty(t, typedExtraField("hybrid_pn"))
 	assert.Empty(t, typedExtraField("notification_style_button_left_other"))
-}
-
-func TestReceiptTypeString(t *testing.T) {
-	for _, tc := range []struct {
-		t    ReceiptType
-		want string
-	}{
-		{0, "0"},
-		{ReceiptDelivered, "delivered"},
-		{ReceiptDelivered | ReceiptClicked, "delivered|clicked"},
-		{243, "delivered|clicked|invalid_target|disabled|filtered|over_quota"},
-		{ReceiptExpired, "expired"},
-		{ReceiptClicked | 4 | 8, "clicked|0xc"},
-		{4, "0x4"},
-	} {
-		assert.Equal(t, tc.want, tc.t.String())
-	}
-	assert.Equal(t, ReceiptType(17), ReceiptDelivered|ReceiptInvalidTarget, "the documented example")
 }
 
 func BenchmarkMessageAppendForm(b *testing.B) {

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush/internal/ascii"
+	"github.com/mipush-go/mipush/internal/errtext"
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // Limits of a Message, from the MiPush documentation. "Characters" are
@@ -19,8 +23,8 @@ const (
 	maxExtras           = 10
 	maxExtraRunes       = 1024 // each key and each value of Extra
 	maxJobKeyLen        = 20   // older documentation: 12
-	maxCallbackURL      = 128  // bytes (evidence §4)
-	maxCallbackParam    = 64   // bytes (evidence §4; another copy said 256)
+	maxCallbackURL      = 128  // bytes (a copy of dev.mi.com's server API page)
+	maxCallbackParam    = 64   // bytes (the same copy; another said 256)
 	maxScheduleAhead    = 7 * 24 * time.Hour
 )
 
@@ -227,19 +231,28 @@ func (m *Message) validateAndroid(time.Time) error {
 	if s := m.Style; s < 0 || s > StyleBigPicture {
 		return fieldError("extra.notification_style_type", "must be 0, StyleBigText or StyleBigPicture, got "+strconv.Itoa(int(s)))
 	}
-	for _, b := range [...]struct {
-		prefix string
-		b      *Button
-	}{
-		{buttonLeft, m.LeftButton},
-		{buttonMid, m.MidButton},
-		{buttonRight, m.RightButton},
-	} {
+	for _, b := range m.buttons() {
 		if err := b.b.validate(b.prefix); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// namedButton is a button with the prefix of its extras.
+type namedButton struct {
+	prefix string
+	b      *Button
+}
+
+// buttons returns the message's three buttons, nil or not, with their
+// prefixes, in the order they are sent.
+func (m *Message) buttons() [3]namedButton {
+	return [...]namedButton{
+		{buttonLeft, m.LeftButton},
+		{buttonMid, m.MidButton},
+		{buttonRight, m.RightButton},
+	}
 }
 
 // validate checks a button whose fields are sent as extra.<prefix><field>.
@@ -294,8 +307,8 @@ func (c *Callback) validate() error {
 	if err := checkCallbackParam(c.Param); err != nil {
 		return err
 	}
-	if t := c.Type; t < 0 || t&^receiptKnown != 0 {
-		return fieldError("extra.callback.type", "must be a sum of the ReceiptType flags (1, 2, 16, 32, 64, 128, 1024), got "+strconv.Itoa(int(t)))
+	if t := c.Type; t < 0 || t&^receipt.All != 0 {
+		return fieldError("extra.callback.type", "must be a sum of the receipt.Type flags (1, 2, 16, 32, 64, 128, 1024), got "+strconv.Itoa(int(t)))
 	}
 	return nil
 }
@@ -411,10 +424,10 @@ func (m *Message) checkExtra(k, v string, custom *int) error {
 	}
 	if indexControl(k) >= 0 || !utf8.ValidString(k) {
 		// Not in Field: the key may hold a line break.
-		return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+quoteShort(k))
+		return fieldError("extra", "keys must be valid UTF-8 without control characters (CR, LF, NUL, ...), got "+errtext.Short(k))
 	}
 	// The field name is built only for an error: no allocation otherwise.
-	if len(k) >= len(groupExtra) && strings.EqualFold(k[:len(groupExtra)], groupExtra) {
+	if ascii.HasPrefixFold(k, groupExtra) {
 		return fieldError("extra."+k, "key must be given without the \"extra.\" prefix (in any case)")
 	}
 	if doc := documentedExtra(k); doc.kind != extraCustom {
@@ -497,13 +510,13 @@ func checkPackageNames(field, s string) error {
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == ',' {
 			if i == start {
-				return fieldError(field, "must be package names joined with \",\", got an empty one in "+quoteShort(s))
+				return fieldError(field, "must be package names joined with \",\", got an empty one in "+errtext.Short(s))
 			}
 			start = i + 1
 			continue
 		}
 		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.') {
-			return fieldError(field, "package names may hold only [A-Za-z0-9_.], got "+quoteShort(s))
+			return fieldError(field, "package names may hold only [A-Za-z0-9_.], got "+errtext.Short(s))
 		}
 	}
 	return nil
@@ -530,7 +543,7 @@ func checkHTTPURL(field, s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fieldError(field, "must be an absolute http or https URL, got "+quoteShort(s))
+		return fieldError(field, "must be an absolute http or https URL, got "+errtext.Short(s))
 	}
 	return nil
 }
@@ -543,11 +556,11 @@ func checkJobKey(k string) error {
 	}
 	for i := 0; i < len(k); i++ {
 		if c := k[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return fieldError(field, "may hold only [0-9A-Za-z_-], got "+quoteShort(k))
+			return fieldError(field, "may hold only [0-9A-Za-z_-], got "+errtext.Short(k))
 		}
 	}
 	if k[0] == '_' {
-		return fieldError(field, "must not start with '_', got "+quoteShort(k))
+		return fieldError(field, "must not start with '_', got "+errtext.Short(k))
 	}
 	if len(k) > maxJobKeyLen { // ASCII by now: bytes are characters
 		return fieldError(field, "must be at most 20 characters (older documentation: 12), got "+strconv.Itoa(len(k)))
@@ -562,24 +575,11 @@ func checkList(field string, vs []string) error {
 			return fieldError(field, "must not hold an empty element, got one at index "+strconv.Itoa(i))
 		}
 		if strings.IndexByte(v, ',') >= 0 {
-			return fieldError(field, "elements must not contain ',' (the list is sent joined with \",\"), got "+quoteShort(v))
+			return fieldError(field, "elements must not contain ',' (the list is sent joined with \",\"), got "+errtext.Short(v))
 		}
 		if err := checkToken(field, v); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// quoteShort quotes s for an error message, cut to a readable length.
-func quoteShort(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return strconv.Quote(s)
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "..."
 }

@@ -214,7 +214,7 @@ func TestMessageValidate(t *testing.T) {
 			m.Callback = &Callback{URL: "https://h/cb"}
 			m.Extra = map[string]string{"callback.param": "p"}
 		}, "", ""},
-		{"extra callback.type bad", notification, func(m *Message) { m.Extra = map[string]string{"callback": "https://h/cb", "callback.type": "4"} }, "extra.callback.type", "ReceiptType"},
+		{"extra callback.type bad", notification, func(m *Message) { m.Extra = map[string]string{"callback": "https://h/cb", "callback.type": "4"} }, "extra.callback.type", "receipt.Type"},
 		{"extra intent_flag", notification, func(m *Message) { m.Extra = map[string]string{"intent_flag": "-5"} }, "", ""},
 		{"extra intent_flag too big", notification, func(m *Message) { m.Extra = map[string]string{"intent_flag": "4294967296"} }, "extra.intent_flag", "32 bits"},
 		{"extra flow_control negative", notification, func(m *Message) { m.Extra = map[string]string{"flow_control": "-1"} }, "extra.flow_control", "0 or more"},

@@ -9,7 +9,9 @@
 // friends, whose outcomes go to Options.OnError and Options.OnSuccess) share
 // that one engine and may be mixed freely.
 //
-// The package mipushtest provides an in-process fake MiPush server for tests.
+// The package mipushtest provides an in-process fake MiPush server for tests,
+// and the package receipt reads the delivery receipts a Message.Callback
+// asks for.
 //
 // # Outcomes
 //

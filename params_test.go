@@ -52,7 +52,7 @@ func TestLooseJSON(t *testing.T) {
 		"b": [true, "true", 1, "1", "TRUE", false, 0, "no", null],
 		"s": ["a", 20240102, null, true, "\u00fc"]
 	}`), &v))
-	assert.Equal(t, []looseInt{1, 2, 3, 0, 0, 0, 0, 0, 0, 1500}, v.I, "fractions hold no integer (parseInt)")
+	assert.Equal(t, []looseInt{1, 2, 3, 0, 0, 0, 0, 0, 0, 1500}, v.I, "fractions hold no integer (lenient.Int)")
 	assert.Equal(t, []loosePercent{12.5, 12.5, 7, 100, 0, 0, 0}, v.P)
 	assert.Equal(t, []looseBool{true, true, true, true, true, false, false, false, false}, v.B)
 	assert.Equal(t, []looseString{"a", "20240102", "", "true", "ü"}, v.S)

@@ -3,7 +3,9 @@ package mipush
 import "strconv"
 
 // Region selects the MiPush hosts for devices of one region
-// (api-reference §1). Messages must go to the region of the device.
+// (dev.mi.com's server API page: "If sending overseas messages, you must
+// use the specified domain according to the region of the device").
+// Messages must go to the region of the device.
 type Region int
 
 // The regions.

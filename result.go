@@ -3,8 +3,10 @@ package mipush
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"strings"
+
+	"github.com/mipush-go/mipush/internal/errtext"
+	"github.com/mipush-go/mipush/internal/lenient"
 )
 
 // Result is the server's answer to a successful send.
@@ -60,9 +62,9 @@ func decodeEnvelope(status int, body []byte) (*response, error) {
 	var r response
 	if err := json.Unmarshal(body, &r); err != nil {
 		if status == 200 {
-			return nil, &APIError{HTTPStatus: status, Reason: "response is not JSON: " + snippet(body)}
+			return nil, &APIError{HTTPStatus: status, Reason: "response is not JSON: " + errtext.Body(body)}
 		}
-		return nil, &APIError{HTTPStatus: status, Reason: snippet(body)}
+		return nil, &APIError{HTTPStatus: status, Reason: errtext.Body(body)}
 	}
 	if status != 200 || r.Result == "error" || (r.Result != "ok" && r.Code != 0) {
 		return nil, &APIError{
@@ -75,7 +77,7 @@ func decodeEnvelope(status int, body []byte) (*response, error) {
 		}
 	}
 	if r.Result != "ok" {
-		return nil, &APIError{HTTPStatus: status, Reason: "response has no result: " + snippet(body)}
+		return nil, &APIError{HTTPStatus: status, Reason: "response has no result: " + errtext.Body(body)}
 	}
 	return &r, nil
 }
@@ -103,7 +105,7 @@ func decodeSendResultJSON(status int, body []byte) (*Result, error) {
 	}
 	// An array is kept too, so that a call expecting an object reports
 	// it (see decodeData) instead of taking it for an empty answer.
-	switch jsonKind(r.Data) {
+	switch lenient.Kind(r.Data) {
 	case '[':
 		res.Data = bytes.Clone(r.Data)
 	case '{':
@@ -119,16 +121,6 @@ func decodeSendResultJSON(status int, body []byte) (*Result, error) {
 		res.ChannelExceedQuota = d.ChannelExceedQuota
 	}
 	return res, nil
-}
-
-// snippet returns the start of a body for an error message.
-func snippet(b []byte) string {
-	const max = 200
-	s := strings.TrimSpace(string(b[:min(len(b), max)]))
-	if len(b) > max {
-		s += "…"
-	}
-	return strconv.Quote(s)
 }
 
 // flexList accepts a comma-joined string or an array (whose elements

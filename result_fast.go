@@ -3,6 +3,8 @@ package mipush
 import (
 	"bytes"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush/internal/ascii"
 )
 
 // The answer to a send is small, flat JSON, decoded once per message on a
@@ -277,7 +279,7 @@ func (p *scanner) other(key span, known []string) bool {
 		}
 	}
 	for _, name := range known {
-		if equalFoldASCII(k, name) {
+		if ascii.EqualFold(k, name) {
 			return false
 		}
 	}
@@ -288,22 +290,4 @@ func (p *scanner) other(key span, known []string) bool {
 	}
 	var n int64
 	return p.integer(&n)
-}
-
-// equalFoldASCII reports whether b equals s, which is lower-case ASCII,
-// ignoring ASCII case.
-func equalFoldASCII(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -7,7 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// Limits on the targets of one send (api-reference §4.4).
+// Limits on the targets of one send, as the official documentation gives
+// them ("regIds的个数不得超过1000个").
 const (
 	MaxTargets = 1000 // regids, aliases or user accounts per request
 	MaxTopics  = 5    // topics in one multi-topic send
@@ -148,7 +149,7 @@ func (t Target) param() string {
 	return ""
 }
 
-// path returns the endpoint for a send of msg to t (api-reference §3.1).
+// path returns the endpoint for a send of msg to t.
 func (t Target) path(msg *Message) string {
 	switch t.Kind {
 	case TargetRegID:

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush/internal/chinatime"
 )
 
 // Limits the server enforces, from the MiPush API reference.
@@ -84,7 +86,7 @@ func (x *exchange) checkTopicOp() bool {
 	return false
 }
 
-// handleSend serves the sends of §3.1.
+// handleSend serves the sends of one message to its targets.
 func (x *exchange) handleSend() {
 	r, ep := x.req, x.ep
 	f := r.Form
@@ -204,7 +206,7 @@ func isAndroidOnly(key string) bool {
 	return strings.HasPrefix(key, "extra.notification_")
 }
 
-// checkMessage checks the message fields of a send (§4) and returns the
+// checkMessage checks the message fields of a send and returns the
 // error code and reason, or 0.
 func checkMessage(f url.Values, now time.Time) (int, string) {
 	passThrough := false
@@ -316,14 +318,15 @@ func validJobKey(k string) bool {
 	return true
 }
 
-// targetedMessage is one element of the messages parameter of §3.2.
+// targetedMessage is one element of the messages parameter of
+// /v2/multi_messages/*.
 type targetedMessage struct {
 	Target  string `json:"target"`
 	Message any    `json:"message"`
 }
 
-// messageForm converts a decoded message object of §3.2 to the form fields
-// of a single send: top-level values as strings, "extra" entries as
+// messageForm converts a decoded message object of a multi-message send
+// to the form fields of a single send: top-level values as strings, "extra" entries as
 // "extra.<key>", "aps_proper_fields" entries as "aps_proper_fields.<key>".
 func messageForm(v any) (url.Values, bool) {
 	m, ok := v.(map[string]any)
@@ -345,8 +348,8 @@ func messageForm(v any) (url.Values, bool) {
 	return f, true
 }
 
-// decodeMessages decodes the messages parameter of §3.2 in one pass: err
-// if it is not a JSON array, else the messages and bad, the index of the
+// decodeMessages decodes the messages parameter of a multi-message send
+// in one pass: err if it is not a JSON array, else the messages and bad, the index of the
 // first element whose message is not an object (the messages before it
 // are returned), or -1.
 func decodeMessages(messages string) (ms []BatchMessage, bad int, err error) {
@@ -384,8 +387,8 @@ func jsonScalar(v any) string {
 	return string(b)
 }
 
-// handleMulti serves the multi-message sends of §3.2. Each message is
-// checked as a single send to its target is (its fields, its target, one
+// handleMulti serves the multi-message sends (/v2/multi_messages/*). Each
+// message is checked as a single send to its target is (its fields, its target, one
 // package: the endpoint is v2), and the first bad one refuses the whole
 // request with that send's code and a reason naming its index. How the
 // real server treats one bad message in a batch has no public source;
@@ -540,17 +543,17 @@ func (x *exchange) handleStats() {
 	x.endOK("")
 }
 
-// appendTrace appends one trace entry of §5.1 for one delivered target.
+// appendTrace appends one trace entry for one delivered target.
 func appendTrace(b []byte, id string, created time.Time) []byte {
 	return appendTraceOf(b, id, created, 1)
 }
 
-// appendTraceOf appends one trace entry of §5.1 for n resolved and
+// appendTraceOf appends one trace entry for n resolved and
 // delivered targets.
 func appendTraceOf(b []byte, id string, created time.Time, n int) []byte {
 	b = append(b, '{')
 	b = appendStringField(b, "id", id)
-	b = appendStringField(b, "create_time", created.Format("2006-01-02 15:04:05"))
+	b = appendStringField(b, "create_time", created.In(chinatime.Location()).Format(time.DateTime)) // as the servers keep it
 	b = appendIntField(b, "create_timestamp", created.UnixMilli())
 	b = appendStringField(b, "time_to_live", "86400s") // a string, in seconds, as the server writes it
 	b = appendStringField(b, "msg_type", "Common")
@@ -612,7 +615,7 @@ func (x *exchange) handleTraces() {
 	x.endOK("")
 }
 
-// handleSubscribe serves the topic subscription paths of §3.5.
+// handleSubscribe serves the topic subscription paths.
 func (x *exchange) handleSubscribe() {
 	r, ep := x.req, x.ep
 	if !x.require(ep.Required...) {
@@ -736,7 +739,8 @@ func (x *exchange) handleRegion() {
 }
 
 // handleRetired serves /v1/feedback/fetch_invalid_regids and
-// fetch_invalid_aliases, both taken offline (evidence §3).
+// fetch_invalid_aliases, both taken offline ("该接口已下线" in the server
+// Java SDK guide on dev.mi.com).
 func (x *exchange) handleRetired() {
 	x.fail(http.StatusOK, 10036, "该接口已下线,请使用消息回执callback接口(callback.type: 16)", "")
 }

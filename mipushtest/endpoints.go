@@ -104,7 +104,7 @@ func endpointTable() []*endpoint {
 		return simple(post, path, target, sep, req, sample+"&"+samplePkg+"&notify_id=7", okay)
 	}
 	return []*endpoint{
-		// §3.1 Sends.
+		// Sends.
 		sendTo("/v3/message/regid", "registration_id", ",", "REGID", "registration_id=r1,r2&"+sampleMsg),
 		sendTo("/v2/message/regid", "registration_id", ",", "REGID", "registration_id=r1&"+sampleMsg),
 		sendTo("/v4/message/regid", "registration_id", ",", "REGID", "registration_id=r1&"+sampleMsg),
@@ -119,24 +119,24 @@ func endpointTable() []*endpoint {
 		sendTo("/v3/message/all", "", "", "ALL", sampleMsg),
 		simple(post, "/v2/message/delete", "", "", []string{"id"}, "id=slm1", okay),
 
-		// §3.2 Different messages to different targets.
+		// Different messages to different targets.
 		multi("/v2/multi_messages/regids", "REGID"),
 		multi("/v2/multi_messages/aliases", "ALIAS"),
 		multi("/v2/multi_messages/user_accounts", "USERACCOUNT"),
 
-		// §3.3 Scheduled jobs.
+		// Scheduled jobs.
 		simple(post, "/v2/schedule_job/exist", "", "", []string{"job_id"}, "job_id=slm1", (*exchange).handleJobExist),
 		simple(post, "/v2/schedule_job/delete", "", "", []string{"job_id"}, "job_id=slm1", (*exchange).handleJobDelete),
 		simple(post, "/v3/schedule_job/delete", "", "", []string{"jobkey"}, "jobkey=k1", (*exchange).handleJobKeyDelete),
 
-		// §3.4 Statistics and tracing.
+		// Statistics and tracing.
 		simple(get, "/v1/stats/message/counters", "", "", []string{"start_date", "end_date", "restricted_package_name"},
 			"start_date=20240101&end_date=20240103&"+samplePkg, (*exchange).handleStats),
 		simple(get, "/v1/trace/message/status", "", "", []string{"msg_id|job_key"}, "msg_id=slm1", (*exchange).handleTrace),
 		simple(get, "/v1/trace/messages/status", "", "", []string{"begin_time", "end_time"},
 			"begin_time=1700000000000&end_time=1700000600000", (*exchange).handleTraces),
 
-		// §3.5 Topic subscription.
+		// Topic subscription.
 		simple(post, "/v2/topic/subscribe", "registration_id", ",", []string{"registration_id", "topic"},
 			"registration_id=r1&topic=news", (*exchange).handleSubscribe),
 		simple(post, "/v2/topic/unsubscribe", "registration_id", ",", []string{"registration_id", "topic"},
@@ -148,7 +148,7 @@ func endpointTable() []*endpoint {
 		simple(post, "/v2/topic/unsubscribe/all", "registration_id", ",", []string{"registration_id|aliases"},
 			"registration_id=r1", (*exchange).handleSubscribe),
 
-		// §3.6 Device and developer tools.
+		// Device and developer tools.
 		simple(get, "/v1/alias/all", "registration_id", "", []string{"restricted_package_name", "registration_id"},
 			samplePkg+"&registration_id=r1", (*exchange).handleList),
 		simple(get, "/v1/topic/all", "registration_id", "", []string{"restricted_package_name", "registration_id"},
@@ -162,13 +162,13 @@ func endpointTable() []*endpoint {
 		simple(post, "/v1/validation/regids", "registration_ids", ",", []string{"registration_ids"},
 			"registration_ids=r1,r2", (*exchange).handleValidation),
 
-		// §3.7 Feedback.
+		// Feedback.
 		simple(get, "/v1/feedback/fetch_invalid_regids", "", "", nil, "", (*exchange).handleRetired),
 		simple(get, "/v1/feedback/fetch_invalid_aliases", "", "", nil, "", (*exchange).handleRetired),
 		simple(post, "/v1/feedback/get_region_by_regid", "regIds", ",", []string{"regIds"},
 			"regIds=r1,r2", (*exchange).handleRegion),
 
-		// §3.8 Revoke and stop.
+		// Revoke and stop.
 		revoke("/v1/message/regid/revoke", "registration_ids", ",", "registration_ids=r1,r2"),
 		revoke("/v1/message/alias/revoke", "aliases", ",", "aliases=a1"),
 		revoke("/v1/message/user_account/revoke", "user_accounts", ",", "user_accounts=u1"),
@@ -183,7 +183,7 @@ func endpointTable() []*endpoint {
 		simple(post, "/v1/message/switch/stop_by_jobkey", "", "", []string{"job_keys", "restricted_package_name"},
 			"job_keys=k1&"+samplePkg, okay),
 
-		// §3.9 Notification channels.
+		// Notification channels.
 		simple(get, "/v1/channel/add", "", "", []string{"channel_id", "channel_name"},
 			"channel_id=c1&channel_name=News&channel_description=d&notify_type=1", (*exchange).handleChannelAdd),
 		simple(get, "/v1/channel/discard", "", "", []string{"channel_id"}, "channel_id=c1", (*exchange).handleChannelDiscard),

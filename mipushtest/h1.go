@@ -10,6 +10,8 @@ import (
 	"net/textproto"
 	"strconv"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/ascii"
 )
 
 // HTTP/1.1 limits.
@@ -236,25 +238,25 @@ func (h *h1conn) readRequest() (closeReq bool, err error) {
 		}
 		name, value := line[:colon], bytes.Trim(line[colon+1:], " \t")
 		switch {
-		case equalFold(name, "content-length"):
+		case ascii.EqualFold(name, "content-length"):
 			n, err := strconv.ParseInt(string(value), 10, 64)
 			if err != nil || n < 0 || (contentLength >= 0 && n != contentLength) {
 				return false, &badRequest{http.StatusBadRequest, "bad Content-Length"}
 			}
 			contentLength = n
-		case equalFold(name, "transfer-encoding"):
-			if !equalFold(value, "chunked") {
+		case ascii.EqualFold(name, "transfer-encoding"):
+			if !ascii.EqualFold(value, "chunked") {
 				return false, &badRequest{http.StatusNotImplemented, "unsupported Transfer-Encoding"}
 			}
 			chunked = true
-		case equalFold(name, "connection"):
+		case ascii.EqualFold(name, "connection"):
 			closeReq = closeReq && !hasToken(value, "keep-alive") || hasToken(value, "close")
-		case equalFold(name, "authorization"):
+		case ascii.EqualFold(name, "authorization"):
 			if string(value) != h.lastAuth {
 				h.lastAuth = string(value)
 			}
 			r.Authorization = h.lastAuth
-		case equalFold(name, "content-type"):
+		case ascii.EqualFold(name, "content-type"):
 			if r.ContentType != "" {
 				break // the first one counts, as in servlets and net/http
 			}
@@ -262,10 +264,10 @@ func (h *h1conn) readRequest() (closeReq bool, err error) {
 				h.lastType = string(value)
 			}
 			r.ContentType = h.lastType
-		case equalFold(name, "x-push-host-list"):
-			x.hostListAsked = equalFold(value, "true")
-		case equalFold(name, "expect"):
-			expect = equalFold(value, "100-continue")
+		case ascii.EqualFold(name, "x-push-host-list"):
+			x.hostListAsked = ascii.EqualFold(value, "true")
+		case ascii.EqualFold(name, "expect"):
+			expect = ascii.EqualFold(value, "100-continue")
 		}
 		if withHeader {
 			key := textproto.CanonicalMIMEHeaderKey(string(name))
@@ -361,23 +363,6 @@ func (h *h1conn) writeAnswer(closing bool) {
 	}
 }
 
-// equalFold reports whether b equals the lower-case ASCII s, ignoring case.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // hasToken reports whether the comma-separated list v holds token,
 // ignoring case.
 func hasToken(v []byte, token string) bool {
@@ -388,7 +373,7 @@ func hasToken(v []byte, token string) bool {
 		} else {
 			item, v = v, nil
 		}
-		if equalFold(bytes.Trim(item, " \t"), token) {
+		if ascii.EqualFold(bytes.Trim(item, " \t"), token) {
 			return true
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/ascii"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -464,7 +465,7 @@ func (h *h2conn) readHeaders() {
 				x.contentLength = n
 			}
 		case "x-push-host-list":
-			x.hostListAsked = strings.EqualFold(hf.Value, "true")
+			x.hostListAsked = ascii.EqualFold(hf.Value, "true")
 		}
 		if withHeader {
 			key := textproto.CanonicalMIMEHeaderKey(hf.Name)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/ascii"
 )
 
 // headerField is one extra response header field.
@@ -222,7 +224,7 @@ func (x *exchange) checkProtocol() bool {
 	}
 	// A POST's parameters may come in the query string as well as in the
 	// body (see parseParams); a body needs the form Content-Type.
-	if r.Method == http.MethodPost && len(r.Body) > 0 && !hasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") {
+	if r.Method == http.MethodPost && len(r.Body) > 0 && !ascii.HasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") {
 		x.fail(http.StatusOK, 10012, "Content-Type must be application/x-www-form-urlencoded", "")
 		return false
 	}
@@ -249,11 +251,12 @@ func (x *exchange) parseParams() {
 	}
 	// The query string's parameters come first, then the body's, as a
 	// servlet container presents them: the real server took a POST's
-	// parameters in the query string (evidence §5).
+	// parameters in the query string (yunba/mipush, an Erlang client
+	// used in production, sent every parameter so).
 	if r.RawQuery != "" {
 		parseForm(form, r.RawQuery)
 	}
-	if r.Method == http.MethodPost && len(x.body) > 0 && hasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") {
+	if r.Method == http.MethodPost && len(x.body) > 0 && ascii.HasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") {
 		parseForm(form, string(x.body))
 	}
 	if !x.beh.fresh() {
@@ -435,9 +438,4 @@ func codeDescription(code int) string {
 		return "当日发送数量超过配额"
 	}
 	return "错误"
-}
-
-// hasPrefixFold reports whether s begins with prefix, ignoring ASCII case.
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

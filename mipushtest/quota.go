@@ -8,9 +8,9 @@ import (
 
 // Quota is the daily quota of one message class, as the server keeps it.
 //
-// The real server counts messages per class (evidence: dev.mi.com's push
-// limits page): the default class and the public (公信) class have a daily
-// total, and private (私信) messages, those with an approved
+// The real server counts messages per class (dev.mi.com's push limits
+// page, 推送消息限制说明): the default class and the public (公信) class
+// have a daily total, and private (私信) messages, those with an approved
 // extra.channel_id, have none. A single send of a class whose quota is
 // spent fails with code 200001 and the reason "exceed quota, quota:
 // <Limit>, have acked: <Acked>"; a multi-message send never fails for

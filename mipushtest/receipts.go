@@ -10,35 +10,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Receipt type bits (extra.callback.type), from the MiPush API reference.
-const (
-	ReceiptDelivered = 1    // delivered
-	ReceiptClicked   = 2    // clicked
-	ReceiptInvalid   = 16   // invalid target (ErrorCode says which kind)
-	ReceiptDisabled  = 32   // push disabled by the app on the device
-	ReceiptFiltered  = 64   // filtered: network, region, version, model, locale
-	ReceiptOverQuota = 128  // daily or per-device quota exceeded
-	ReceiptExpired   = 1024 // expired (time to live)
-	ReceiptAllButTTL = 243  // every type but ReceiptExpired
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // Receipt is one entry of a delivery receipt batch that MiPush POSTs to a
 // message's extra.callback URL. Zero-valued fields are left out of the
 // JSON, except Type.
 type Receipt struct {
-	MsgID     string    // the key of the entry
-	Param     string    // extra.callback.param of the message
-	Type      int       // one of the Receipt* type bits
-	Targets   []string  // sent comma-joined
-	JobKey    string    // extra.jobkey of the message
-	BarStatus string    // "Enable", "Disable" or "Unknown"
-	Timestamp time.Time // sent as epoch milliseconds
-	ErrorCode int       // for ReceiptInvalid: 1 regid, 2 alias, 3 user account
+	MsgID     string            // the key of the entry
+	Param     string            // extra.callback.param of the message
+	Type      receipt.Type      // one kind, such as receipt.Delivered
+	Targets   []string          // sent comma-joined
+	JobKey    string            // extra.jobkey of the message
+	BarStatus receipt.BarStatus // "Enable", "Disable" or "Unknown"
+	Timestamp time.Time         // sent as epoch milliseconds
+	ErrorCode receipt.ErrorCode // for receipt.InvalidTarget: 1 regid, 2 alias, 3 user account
 	// ReplaceTarget maps an old target to the one MiPush suggests instead.
 	ReplaceTarget map[string]string
-	// Extra holds the ReceiptOverQuota details, e.g. {"ack": 5,
+	// Extra holds the receipt.OverQuota details, e.g. {"ack": 5,
 	// "quota": "5"} or {"device_acked": ..., "device_quota": ...}.
 	Extra map[string]any
 }
@@ -66,7 +56,7 @@ func ReceiptsJSON(receipts ...Receipt) []byte {
 			b = appendStringField(b, "jobkey", r.JobKey)
 		}
 		if r.BarStatus != "" {
-			b = appendStringField(b, "barStatus", r.BarStatus)
+			b = appendStringField(b, "barStatus", string(r.BarStatus))
 		}
 		if !r.Timestamp.IsZero() {
 			b = appendIntField(b, "timestamp", r.Timestamp.UnixMilli())
@@ -151,18 +141,18 @@ func SampleReceipts(at time.Time, msgIDs ...string) []Receipt {
 		n := strconv.Itoa(i + 1)
 		if i == 0 {
 			out = append(out,
-				Receipt{MsgID: id, Param: "param", Type: ReceiptDelivered, Targets: []string{"alias1", "alias2"},
-					JobKey: "job" + n, BarStatus: "Enable", Timestamp: at},
-				Receipt{MsgID: id, Param: "param", Type: ReceiptClicked, Targets: []string{"alias1"},
-					JobKey: "job" + n, BarStatus: "Enable", Timestamp: at.Add(time.Second)})
+				Receipt{MsgID: id, Param: "param", Type: receipt.Delivered, Targets: []string{"alias1", "alias2"},
+					JobKey: "job" + n, BarStatus: receipt.BarEnable, Timestamp: at},
+				Receipt{MsgID: id, Param: "param", Type: receipt.Clicked, Targets: []string{"alias1"},
+					JobKey: "job" + n, BarStatus: receipt.BarEnable, Timestamp: at.Add(time.Second)})
 		}
 		out = append(out,
-			Receipt{MsgID: id, Param: "param", Type: ReceiptInvalid, Targets: []string{"regId" + n + "a", "regId" + n + "b"},
-				BarStatus: "Unknown", ErrorCode: 1, Timestamp: at,
+			Receipt{MsgID: id, Param: "param", Type: receipt.InvalidTarget, Targets: []string{"regId" + n + "a", "regId" + n + "b"},
+				BarStatus: receipt.BarUnknown, ErrorCode: receipt.InvalidRegID, Timestamp: at,
 				ReplaceTarget: map[string]string{"regId" + n + "a": "otherRegId+/" + n}},
-			Receipt{MsgID: id, Type: ReceiptOverQuota, Targets: []string{"alias" + n}, Timestamp: at,
+			Receipt{MsgID: id, Type: receipt.OverQuota, Targets: []string{"alias" + n}, Timestamp: at,
 				Extra: map[string]any{"ack": 5, "quota": "5"}},
-			Receipt{MsgID: id, Param: "param", Type: ReceiptExpired, Targets: []string{"regId" + n + "c"}, Timestamp: at})
+			Receipt{MsgID: id, Param: "param", Type: receipt.Expired, Targets: []string{"regId" + n + "c"}, Timestamp: at})
 	}
 	return out
 }

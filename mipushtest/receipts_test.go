@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mipush-go/mipush/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,13 +51,13 @@ func TestReceipts(t *testing.T) {
 	ids, entries := receiptKeys(t, gotData)
 	require.Len(t, ids, len(batch))
 	assert.Equal(t, []string{"slm1", "slm1", "slm1", "slm1", "slm1", "slm2", "slm2", "slm2"}, ids)
-	assert.EqualValues(t, ReceiptDelivered, entries[0]["type"])
-	assert.EqualValues(t, ReceiptClicked, entries[1]["type"], "the same id twice in one batch")
+	assert.EqualValues(t, receipt.Delivered, entries[0]["type"])
+	assert.EqualValues(t, receipt.Clicked, entries[1]["type"], "the same id twice in one batch")
 	assert.Equal(t, "alias1,alias2", entries[0]["targets"])
 	assert.Equal(t, "Enable", entries[0]["barStatus"])
 	assert.EqualValues(t, 1572228055643, entries[0]["timestamp"])
 	inv := entries[2]
-	assert.EqualValues(t, ReceiptInvalid, inv["type"])
+	assert.EqualValues(t, receipt.InvalidTarget, inv["type"])
 	assert.EqualValues(t, 1, inv["errorCode"])
 	assert.Equal(t, map[string]any{"regId1a": "otherRegId+/1"}, inv["replaceTarget"], "+ and / survive one form decoding")
 	assert.Equal(t, map[string]any{"ack": float64(5), "quota": "5"}, entries[3]["extra"])
@@ -68,11 +69,11 @@ func TestReceipts(t *testing.T) {
 
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	status, err := PostReceipts(t.Context(), srv.Client(), srv.URL+"/cb", Receipt{MsgID: "x", Type: ReceiptExpired})
+	status, err := PostReceipts(t.Context(), srv.Client(), srv.URL+"/cb", Receipt{MsgID: "x", Type: receipt.Expired})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, `{"x":{"type":1024}}`, gotData)
-	assert.Equal(t, "data=%7B%22x%22%3A%7B%22type%22%3A1024%7D%7D", ReceiptsBody(Receipt{MsgID: "x", Type: ReceiptExpired}))
+	assert.Equal(t, "data=%7B%22x%22%3A%7B%22type%22%3A1024%7D%7D", ReceiptsBody(Receipt{MsgID: "x", Type: receipt.Expired}))
 	body, _ := io.ReadAll(resp.Body)
 	assert.Empty(t, body)
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/ascii"
 )
 
 // Request is one request the server processed, as recorded (see
@@ -80,7 +82,7 @@ const (
 // FromBody, FromBoth, or "" when the request did not carry it.
 func (r *Request) Source(name string) string {
 	inQuery := hasParam(r.RawQuery, name)
-	inBody := r.Method == http.MethodPost && hasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") &&
+	inBody := r.Method == http.MethodPost && ascii.HasPrefixFold(r.ContentType, "application/x-www-form-urlencoded") &&
 		hasParam(string(r.Body), name)
 	switch {
 	case inQuery && inBody:

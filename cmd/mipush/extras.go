@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // setExtra sets the extra key (without the "extra." prefix) on msg. A
@@ -192,7 +193,7 @@ func setCallbackType(m *mipush.Message, v string) error {
 	if err != nil {
 		return fmt.Errorf("want a sum of receipt types such as 3, got %q", v)
 	}
-	callbackOf(m).Type = mipush.ReceiptType(n)
+	callbackOf(m).Type = receipt.Type(n)
 	return nil
 }
 

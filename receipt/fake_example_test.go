@@ -1,23 +1,23 @@
-package mipush_test
+package receipt_test
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/mipush-go/mipush"
 	"github.com/mipush-go/mipush/mipushtest"
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // Testing receipt processing with the fake server's receipts: a realistic
 // batch (the same message delivered and clicked, an invalid regid with a
 // replacement, a quota receipt, an expiry) posted to the handler.
-func ExampleReceiptHandler_mipushtest() {
-	h := &mipush.ReceiptHandler{
-		Handle: func(_ context.Context, rs []mipush.Receipt) error {
+func ExampleHandler_mipushtest() {
+	h := &receipt.Handler{
+		Handle: func(_ context.Context, rs []receipt.Receipt) error {
 			for _, r := range rs {
 				fmt.Printf("%s %-14v targets=%v", r.MsgID, r.Type, r.Targets)
-				if r.Type == mipush.ReceiptInvalidTarget {
+				if r.Type == receipt.InvalidTarget {
 					fmt.Printf(" error=%v replace=%v", r.ErrorCode, r.ReplaceTarget)
 				}
 				if len(r.Extra) > 0 {

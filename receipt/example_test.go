@@ -1,4 +1,4 @@
-package mipush_test
+package receipt_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // regidStore is an in-memory map from user to regid, standing in for a
@@ -21,17 +21,17 @@ type regidStore struct {
 }
 
 // apply prunes regids reported invalid and swaps in replacements.
-func (s *regidStore) apply(rs []mipush.Receipt) {
+func (s *regidStore) apply(rs []receipt.Receipt) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range rs {
-		if r.Type != mipush.ReceiptInvalidTarget {
+		if r.Type != receipt.InvalidTarget {
 			continue
 		}
 		for user, regid := range s.byUser {
 			if repl, ok := r.ReplaceTarget[regid]; ok {
 				s.byUser[user] = repl
-			} else if r.ErrorCode == mipush.InvalidRegID && slices.Contains(r.Targets, regid) {
+			} else if r.ErrorCode == receipt.InvalidRegID && slices.Contains(r.Targets, regid) {
 				delete(s.byUser, user)
 			}
 		}
@@ -54,15 +54,15 @@ func (s *regidStore) print() {
 // A receipt endpoint that keeps a regid store clean: regids reported
 // invalid (type 16, error code 1) are removed, and those MiPush gives a
 // replacement for are updated. The sample post is what MiPush would send.
-func ExampleReceiptHandler() {
+func ExampleHandler() {
 	store := &regidStore{byUser: map[string]string{
 		"alice": "d//igwEhgBGCI2TG6lWqlK+Vq7mPd/NIxQXRv0u62BFc=",
 		"bob":   "wJ2kYQ7Uy+Y4lfz/Mg1ZsAkRr0oa9CQkhmPGYcpmxKc=",
 		"carol": "k1YQ0p2m/3Zt+Xb5Vq8nR4sW6uE9cA7hLgJdFoTiPwM=",
 	}}
-	h := &mipush.ReceiptHandler{
+	h := &receipt.Handler{
 		Token: "example-secret",
-		Handle: func(ctx context.Context, rs []mipush.Receipt) error {
+		Handle: func(ctx context.Context, rs []receipt.Receipt) error {
 			// Quick in-memory work only; slow work belongs on a queue.
 			store.apply(rs)
 			return nil
@@ -97,11 +97,11 @@ func ExampleReceiptHandler() {
 	// carol: k1YQ0p2m/3Zt+Xb5Vq8nR4sW6uE9cA7hLgJdFoTiPwM=
 }
 
-func ExampleParseReceipts() {
+func ExampleParse() {
 	// A delivered and a clicked receipt for the same message: both kept.
 	data := []byte(`{"slm47b29b1700000000123z":{"type":1,"targets":"alias-alice","timestamp":1700000000123},
 		"slm47b29b1700000000123z":{"type":2,"targets":"alias-alice","timestamp":1700000004567}}`)
-	rs, err := mipush.ParseReceipts(data)
+	rs, err := receipt.Parse(data)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -112,4 +112,12 @@ func ExampleParseReceipts() {
 	// Output:
 	// slm47b29b1700000000123z delivered [alias-alice] 22:13:20.123
 	// slm47b29b1700000000123z clicked [alias-alice] 22:13:24.567
+}
+
+func ExampleType_String() {
+	fmt.Println(receipt.Delivered | receipt.Clicked)
+	fmt.Println(receipt.Type(243)) // what Xiaomi support recommends
+	// Output:
+	// delivered|clicked
+	// delivered|clicked|invalid_target|disabled|filtered|over_quota
 }

@@ -1,4 +1,4 @@
-package mipush
+package receipt
 
 import (
 	"bytes"
@@ -18,13 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/lenient"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func readReceiptFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "receipts", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return b
 }
@@ -41,7 +42,7 @@ func stripRaw(rs []Receipt) []Receipt {
 	return out
 }
 
-func TestParseReceipts(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		name string
 		data []byte
@@ -51,18 +52,18 @@ func TestParseReceipts(t *testing.T) {
 			name: "documentation example",
 			data: readReceiptFile(t, "doc-example.json"),
 			want: []Receipt{
-				{MsgID: "msgId1", Type: ReceiptDelivered, Param: "param", Targets: []string{"alias1", "alias2", "alias3"}, JobKey: "123", BarStatus: BarEnable, Timestamp: ms(1324167800000)},
-				{MsgID: "msgId4", Type: ReceiptInvalidTarget, Param: "param", Targets: []string{"regId1", "regId2", "regId3"}, BarStatus: BarUnknown, ErrorCode: InvalidRegID, Timestamp: ms(1572228055643), ReplaceTarget: map[string]string{"regId1": "otherRegId"}},
-				{MsgID: "msgId6", Type: ReceiptOverQuota, Targets: []string{"alias"}, Timestamp: ms(1585203103625), Extra: map[string]string{"ack": "…", "quota": "…"}},
-				{MsgID: "msgId8", Type: ReceiptExpired, Param: "param", Targets: []string{"regId1", "regId2", "regId3"}, Timestamp: ms(1572228055643)},
+				{MsgID: "msgId1", Type: Delivered, Param: "param", Targets: []string{"alias1", "alias2", "alias3"}, JobKey: "123", BarStatus: BarEnable, Timestamp: ms(1324167800000)},
+				{MsgID: "msgId4", Type: InvalidTarget, Param: "param", Targets: []string{"regId1", "regId2", "regId3"}, BarStatus: BarUnknown, ErrorCode: InvalidRegID, Timestamp: ms(1572228055643), ReplaceTarget: map[string]string{"regId1": "otherRegId"}},
+				{MsgID: "msgId6", Type: OverQuota, Targets: []string{"alias"}, Timestamp: ms(1585203103625), Extra: map[string]string{"ack": "…", "quota": "…"}},
+				{MsgID: "msgId8", Type: Expired, Param: "param", Targets: []string{"regId1", "regId2", "regId3"}, Timestamp: ms(1572228055643)},
 			},
 		},
 		{
 			name: "same message id twice keeps both in order",
 			data: readReceiptFile(t, "duplicate-msgid.json"),
 			want: []Receipt{
-				{MsgID: "slm47b29b1700000000123z", Type: ReceiptDelivered, Param: "order-42", Targets: []string{"alias-alice"}, BarStatus: BarEnable, Timestamp: ms(1700000000123)},
-				{MsgID: "slm47b29b1700000000123z", Type: ReceiptClicked, Param: "order-42", Targets: []string{"alias-alice"}, BarStatus: BarEnable, Timestamp: ms(1700000004567)},
+				{MsgID: "slm47b29b1700000000123z", Type: Delivered, Param: "order-42", Targets: []string{"alias-alice"}, BarStatus: BarEnable, Timestamp: ms(1700000000123)},
+				{MsgID: "slm47b29b1700000000123z", Type: Clicked, Param: "order-42", Targets: []string{"alias-alice"}, BarStatus: BarEnable, Timestamp: ms(1700000004567)},
 			},
 		},
 		{
@@ -70,27 +71,27 @@ func TestParseReceipts(t *testing.T) {
 			data: readReceiptFile(t, "invalid-target.json"),
 			want: []Receipt{
 				{
-					MsgID: "scm01b93a1700000100000a", Type: ReceiptInvalidTarget, Param: "campaign=spring&id=7",
+					MsgID: "scm01b93a1700000100000a", Type: InvalidTarget, Param: "campaign=spring&id=7",
 					Targets:   []string{"d//igwEhgBGCI2TG6lWqlK+Vq7mPd/NIxQXRv0u62BFc=", "wJ2kYQ7Uy+Y4lfz/Mg1ZsAkRr0oa9CQkhmPGYcpmxKc="},
 					BarStatus: BarDisable, ErrorCode: InvalidRegID, Timestamp: ms(1700000100000),
 					ReplaceTarget: map[string]string{"wJ2kYQ7Uy+Y4lfz/Mg1ZsAkRr0oa9CQkhmPGYcpmxKc=": "Nq3+5yB/ZRtG0q8sVb2cT9zLwHhJk4mE7aXuD1oPf6Y="},
 				},
-				{MsgID: "scm01b93a1700000100001b", Type: ReceiptInvalidTarget, Targets: []string{"vip-bob"}, ErrorCode: InvalidAlias, Timestamp: ms(1700000100500)},
+				{MsgID: "scm01b93a1700000100001b", Type: InvalidTarget, Targets: []string{"vip-bob"}, ErrorCode: InvalidAlias, Timestamp: ms(1700000100500)},
 			},
 		},
 		{
 			name: "over quota with numeric and string extras",
 			data: readReceiptFile(t, "over-quota.json"),
 			want: []Receipt{
-				{MsgID: "tcm11c77f1700000200000c", Type: ReceiptOverQuota, Targets: []string{"alias-carol"}, Timestamp: ms(1700000200000), Extra: map[string]string{"ack": "123", "quota": "100"}},
-				{MsgID: "tcm11c77f1700000200001d", Type: ReceiptOverQuota, Targets: []string{"alias-dave"}, Timestamp: ms(1700000201000), Extra: map[string]string{"device_acked": "5", "device_quota": "5"}},
+				{MsgID: "tcm11c77f1700000200000c", Type: OverQuota, Targets: []string{"alias-carol"}, Timestamp: ms(1700000200000), Extra: map[string]string{"ack": "123", "quota": "100"}},
+				{MsgID: "tcm11c77f1700000200001d", Type: OverQuota, Targets: []string{"alias-dave"}, Timestamp: ms(1700000201000), Extra: map[string]string{"device_acked": "5", "device_quota": "5"}},
 			},
 		},
 		{
 			name: "unknown fields are ignored",
 			data: readReceiptFile(t, "unknown-fields.json"),
 			want: []Receipt{
-				{MsgID: "xcm99a00f1700000300000e", Type: ReceiptDisabled, Targets: []string{"alias-erin"}, BarStatus: BarDisable, Timestamp: ms(1700000300000)},
+				{MsgID: "xcm99a00f1700000300000e", Type: Disabled, Targets: []string{"alias-erin"}, BarStatus: BarDisable, Timestamp: ms(1700000300000)},
 			},
 		},
 		{
@@ -116,7 +117,7 @@ func TestParseReceipts(t *testing.T) {
 		{
 			name: "numbers in exponent form, scalars as text",
 			data: []byte(`{"m":{"type":1.28e2,"timestamp":1.7e12,"jobkey":42,"param":true,"extra":{"q":1.50,"n":null,"o":{"a": [1, 2]}}}}`),
-			want: []Receipt{{MsgID: "m", Type: ReceiptOverQuota, Timestamp: ms(1700000000000), JobKey: "42", Param: "true", Extra: map[string]string{"q": "1.50", "n": "", "o": `{"a":[1,2]}`}}},
+			want: []Receipt{{MsgID: "m", Type: OverQuota, Timestamp: ms(1700000000000), JobKey: "42", Param: "true", Extra: map[string]string{"q": "1.50", "n": "", "o": `{"a":[1,2]}`}}},
 		},
 		{
 			name: "unknown bar status and type pass through",
@@ -131,7 +132,7 @@ func TestParseReceipts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseReceipts(tt.data)
+			got, err := Parse(tt.data)
 			require.NoError(t, err)
 			require.Len(t, got, len(tt.want))
 			if len(tt.want) > 0 {
@@ -144,9 +145,9 @@ func TestParseReceipts(t *testing.T) {
 	}
 }
 
-func TestParseReceiptsRaw(t *testing.T) {
+func TestParseRaw(t *testing.T) {
 	data := readReceiptFile(t, "unknown-fields.json")
-	got, err := ParseReceipts(data)
+	got, err := Parse(data)
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	var extra struct {
@@ -167,7 +168,7 @@ func TestParseReceiptsRaw(t *testing.T) {
 	assert.Equal(t, before, string(got[0].Raw))
 }
 
-func TestParseReceiptsErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		data string
@@ -208,7 +209,7 @@ func TestParseReceiptsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseReceipts([]byte(tt.data))
+			got, err := Parse([]byte(tt.data))
 			require.Error(t, err)
 			assert.Nil(t, got)
 			assert.Contains(t, err.Error(), tt.want)
@@ -218,12 +219,12 @@ func TestParseReceiptsErrors(t *testing.T) {
 	}
 }
 
-func TestReceiptErrorCodeString(t *testing.T) {
+func TestErrorCodeString(t *testing.T) {
 	assert.Equal(t, "invalid_regid", InvalidRegID.String())
 	assert.Equal(t, "invalid_alias", InvalidAlias.String())
 	assert.Equal(t, "invalid_user_account", InvalidUserAccount.String())
-	assert.Equal(t, "0", ReceiptErrorCode(0).String())
-	assert.Equal(t, "7", ReceiptErrorCode(7).String())
+	assert.Equal(t, "0", ErrorCode(0).String())
+	assert.Equal(t, "7", ErrorCode(7).String())
 }
 
 // formBody encodes data as the value of the form field "data".
@@ -257,14 +258,14 @@ func recordingHandle(err error) (func(context.Context, []Receipt) error, func() 
 	}
 }
 
-func TestReceiptHandler(t *testing.T) {
+func TestHandler(t *testing.T) {
 	doc := readReceiptFile(t, "doc-example.json")
 	const secret = "s3cr3t+/=&tok"
 	withToken := "/mipush/receipts?token=" + url.QueryEscape(secret)
 
 	tests := []struct {
 		name        string
-		h           ReceiptHandler // Handle is set by the test
+		h           Handler // Handle is set by the test
 		handleErr   error
 		req         func() *http.Request
 		wantStatus  int
@@ -360,13 +361,13 @@ func TestReceiptHandler(t *testing.T) {
 		},
 		{
 			name:       "body over the cap, length known",
-			h:          ReceiptHandler{MaxBytes: 64},
+			h:          Handler{MaxBytes: 64},
 			req:        func() *http.Request { return newReceiptRequest("POST", "/cb", formBody(doc)) },
 			wantStatus: http.StatusRequestEntityTooLarge,
 		},
 		{
 			name: "body over the cap, length unknown",
-			h:    ReceiptHandler{MaxBytes: 64},
+			h:    Handler{MaxBytes: 64},
 			req: func() *http.Request {
 				r := newReceiptRequest("POST", "/cb", formBody(doc))
 				r.ContentLength = -1
@@ -378,13 +379,13 @@ func TestReceiptHandler(t *testing.T) {
 		{
 			name: "default cap is 1 MiB",
 			req: func() *http.Request {
-				return newReceiptRequest("POST", "/cb", "data=%7B%7D&pad="+strings.Repeat("x", DefaultReceiptMaxBytes))
+				return newReceiptRequest("POST", "/cb", "data=%7B%7D&pad="+strings.Repeat("x", DefaultMaxBytes))
 			},
 			wantStatus: http.StatusRequestEntityTooLarge,
 		},
 		{
 			name: "body at the cap",
-			h:    ReceiptHandler{MaxBytes: int64(len(formBody(doc)))},
+			h:    Handler{MaxBytes: int64(len(formBody(doc)))},
 			req: func() *http.Request {
 				r := newReceiptRequest("POST", "/cb", formBody(doc))
 				r.ContentLength = -1
@@ -395,14 +396,14 @@ func TestReceiptHandler(t *testing.T) {
 		},
 		{
 			name:        "right token",
-			h:           ReceiptHandler{Token: secret},
+			h:           Handler{Token: secret},
 			req:         func() *http.Request { return newReceiptRequest("POST", withToken, formBody(doc)) },
 			wantStatus:  http.StatusOK,
 			wantBatches: 1,
 		},
 		{
 			name: "right token, own parameter name",
-			h:    ReceiptHandler{Token: secret, TokenParam: "k"},
+			h:    Handler{Token: secret, TokenParam: "k"},
 			req: func() *http.Request {
 				return newReceiptRequest("POST", "/cb?k="+url.QueryEscape(secret), formBody(doc))
 			},
@@ -411,31 +412,31 @@ func TestReceiptHandler(t *testing.T) {
 		},
 		{
 			name:       "missing token",
-			h:          ReceiptHandler{Token: secret},
+			h:          Handler{Token: secret},
 			req:        func() *http.Request { return newReceiptRequest("POST", "/cb", formBody(doc)) },
 			wantStatus: http.StatusForbidden,
 		},
 		{
 			name:       "wrong token",
-			h:          ReceiptHandler{Token: secret},
+			h:          Handler{Token: secret},
 			req:        func() *http.Request { return newReceiptRequest("POST", "/cb?token=s3cr3t", formBody(doc)) },
 			wantStatus: http.StatusForbidden,
 		},
 		{
 			name:       "token under the default name when another is configured",
-			h:          ReceiptHandler{Token: secret, TokenParam: "k"},
+			h:          Handler{Token: secret, TokenParam: "k"},
 			req:        func() *http.Request { return newReceiptRequest("POST", withToken, formBody(doc)) },
 			wantStatus: http.StatusForbidden,
 		},
 		{
 			name:       "token twice",
-			h:          ReceiptHandler{Token: secret},
+			h:          Handler{Token: secret},
 			req:        func() *http.Request { return newReceiptRequest("POST", withToken+"&token=x", formBody(doc)) },
 			wantStatus: http.StatusForbidden,
 		},
 		{
 			name: "token in the body does not count",
-			h:    ReceiptHandler{Token: secret},
+			h:    Handler{Token: secret},
 			req: func() *http.Request {
 				return newReceiptRequest("POST", "/cb", formBody(doc)+"&token="+url.QueryEscape(secret))
 			},
@@ -498,11 +499,11 @@ func (w *writeTracker) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-func TestReceiptHandlerCallsHandleBeforeAnswering(t *testing.T) {
+func TestHandlerCallsHandleBeforeAnswering(t *testing.T) {
 	for _, fail := range []bool{false, true} {
 		tw := &writeTracker{ResponseWriter: httptest.NewRecorder()}
 		called := false
-		h := &ReceiptHandler{Handle: func(ctx context.Context, rs []Receipt) error {
+		h := &Handler{Handle: func(ctx context.Context, rs []Receipt) error {
 			called = true
 			assert.False(t, tw.started, "the response was started before Handle ran")
 			assert.NoError(t, ctx.Err())
@@ -517,20 +518,20 @@ func TestReceiptHandlerCallsHandleBeforeAnswering(t *testing.T) {
 	}
 }
 
-func TestReceiptHandlerNilHandle(t *testing.T) {
+func TestHandlerNilHandle(t *testing.T) {
 	rec := httptest.NewRecorder()
-	(&ReceiptHandler{}).ServeHTTP(rec, newReceiptRequest("POST", "/cb", formBody(readReceiptFile(t, "doc-example.json"))))
+	(&Handler{}).ServeHTTP(rec, newReceiptRequest("POST", "/cb", formBody(readReceiptFile(t, "doc-example.json"))))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 }
 
-func TestReceiptHandlerQuietByDefault(t *testing.T) {
+func TestHandlerQuietByDefault(t *testing.T) {
 	// With no Logger nothing is written to the default logger either.
 	var out bytes.Buffer
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&out, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 
-	h := &ReceiptHandler{Handle: func(context.Context, []Receipt) error { return errors.New("x") }}
+	h := &Handler{Handle: func(context.Context, []Receipt) error { return errors.New("x") }}
 	for _, req := range []*http.Request{
 		newReceiptRequest("GET", "/cb", ""),
 		newReceiptRequest("POST", "/cb", "data=%7B"),
@@ -541,10 +542,10 @@ func TestReceiptHandlerQuietByDefault(t *testing.T) {
 	assert.Empty(t, out.String())
 }
 
-func TestReceiptHandlerLogsWithoutToken(t *testing.T) {
+func TestHandlerLogsWithoutToken(t *testing.T) {
 	const secret = "tok-9f8e7d6c5b4a"
 	var logs bytes.Buffer
-	h := &ReceiptHandler{
+	h := &Handler{
 		Token:  secret,
 		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 		Handle: func(context.Context, []Receipt) error { return errors.New("store down") },
@@ -563,12 +564,12 @@ func TestReceiptHandlerLogsWithoutToken(t *testing.T) {
 	assert.NotContains(t, logs.String(), secret)
 }
 
-// TestReceiptHandlerOverLoopback posts real requests to a real server: the
+// TestHandlerOverLoopback posts real requests to a real server: the
 // body is the form encoded the way Xiaomi's Java servers encode it, with
 // regids holding '+', '/' and '='.
-func TestReceiptHandlerOverLoopback(t *testing.T) {
+func TestHandlerOverLoopback(t *testing.T) {
 	handle, batches := recordingHandle(nil)
-	h := &ReceiptHandler{Handle: handle, Token: "loop-token", MaxBytes: 4096}
+	h := &Handler{Handle: handle, Token: "loop-token", MaxBytes: 4096}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cb, err := h.CallbackURL(srv.URL + "/mipush/receipts")
@@ -606,7 +607,7 @@ func TestReceiptHandlerOverLoopback(t *testing.T) {
 
 	got := batches()
 	require.Len(t, got, 3)
-	want, err := ParseReceipts(readReceiptFile(t, "invalid-target.json"))
+	want, err := Parse(readReceiptFile(t, "invalid-target.json"))
 	require.NoError(t, err)
 	assert.Equal(t, stripRaw(want), stripRaw(got[0]))
 	assert.Equal(t, stripRaw(want), stripRaw(got[1]))
@@ -629,8 +630,8 @@ func TestReceiptHandlerOverLoopback(t *testing.T) {
 	assert.Len(t, batches(), 3)
 }
 
-func TestReceiptHandlerCallbackURL(t *testing.T) {
-	h := &ReceiptHandler{Token: "a b+c/d"}
+func TestHandlerCallbackURL(t *testing.T) {
+	h := &Handler{Token: "a b+c/d"}
 	tests := []struct {
 		base, want string
 	}{
@@ -654,25 +655,25 @@ func TestReceiptHandlerCallbackURL(t *testing.T) {
 		assert.NotContains(t, err.Error(), h.Token)
 	}
 
-	named := &ReceiptHandler{Token: "t", TokenParam: "key"}
+	named := &Handler{Token: "t", TokenParam: "key"}
 	got, err := named.CallbackURL("https://example.com/cb?token=x")
 	require.NoError(t, err)
 	assert.Equal(t, "https://example.com/cb?token=x&key=t", got)
 
-	plain := &ReceiptHandler{}
+	plain := &Handler{}
 	got, err = plain.CallbackURL("https://example.com/cb?a=1")
 	require.NoError(t, err)
 	assert.Equal(t, "https://example.com/cb?a=1", got)
 }
 
-func FuzzParseReceipts(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, name := range []string{"doc-example.json", "duplicate-msgid.json", "invalid-target.json", "over-quota.json", "unknown-fields.json"} {
 		f.Add(readReceiptFile(f, name))
 	}
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"m":{"type":"16","timestamp":1.7e12,"targets":["a","b"],"extra":{"o":{"x":[1]}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rs, err := ParseReceipts(data)
+		rs, err := Parse(data)
 		if err != nil {
 			if rs != nil {
 				t.Fatalf("receipts %v returned with error %v", rs, err)
@@ -698,7 +699,7 @@ func FuzzParseReceipts(f *testing.F) {
 			if _, ok := m[r.MsgID]; !ok {
 				t.Fatalf("invented id %q", r.MsgID)
 			}
-			if !json.Valid(r.Raw) || jsonKind(r.Raw) != '{' {
+			if !json.Valid(r.Raw) || lenient.Kind(r.Raw) != '{' {
 				t.Fatalf("Raw of %q is not a JSON object: %q", r.MsgID, r.Raw)
 			}
 			for _, tgt := range r.Targets {

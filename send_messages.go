@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// MaxBatch is the most messages in one multi-message send. The reference
-// documents no cap; the library applies the per-request target limit.
+// MaxBatch is the most messages in one multi-message send. No public source
+// documents a cap; the library applies the per-request target limit.
 const MaxBatch = MaxTargets
 
 // TargetedMessage is one element of a multi-message send: Message for one
