@@ -92,6 +92,7 @@ func TestContract(t *testing.T) {
 		{"DiscardChannel", (func(context.Context, string) (*mipush.Result, error))(c.DiscardChannel)},
 		{"Flush", (func(context.Context) error)(c.Flush)},
 		{"GoString", (func() string)(c.GoString)},
+		{"Format", (func(fmt.State, rune))(c.Format)},
 		{"JobExists", (func(context.Context, string) (bool, error))(c.JobExists)},
 		{"Metrics", (func() mipush.Metrics)(c.Metrics)},
 		{"Presence", (func(context.Context, string, string) (*mipush.Presence, error))(c.Presence)},
