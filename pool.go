@@ -243,8 +243,3 @@ func (p *pool) closeNow() {
 	}
 	p.connsMu.Unlock()
 }
-
-// answers counts the answers the client has had from any server.
-func (e *engine) answers() int64 {
-	return e.count.succeeded.Load() + e.count.failedAPI.Load()
-}

@@ -1,7 +1,11 @@
 package mipush
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"math/rand/v2"
+	"net"
 	"sync/atomic"
 	"time"
 )
@@ -138,4 +142,109 @@ func (t *throttle) wait() time.Duration {
 		return 0
 	}
 	return time.Until(time.Unix(0, u))
+}
+
+// maxUnprocessedRetries bounds how often one send is re-queued because the
+// server surely did not process it (a GOAWAY, a Connection: close, a failed
+// dial). Such retries do not count against Options.MaxAttempts.
+const maxUnprocessedRetries = 6
+
+// mayRetry reports whether c may be sent again: attempts are left and the
+// client-wide retry budget pays for it.
+func (e *engine) mayRetry(c *call, cost int64) bool {
+	if c.tries() < e.s.MaxAttempts && e.budget.take(cost) {
+		e.count.retried.Add(1)
+		c.queued = time.Now() // the retry waits for a connection afresh
+		return true
+	}
+	return false
+}
+
+// unprocessedDelay is no delay for the first re-queue (another connection
+// takes it at once) and a growing one after, so a failing dial does not spin.
+func (e *engine) unprocessedDelay(c *call) time.Duration {
+	if c.unprocessed == 0 {
+		return 0
+	}
+	return backoff(c.unprocessed)
+}
+
+// permanent reports a failure of an unsent request that trying again
+// cannot fix: the server's certificate was rejected, the handshake refused,
+// the proxy refused the tunnel, or the app is blocked.
+func permanent(err error) bool {
+	var ff *failFastError
+	if errors.As(err, &ff) {
+		return true
+	}
+	var pr *proxyRefusal
+	if errors.As(err, &pr) {
+		return pr.permanent()
+	}
+	// A TLS alert from the server during the handshake (no shared
+	// version or cipher, a rejected client certificate) will recur.
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "remote error" {
+		return true
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
+}
+
+// retry re-queues c after d. It reports whether it took charge of c (c is
+// then re-queued, or finished with ErrClosed if its pool has shut down);
+// false means the retry timers were cancelled by Close and the caller must
+// finish c itself.
+func (e *engine) retry(c *call, d time.Duration) bool {
+	return e.retryThen(c, d, nil)
+}
+
+// retryThen is retry that, if before is not nil, runs it on the timer's
+// goroutine before c is queued.
+func (e *engine) retryThen(c *call, d time.Duration, before func()) bool {
+	if c.failover {
+		e.route(c, c.pool.authority) // prefer another host for the retry
+	}
+	if d == 0 && before == nil {
+		c.ex.Reset()
+		c.pool.enqueue(c)
+		return true
+	}
+	e.retryMu.Lock()
+	defer e.retryMu.Unlock()
+	if e.retrying == nil {
+		return false
+	}
+	// Reset now, so that a sync caller whose ctx ends during the backoff
+	// can withdraw the call: it has no request on the wire.
+	c.ex.Reset()
+	e.retrying[c] = time.AfterFunc(d, func() {
+		e.retryMu.Lock()
+		_, mine := e.retrying[c]
+		delete(e.retrying, c)
+		e.retryMu.Unlock()
+		if mine {
+			if before != nil {
+				before()
+			}
+			c.pool.enqueue(c)
+		}
+	})
+	return true
+}
+
+// cancelRetries finishes every send waiting for a retry timer with err.
+// Whoever removes a call from the map owns it: the timer or this.
+func (e *engine) cancelRetries(err error) {
+	e.retryMu.Lock()
+	waiting := e.retrying
+	e.retrying = nil
+	e.retryMu.Unlock()
+	for c, t := range waiting {
+		t.Stop()
+		e.finishUnlessWithdrawn(c, err)
+	}
 }
