@@ -41,7 +41,10 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 				err = queueTimeoutError(e.s.QueueTimeout, err)
 			}
 			c.lastErr = we.Err
-			if !permanent(we.Err) && !errors.Is(err, ErrQueueTimeout) && c.unprocessed < maxUnprocessedRetries {
+		}
+		switch decide(err, false) {
+		case classRequeue:
+			if c.unprocessed < maxUnprocessedRetries {
 				// Count before re-queueing: another goroutine may take c
 				// as soon as it is queued.
 				d := e.unprocessedDelay(c)
@@ -51,15 +54,16 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 					return
 				}
 			}
-			e.finish(c, nil, transportError(err, false))
+		case classMaybe:
+			c.attempts.Add(1)
+			c.maybe.Store(true)
+			if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
+				return
+			}
+			e.finish(c, nil, transportError(err, true))
 			return
 		}
-		c.attempts.Add(1)
-		c.maybe.Store(true)
-		if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
-			return
-		}
-		e.finish(c, nil, transportError(err, true))
+		e.finish(c, nil, err) // never processed: not maybe
 		return
 	}
 	c.attempts.Add(1)
@@ -72,21 +76,19 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		var ae *APIError
 		errors.As(err, &ae)
 		e.blocked.settle(c, true, ae)
-		if ae != nil {
-			if slowsApp(ae.Code) {
-				e.slowDown(ex.Req.Auth, e.throttle.tooFrequent())
+		if ae != nil && slowsApp(ae.Code) {
+			e.slowDown(ex.Req.Auth, e.throttle.tooFrequent())
+		}
+		switch decide(err, true) {
+		case classRetry:
+			if e.mayRetry(c, retryCost) && e.retryAnswered(c) {
+				return
 			}
-			switch classify(ae) {
-			case classRetry:
-				if e.mayRetry(c, retryCost) && e.retryAnswered(c) {
-					return
-				}
-			case classMaybe:
-				err = errors.Join(err, ErrMaybeProcessed)
-				c.maybe.Store(true)
-				if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
-					return
-				}
+		case classMaybe:
+			err = errors.Join(err, ErrMaybeProcessed)
+			c.maybe.Store(true)
+			if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
+				return
 			}
 		}
 		e.finish(c, nil, err)

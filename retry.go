@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/wire"
 )
 
 // Backoff of retried sends: jittered exponential, as in the official SDK
@@ -26,18 +28,70 @@ func backoff(n int) time.Duration {
 	return d/2 + rand.N(d)
 }
 
-// errClass is how the engine treats a failed answer.
+// errClass is what the engine does with a failed attempt of a send.
 type errClass int
 
 const (
-	classFail  errClass = iota // permanent: report it
-	classRetry                 // not accepted by the server: send again
-	classMaybe                 // the server may have acted: report as maybe processed
+	classFail    errClass = iota // permanent: report it
+	classRetry                   // not accepted by the server: send again, within MaxAttempts and the budget
+	classMaybe                   // the server may have acted: report as maybe processed (retried only with RetryMaybeProcessed)
+	classRequeue                 // never processed: queue again, outside MaxAttempts (maxUnprocessedRetries)
+	classStop                    // a client-side stop: report it; failfast.go stops the requests like it
 )
 
-// classify maps an API error to its handling. HTTP 503 means the server
-// (or its gateway) refused the request; other 5xx may come from a gateway
-// after the server acted.
+// decide is the retry decision, the one place that says what becomes of
+// a failed attempt. err is the attempt's failure: a *wire.Error from the
+// connection when answered is false, else the error decoded from the
+// server's answer.
+//
+//	failure                                                class
+//	not written, a client-side stop in force (ErrStopped)  classStop
+//	not written, QueueTimeout passed                       classFail
+//	not written, will recur (see permanent: TLS, proxy)    classFail
+//	not written, other (GOAWAY, Connection: close, dial)   classRequeue
+//	written, no answer (broken connection, timeout)        classMaybe
+//	answered HTTP 503                                      classRetry
+//	answered other 5xx                                     classMaybe
+//	answered a retryable code (Code.Retryable)             classRetry
+//	answered a wrong secret or a spent quota (stopKind)    classStop
+//	answered anything else, or undecodable                 classFail
+//
+// The answered rows are classify, which failfast.go and IsRetryable
+// (codes.go) use too. The engine (exchangeDone) adds what depends on
+// the call rather than the answer: the attempts and re-queues left, the
+// retry budget, Options.RetryMaybeProcessed.
+func decide(err error, answered bool) errClass {
+	if !answered {
+		var we *wire.Error
+		if !errors.As(err, &we) || !we.NotProcessed {
+			return classMaybe
+		}
+		var ff *failFastError
+		switch {
+		case errors.As(we.Err, &ff):
+			return classStop
+		case errors.Is(err, ErrQueueTimeout), permanent(we.Err):
+			return classFail
+		}
+		return classRequeue
+	}
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return classFail
+	}
+	if c := classify(ae); c != classFail {
+		return c
+	}
+	if auth, quota := stopKind(ae); auth || quota {
+		return classStop
+	}
+	return classFail
+}
+
+// classify maps an API error to its handling: classRetry, classMaybe or
+// classFail (see decide). HTTP 503 means the server (or its gateway)
+// refused the request; other 5xx may come from a gateway after the
+// server acted.
 func classify(e *APIError) errClass {
 	switch {
 	case e.HTTPStatus == 503:
@@ -171,12 +225,8 @@ func (e *engine) unprocessedDelay(c *call) time.Duration {
 
 // permanent reports a failure of an unsent request that trying again
 // cannot fix: the server's certificate was rejected, the handshake refused,
-// the proxy refused the tunnel, or the app is blocked.
+// or the proxy refused the tunnel. (A client-side stop is decide's.)
 func permanent(err error) bool {
-	var ff *failFastError
-	if errors.As(err, &ff) {
-		return true
-	}
 	var pr *proxyRefusal
 	if errors.As(err, &pr) {
 		return pr.permanent()
