@@ -102,7 +102,7 @@ func (c *Client) Flush(ctx context.Context) error {
 		return err
 	}
 	c.e.flushBatches()
-	return c.e.waitZero(ctx, &c.e.pending)
+	return c.e.waitZero(ctx, &c.e.asyncPending)
 }
 
 // Close stops accepting sends, waits up to Options.CloseTimeout for the

@@ -87,10 +87,15 @@ type engine struct {
 	retired  map[*pool]struct{} // pools of hosts that left the host list, closing
 	retiring sync.WaitGroup     // their shutdowns
 
-	pending atomic.Int64 // async sends whose outcome is not yet reported
-	active  atomic.Int64 // all accepted sends not yet finished
-	idleMu  sync.Mutex
-	idle    chan struct{} // closed when pending or active drops to zero
+	// active counts every accepted call (sync and async sends, each
+	// message of a batch, management calls) not yet ended: a sync call
+	// ends at its outcome, an async one once its callback has returned.
+	// Metrics.Pending reports it; Close waits for it to drop to zero.
+	// asyncPending counts the async ones among them; Flush waits for it.
+	active       atomic.Int64
+	asyncPending atomic.Int64
+	idleMu       sync.Mutex
+	idle         chan struct{} // closed when asyncPending or active drops to zero
 	// idleWaited is set while idle exists: someone waits on it.
 	idleWaited atomic.Bool
 
@@ -149,6 +154,12 @@ func newEngine(s settings) *engine {
 // send validates and encodes, accepts the send (waiting for room while
 // ctx allows), queues it, and for a sync send waits for its outcome.
 // A send given a Pending p is async and reports its outcome to p.
+//
+// The ways in: Client.start (the PushTo* methods, PushBulk) and
+// Client.startSend (Send, SendAsync, Start, which check a Send value
+// first) call send; an async send that may be coalesced goes from here
+// to the batcher (batch.go), every other call to accept. Client.startRequest
+// (the management calls) builds its call itself and calls accept.
 func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -180,11 +191,13 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
 	c.quotaKey = quotaStopKey(auth, msg)
 	e.route(c, "")
-	return e.start(ctx, c)
+	return e.accept(ctx, c)
 }
 
-// start accepts c and, for a sync call, waits for its outcome.
-func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
+// accept accepts c (fail-fast, pacing, a MaxPending token), queues it
+// and, for a sync call, waits for its outcome. Every call goes through
+// it: sends from send, management calls from Client.startRequest.
+func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
 	c.ex.Done = e.onDone
 	c.ex.Dropped = e.dropped
 	c.ex.Gate = e.gate
@@ -211,7 +224,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	}
 	e.active.Add(1)
 	if c.async {
-		e.pending.Add(1)
+		e.asyncPending.Add(1)
 	}
 	e.count.accepted.Add(1)
 	c.start = time.Now()
@@ -304,7 +317,7 @@ func (e *engine) settle() {
 		return // nobody waits: the common case costs one load
 	}
 	o := e.disp.overlapping.Load()
-	if e.active.Load() <= o || e.pending.Load() <= o {
+	if e.active.Load() <= o || e.asyncPending.Load() <= o {
 		e.signalIdle()
 	}
 }

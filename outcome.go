@@ -282,7 +282,7 @@ func (e *engine) finish(c *call, res *Result, err error) {
 
 // reported ends an async call once its callback (if any) has returned.
 func (e *engine) reported(c *call) {
-	e.pending.Add(-1)
+	e.asyncPending.Add(-1)
 	e.active.Add(-1)
 	e.settle()
 }
