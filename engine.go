@@ -10,7 +10,46 @@ import (
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
-// call is one accepted send, from acceptance to its single outcome.
+// call is one accepted send (or management call, or the request of a
+// batch), from acceptance to its single outcome.
+//
+// Who may touch a call, stage by stage. At each stage one goroutine owns
+// the call; ownership passes on with a hand-off that orders memory (a
+// channel send, a CompareAndSwap, a mutex), and a field is written only
+// by the owner of the stage named beside it below.
+//
+//   - Built (engine.send, Client.startRequest, batchCall, batcher.add):
+//     the sender's goroutine sets ex.Req, msg, target and oneID, value,
+//     async, handle, prune, lazy, jobKey, quotaKey, batched and batch;
+//     route sets pool, failover and ex.Req.Header. Of those only the
+//     three route sets change later (route again, for each retry), and
+//     target.IDs and lazy (targetIDs, at delivery).
+//     A batched message (batched) is never queued itself: it waits in
+//     its batch until finishBatch finishes it with the batch's request.
+//   - Accepted (engine.accept): still the sender. It sets ex's hooks,
+//     done, start and queued, then gives the call away with
+//     pool.enqueue. From then on the sender reads only what is fixed
+//     (msg, target, value, jobKey), the atomics attempts and maybe, and
+//     res and err once done is closed; it may withdraw the call with
+//     ex.Withdraw, which wins only while no connection has taken it.
+//   - Queued (in a pool's queue, or on a retry timer): nobody writes it.
+//     It leaves the queue through ex.Take (a connection, or failQueued)
+//     or ex.Withdraw (its sync caller), and a retry timer through
+//     e.retrying: whoever removes it from the map owns it, the timer or
+//     cancelRetries. The gate (exchangeGate) reads queued and lastErr.
+//   - On the wire: the connection owns ex and the engine nothing of
+//     it, until the connection calls ex.Done once.
+//   - Answered (exchangeDone, on the connection's reader): the sole
+//     owner. It updates attempts, maybe, unprocessed, lastErr and queued
+//     and then either re-queues the call (back to Queued: every write
+//     comes before the enqueue or the timer, as another goroutine may
+//     take the call at once) or finishes it.
+//   - Finished (finish): res and err are set once. A sync call is then
+//     its caller's (close(done)); an async one goes to the dispatcher,
+//     whose goroutine alone reads it (targetIDs fills target.IDs of a
+//     lazy call there) and runs its callbacks.
+//   - Delivered (reported): nothing touches the call any more; a Pending
+//     reads res and err after done is closed.
 type call struct {
 	ex     wire.Exchange
 	e      *engine
@@ -61,17 +100,25 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 // Locks, and the order they are taken in (a lock is only taken while
 // holding those before it in this list):
 //
-//	engine.poolsMu  guards pools (Metrics holds it while it visits them)
+//	engine.poolsMu  guards pools and retired, and the counters of retired
+//	                pools folded into count (Metrics holds it while it
+//	                visits the pools)
 //	pool.connsMu    guards a pool's conns (with dial's gone/registered)
 //
 // and leaves, held with no other lock and only for a few field updates:
 //
-//	pool.mu (RW)       enqueue (read) against shutdown (write) of a pool
-//	engine.retryMu     guards retrying
-//	engine.idleMu      guards idle
+//	pool.mu (RW)       a pool's closed and retired: enqueue and the
+//	                   opening of extra slots (read) against shutdown
+//	                   and retirement (write); a queued send never blocks
+//	engine.retryMu     guards retrying (the retry timers)
+//	engine.idleMu      guards idle (idleWaited is its lock-free hint)
 //	dispatcher.mu      guards the dispatcher's queue and hand-off state
-//	hostList, blocks   their own state
+//	batcher.mu         the batches being gathered and the spare turns
+//	blocks.mu          the client-side stops (failfast.go)
+//	hostList.mu        the failover host list (failover.go)
+//	failureLog.mu      the failure log's counters (not held while logging)
 //
+// Everything else the engine shares is atomic or set once in newEngine.
 // No lock is held across network I/O (dialling, the TLS and HTTP/2
 // handshakes, reads and writes), nor while user code runs: callbacks,
 // Observer methods, Logger records, Options.DialContext and Proxy.
