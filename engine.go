@@ -241,6 +241,31 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	return e.accept(ctx, c)
 }
 
+// maxScratch is the largest encoding buffer an engine keeps for reuse.
+const maxScratch = 64 << 10
+
+// encodeBody validates and encodes the body of a send, with room for room
+// more bytes. It encodes into a reused buffer and copies the result into
+// one allocation of its exact size: cheaper than a sizing pass over the
+// message, and the body then holds no slack while it waits in the queue.
+func (e *engine) encodeBody(t Target, msg *Message, room int) ([]byte, error) {
+	sp, _ := e.scratch.Get().(*[]byte)
+	if sp == nil {
+		sp = new([]byte)
+	}
+	b, err := encodeSend((*sp)[:0], t, msg)
+	var body []byte
+	if err == nil {
+		body = make([]byte, len(b), len(b)+room)
+		copy(body, b)
+	}
+	if cap(b) <= maxScratch {
+		*sp = b[:0]
+		e.scratch.Put(sp)
+	}
+	return body, err
+}
+
 // accept accepts c (fail-fast, pacing, a MaxPending token), queues it
 // and, for a sync call, waits for its outcome. Every call goes through
 // it: sends from send, management calls from Client.startRequest.
@@ -296,6 +321,21 @@ func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
 		}
 		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey, Value: c.value}
 	}
+}
+
+// pace waits, before a send is accepted, for the limiter (if set) and
+// for a pause after "too frequent" answers.
+func (e *engine) pace(ctx context.Context, c *call) error {
+	if d := e.throttle.wait(); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+	return e.waitTurn(ctx, c)
 }
 
 // acquire takes a token for one accepted send. Tokens are held only by
@@ -412,46 +452,6 @@ func (e *engine) waitZero(ctx context.Context, n *atomic.Int64) error {
 			return ctx.Err()
 		}
 	}
-}
-
-// pace waits, before a send is accepted, for the limiter (if set) and
-// for a pause after "too frequent" answers.
-func (e *engine) pace(ctx context.Context, c *call) error {
-	if d := e.throttle.wait(); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		}
-	}
-	return e.waitTurn(ctx, c)
-}
-
-// maxScratch is the largest encoding buffer an engine keeps for reuse.
-const maxScratch = 64 << 10
-
-// encodeBody validates and encodes the body of a send, with room for room
-// more bytes. It encodes into a reused buffer and copies the result into
-// one allocation of its exact size: cheaper than a sizing pass over the
-// message, and the body then holds no slack while it waits in the queue.
-func (e *engine) encodeBody(t Target, msg *Message, room int) ([]byte, error) {
-	sp, _ := e.scratch.Get().(*[]byte)
-	if sp == nil {
-		sp = new([]byte)
-	}
-	b, err := encodeSend((*sp)[:0], t, msg)
-	var body []byte
-	if err == nil {
-		body = make([]byte, len(b), len(b)+room)
-		copy(body, b)
-	}
-	if cap(b) <= maxScratch {
-		*sp = b[:0]
-		e.scratch.Put(sp)
-	}
-	return body, err
 }
 
 // answers counts the answers the client has had from any server.

@@ -88,6 +88,27 @@ func decide(err error, answered bool) errClass {
 	return classFail
 }
 
+// permanent reports a failure of an unsent request that trying again
+// cannot fix: the server's certificate was rejected, the handshake refused,
+// or the proxy refused the tunnel. (A client-side stop is decide's.)
+func permanent(err error) bool {
+	var pr *proxyRefusal
+	if errors.As(err, &pr) {
+		return pr.permanent()
+	}
+	// A TLS alert from the server during the handshake (no shared
+	// version or cipher, a rejected client certificate) will recur.
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "remote error" {
+		return true
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
+}
+
 // classify maps an API error to its handling: classRetry, classMaybe or
 // classFail (see decide). HTTP 503 means the server (or its gateway)
 // refused the request; other 5xx may come from a gateway after the
@@ -221,27 +242,6 @@ func (e *engine) unprocessedDelay(c *call) time.Duration {
 		return 0
 	}
 	return backoff(c.unprocessed)
-}
-
-// permanent reports a failure of an unsent request that trying again
-// cannot fix: the server's certificate was rejected, the handshake refused,
-// or the proxy refused the tunnel. (A client-side stop is decide's.)
-func permanent(err error) bool {
-	var pr *proxyRefusal
-	if errors.As(err, &pr) {
-		return pr.permanent()
-	}
-	// A TLS alert from the server during the handshake (no shared
-	// version or cipher, a rejected client certificate) will recur.
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Op == "remote error" {
-		return true
-	}
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var hn x509.HostnameError
-	var ci x509.CertificateInvalidError
-	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
 }
 
 // retry re-queues c after d. It reports whether it took charge of c (c is
