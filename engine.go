@@ -108,7 +108,7 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 // and leaves, held with no other lock and only for a few field updates:
 //
 //	pool.mu (RW)       a pool's closed and retired: enqueue and the
-//	                   opening of extra slots (read) against shutdown
+//	                   opening of grown slots (read) against shutdown
 //	                   and retirement (write); a queued send never blocks
 //	engine.retryMu     guards retrying (the retry timers)
 //	engine.idleMu      guards idle (idleWaited is its lock-free hint)

@@ -135,7 +135,7 @@ package mipush
 //	message*.go            Message, its extras, validation and encoding
 //	engine.go              the engine: call, accept (MaxPending), encodeBody, Flush/Close waits, shutdown
 //	route.go               which host (pool) a send goes to; failover.go the host list
-//	pool.go, pool_grow.go  connections to one host, its shared queue; extra slots when streams run short
+//	pool.go, pool_grow.go  connections to one host, its shared queue; more connections when streams run short
 //	pool_retire.go         pools of hosts that left the host list
 //	queue.go               QueueTimeout of queued sends
 //	dial.go, proxy.go      dialling: TLS config, proxies

@@ -39,7 +39,7 @@ type pool struct {
 	conns   map[wire.Conn]struct{}
 	connsWG sync.WaitGroup
 	live    atomic.Int32
-	extra   atomic.Int32 // slots opened by onSaturated, running now
+	grown   atomic.Int32 // slots opened by onSaturated (pool_grow.go), running now
 
 	// Counters for Metrics and tests.
 	dialled, recycled atomic.Int64
