@@ -240,7 +240,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		b.spans = append(b.spans, [2]int{lo, len(b.body)})
 		b.members = append(b.members, m)
 		e.active.Add(1)
-		e.pending.Add(1)
+		e.asyncPending.Add(1)
 		e.count.accepted.Add(1)
 		if e.s.Observer != nil || e.hosts != nil {
 			m.start = time.Now()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 )
 
 // Client sends messages to the MiPush server over a pool of persistent
@@ -103,7 +102,7 @@ func (c *Client) Flush(ctx context.Context) error {
 		return err
 	}
 	c.e.flushBatches()
-	return c.e.waitZero(ctx, &c.e.pending)
+	return c.e.waitZero(ctx, &c.e.asyncPending)
 }
 
 // Close stops accepting sends, waits up to Options.CloseTimeout for the
@@ -145,72 +144,6 @@ func (c *Client) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	return c.e.shutdown(ctx)
-}
-
-// callbackGrace bounds how long Shutdown, once its context has ended,
-// waits for the callbacks of the sends it failed.
-const callbackGrace = time.Second
-
-// shutdown runs once; later calls wait for the first.
-func (e *engine) shutdown(ctx context.Context) error {
-	first := false
-	e.shutdownOnce.Do(func() {
-		first = true
-		e.flushBatches() // before closed is set: a pool opened after it is closed
-		e.closed.Store(true)
-		close(e.closing)
-	})
-	if first {
-		e.flushBatches() // batches opened meanwhile; none opens after closed
-	}
-	if !first {
-		if e.disp.onCallback() {
-			// Re-entrant, from a callback: the first call may be waiting
-			// for this callback and has no result yet.
-			return nil
-		}
-		<-e.shutdownDone
-		return e.shutdownErr
-	}
-	err := e.waitZero(ctx, &e.active)
-	graceful := err == nil
-	e.poolsMu.Lock()
-	pools := make([]*pool, 0, len(e.pools))
-	for _, p := range e.pools {
-		pools = append(pools, p)
-	}
-	if !graceful {
-		for p := range e.retired {
-			p.closeNow()
-		}
-	}
-	e.poolsMu.Unlock()
-	if !graceful {
-		for _, p := range pools {
-			p.closeNow()
-		}
-	}
-	e.cancelRetries(ErrClosed)
-	for _, p := range pools {
-		p.shutdown(graceful)
-	}
-	e.retiring.Wait() // pools of hosts that left the host list
-	// Every send has its outcome now; wait for the callbacks to run,
-	// within what is left of ctx or, if it has ended, a short grace.
-	wctx := ctx
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		wctx, cancel = context.WithTimeout(context.Background(), callbackGrace)
-		defer cancel()
-	}
-	if werr := e.waitZero(wctx, &e.active); werr != nil && err == nil {
-		err = werr
-	}
-	e.disp.shutdown(wctx)
-	e.fails.flush(e.s.failureLogger)
-	e.shutdownErr = err
-	close(e.shutdownDone)
-	return err
 }
 
 // start is the common path of every send method.

@@ -129,6 +129,33 @@
 // Options.DisableFailureLog is set.
 package mipush
 
+// Where things are (for readers of the code; not API). One send goes
+// down the list from encode to outcome:
+//
+//	push.go, outcome.go    the send methods (PushTo*, Send, SendAsync); Start in pending.go
+//	target.go              Target: kinds, limits, validation, the form of its ids
+//	message*.go            Message, its extras, validation and encoding
+//	engine.go              the engine: call, accept (MaxPending), encodeBody, Flush/Close waits, shutdown
+//	route.go               which host (pool) a send goes to; failover.go the host list
+//	pool.go, pool_grow.go  connections to one host, its shared queue; more connections when streams run short
+//	pool_retire.go         pools of hosts that left the host list
+//	queue.go               QueueTimeout of queued sends
+//	dial.go, proxy.go      dialling: TLS config, proxies
+//	internal/h1conn, h2conn, wire   the connections: write, read, match answers to requests
+//	exchange.go            the engine's side of one attempt: gate before write, answer after read
+//	result*.go             decoding the answer; lenient.go the number rules
+//	retry.go               the retry decision (decide), backoff, budget, retry timers
+//	failfast.go            client-side stops; limiter.go pacing; quota.go daily quota
+//	outcome.go             finish: the single outcome of a call, invalid targets
+//	dispatch.go            the callback goroutine (OnSuccess, OnError)
+//	outcome_log.go         the failure log when OnError is nil
+//	observe.go             Metrics and Observer
+//	batch.go               coalescing async sends into multi-message requests
+//	client.go, options.go, view.go   Client, Options, WithSecret
+//	api_*.go, request.go, params.go  management calls and sends of many messages
+//	codes.go, errors.go    error codes, error types and their tests (IsRetryable, ...)
+//	receipt*.go            the delivery-receipt handler
+
 // Hosts of the MiPush server API.
 const (
 	// ProductionHost is the message host for China, the default.

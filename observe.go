@@ -14,8 +14,13 @@ type Metrics struct {
 	ConnsRecycled int64 // connections retired at Options.ConnMaxAge
 	DialErrors    int64 // failed dials and TLS handshakes
 
-	Pending  int64 // sends accepted and not yet finished (sync and async)
-	InFlight int   // requests handed to connections and not yet answered
+	// Pending counts the calls accepted and not yet ended: sync and
+	// async sends, each message of a batch, and management calls. A sync
+	// call ends when it returns its outcome, an async one once its
+	// callback (if any) has returned, so Pending may exceed MaxPending,
+	// which bounds only the calls whose outcome is not yet decided.
+	Pending  int64
+	InFlight int // requests handed to connections and not yet answered
 
 	Accepted  int64 // sends (and other calls) accepted
 	Succeeded int64

@@ -449,18 +449,3 @@ func newSettings(o Options) settings {
 	s.auth = secret("key=" + s.AppSecret)
 	return s
 }
-
-// hostAddr returns the address to dial and the authority to send for a
-// "host" or "host:port" value; port 443 is implied and not sent.
-func hostAddr(host string) (addr, authority string) {
-	if h, port, err := net.SplitHostPort(host); err == nil {
-		if port == "443" {
-			if strings.Contains(h, ":") {
-				h = "[" + h + "]" // IPv6 literal
-			}
-			return host, h
-		}
-		return host, host
-	}
-	return net.JoinHostPort(host, "443"), host
-}

@@ -243,3 +243,46 @@ func (e *engine) wantsBadRegIDs(c *call, status int, body []byte) bool {
 	var a answer
 	return !(status == 200 && a.scan(body) && a.badRegIDs.end == a.badRegIDs.start)
 }
+
+// finishUnlessWithdrawn finishes c with err unless its sync caller has
+// already withdrawn it.
+func (e *engine) finishUnlessWithdrawn(c *call, err error) {
+	if c.ex.Take() {
+		e.finish(c, nil, err)
+	}
+}
+
+// finish records the single outcome of c.
+func (e *engine) finish(c *call, res *Result, err error) {
+	if c.batch != nil {
+		e.finishBatch(c, res, err)
+		return
+	}
+	e.countOutcome(err)
+	e.observeDone(c, err)
+	c.res, c.err = res, err
+	if !c.async {
+		if err != nil {
+			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
+		}
+		close(c.done)
+		e.release(true)
+		return
+	}
+	// The outcome is decided: its token is free for the next send even
+	// while the callback waits or runs.
+	<-e.sem
+	if e.needsDelivery(c, res, err) {
+		e.disp.push(c)
+		return
+	}
+	c.resolve()
+	e.reported(c)
+}
+
+// reported ends an async call once its callback (if any) has returned.
+func (e *engine) reported(c *call) {
+	e.asyncPending.Add(-1)
+	e.active.Add(-1)
+	e.settle()
+}

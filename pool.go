@@ -39,7 +39,7 @@ type pool struct {
 	conns   map[wire.Conn]struct{}
 	connsWG sync.WaitGroup
 	live    atomic.Int32
-	extra   atomic.Int32 // slots opened by onSaturated, running now
+	grown   atomic.Int32 // slots opened by onSaturated (pool_grow.go), running now
 
 	// Counters for Metrics and tests.
 	dialled, recycled atomic.Int64
@@ -199,11 +199,13 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 }
 
 // failQueued hands every request now queued back to the engine as not
-// processed, with the dial error, so that no send waits forever for a
-// connection that cannot be had. The engine re-queues each with backoff
-// until its retries run out.
-func (p *pool) failQueued(dialErr error) {
-	err := &wire.Error{Err: dialErr, NotProcessed: true}
+// processed, with cause: after a failed dial, so that no send waits
+// forever for a connection that cannot be had (the engine re-queues each
+// with backoff until its retries run out), and at shutdown with ErrClosed.
+// It takes only the requests queued when it starts, so a request the
+// engine re-queues at once is not failed again here.
+func (p *pool) failQueued(cause error) {
+	err := &wire.Error{Err: cause, NotProcessed: true}
 	for range len(p.queue) {
 		select {
 		case ex := <-p.queue:
@@ -235,17 +237,9 @@ func (p *pool) shutdown(graceful bool) {
 	}
 	p.connsMu.Unlock()
 	p.connsWG.Wait()
-	err := &wire.Error{Err: ErrClosed, NotProcessed: true}
-	for {
-		select {
-		case ex := <-p.queue:
-			if ex.Take() {
-				ex.Done(ex, nil, err)
-			}
-		default:
-			return
-		}
-	}
+	// closed is set and enqueue holds mu while it queues: nothing enters
+	// the queue any more, so failQueued empties it.
+	p.failQueued(ErrClosed)
 }
 
 // closeNow closes every connection of the pool at once (Close's timeout).
@@ -255,9 +249,4 @@ func (p *pool) closeNow() {
 		c.Close()
 	}
 	p.connsMu.Unlock()
-}
-
-// answers counts the answers the client has had from any server.
-func (e *engine) answers() int64 {
-	return e.count.succeeded.Load() + e.count.failedAPI.Load()
 }

@@ -74,5 +74,5 @@ func (c *Client) startRequest(ctx context.Context, r *request, async bool) (*Res
 		addr, authority := e.s.hostFor(r.host)
 		call.pool = e.pool(addr, authority)
 	}
-	return e.start(ctx, call)
+	return e.accept(ctx, call)
 }

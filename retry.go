@@ -1,9 +1,15 @@
 package mipush
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"math/rand/v2"
+	"net"
 	"sync/atomic"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/wire"
 )
 
 // Backoff of retried sends: jittered exponential, as in the official SDK
@@ -22,18 +28,91 @@ func backoff(n int) time.Duration {
 	return d/2 + rand.N(d)
 }
 
-// errClass is how the engine treats a failed answer.
+// errClass is what the engine does with a failed attempt of a send.
 type errClass int
 
 const (
-	classFail  errClass = iota // permanent: report it
-	classRetry                 // not accepted by the server: send again
-	classMaybe                 // the server may have acted: report as maybe processed
+	classFail    errClass = iota // permanent: report it
+	classRetry                   // not accepted by the server: send again, within MaxAttempts and the budget
+	classMaybe                   // the server may have acted: report as maybe processed (retried only with RetryMaybeProcessed)
+	classRequeue                 // never processed: queue again, outside MaxAttempts (maxUnprocessedRetries)
+	classStop                    // a client-side stop: report it; failfast.go stops the requests like it
 )
 
-// classify maps an API error to its handling. HTTP 503 means the server
-// (or its gateway) refused the request; other 5xx may come from a gateway
-// after the server acted.
+// decide is the retry decision, the one place that says what becomes of
+// a failed attempt. err is the attempt's failure: a *wire.Error from the
+// connection when answered is false, else the error decoded from the
+// server's answer.
+//
+//	failure                                                class
+//	not written, a client-side stop in force (ErrStopped)  classStop
+//	not written, QueueTimeout passed                       classFail
+//	not written, will recur (see permanent: TLS, proxy)    classFail
+//	not written, other (GOAWAY, Connection: close, dial)   classRequeue
+//	written, no answer (broken connection, timeout)        classMaybe
+//	answered HTTP 503                                      classRetry
+//	answered other 5xx                                     classMaybe
+//	answered a retryable code (Code.Retryable)             classRetry
+//	answered a wrong secret or a spent quota (stopKind)    classStop
+//	answered anything else, or undecodable                 classFail
+//
+// The answered rows are classify, which failfast.go and IsRetryable
+// (codes.go) use too. The engine (exchangeDone) adds what depends on
+// the call rather than the answer: the attempts and re-queues left, the
+// retry budget, Options.RetryMaybeProcessed.
+func decide(err error, answered bool) errClass {
+	if !answered {
+		var we *wire.Error
+		if !errors.As(err, &we) || !we.NotProcessed {
+			return classMaybe
+		}
+		var ff *failFastError
+		switch {
+		case errors.As(we.Err, &ff):
+			return classStop
+		case errors.Is(err, ErrQueueTimeout), permanent(we.Err):
+			return classFail
+		}
+		return classRequeue
+	}
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return classFail
+	}
+	if c := classify(ae); c != classFail {
+		return c
+	}
+	if auth, quota := stopKind(ae); auth || quota {
+		return classStop
+	}
+	return classFail
+}
+
+// permanent reports a failure of an unsent request that trying again
+// cannot fix: the server's certificate was rejected, the handshake refused,
+// or the proxy refused the tunnel. (A client-side stop is decide's.)
+func permanent(err error) bool {
+	var pr *proxyRefusal
+	if errors.As(err, &pr) {
+		return pr.permanent()
+	}
+	// A TLS alert from the server during the handshake (no shared
+	// version or cipher, a rejected client certificate) will recur.
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "remote error" {
+		return true
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
+}
+
+// classify maps an API error to its handling: classRetry, classMaybe or
+// classFail (see decide). HTTP 503 means the server (or its gateway)
+// refused the request; other 5xx may come from a gateway after the
+// server acted.
 func classify(e *APIError) errClass {
 	switch {
 	case e.HTTPStatus == 503:
@@ -138,4 +217,84 @@ func (t *throttle) wait() time.Duration {
 		return 0
 	}
 	return time.Until(time.Unix(0, u))
+}
+
+// maxUnprocessedRetries bounds how often one send is re-queued because the
+// server surely did not process it (a GOAWAY, a Connection: close, a failed
+// dial). Such retries do not count against Options.MaxAttempts.
+const maxUnprocessedRetries = 6
+
+// mayRetry reports whether c may be sent again: attempts are left and the
+// client-wide retry budget pays for it.
+func (e *engine) mayRetry(c *call, cost int64) bool {
+	if c.tries() < e.s.MaxAttempts && e.budget.take(cost) {
+		e.count.retried.Add(1)
+		c.queued = time.Now() // the retry waits for a connection afresh
+		return true
+	}
+	return false
+}
+
+// unprocessedDelay is no delay for the first re-queue (another connection
+// takes it at once) and a growing one after, so a failing dial does not spin.
+func (e *engine) unprocessedDelay(c *call) time.Duration {
+	if c.unprocessed == 0 {
+		return 0
+	}
+	return backoff(c.unprocessed)
+}
+
+// retry re-queues c after d. It reports whether it took charge of c (c is
+// then re-queued, or finished with ErrClosed if its pool has shut down);
+// false means the retry timers were cancelled by Close and the caller must
+// finish c itself.
+func (e *engine) retry(c *call, d time.Duration) bool {
+	return e.retryThen(c, d, nil)
+}
+
+// retryThen is retry that, if before is not nil, runs it on the timer's
+// goroutine before c is queued.
+func (e *engine) retryThen(c *call, d time.Duration, before func()) bool {
+	if c.failover {
+		e.route(c, c.pool.authority) // prefer another host for the retry
+	}
+	if d == 0 && before == nil {
+		c.ex.Reset()
+		c.pool.enqueue(c)
+		return true
+	}
+	e.retryMu.Lock()
+	defer e.retryMu.Unlock()
+	if e.retrying == nil {
+		return false
+	}
+	// Reset now, so that a sync caller whose ctx ends during the backoff
+	// can withdraw the call: it has no request on the wire.
+	c.ex.Reset()
+	e.retrying[c] = time.AfterFunc(d, func() {
+		e.retryMu.Lock()
+		_, mine := e.retrying[c]
+		delete(e.retrying, c)
+		e.retryMu.Unlock()
+		if mine {
+			if before != nil {
+				before()
+			}
+			c.pool.enqueue(c)
+		}
+	})
+	return true
+}
+
+// cancelRetries finishes every send waiting for a retry timer with err.
+// Whoever removes a call from the map owns it: the timer or this.
+func (e *engine) cancelRetries(err error) {
+	e.retryMu.Lock()
+	waiting := e.retrying
+	e.retrying = nil
+	e.retryMu.Unlock()
+	for c, t := range waiting {
+		t.Stop()
+		e.finishUnlessWithdrawn(c, err)
+	}
 }

@@ -230,28 +230,3 @@ func encodeSend(dst []byte, t Target, msg *Message) ([]byte, error) {
 	}
 	return b, nil
 }
-
-// maxScratch is the largest encoding buffer an engine keeps for reuse.
-const maxScratch = 64 << 10
-
-// encodeBody validates and encodes the body of a send, with room for room
-// more bytes. It encodes into a reused buffer and copies the result into
-// one allocation of its exact size: cheaper than a sizing pass over the
-// message, and the body then holds no slack while it waits in the queue.
-func (e *engine) encodeBody(t Target, msg *Message, room int) ([]byte, error) {
-	sp, _ := e.scratch.Get().(*[]byte)
-	if sp == nil {
-		sp = new([]byte)
-	}
-	b, err := encodeSend((*sp)[:0], t, msg)
-	var body []byte
-	if err == nil {
-		body = make([]byte, len(b), len(b)+room)
-		copy(body, b)
-	}
-	if cap(b) <= maxScratch {
-		*sp = b[:0]
-		e.scratch.Put(sp)
-	}
-	return body, err
-}

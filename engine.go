@@ -2,10 +2,7 @@ package mipush
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,12 +10,46 @@ import (
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
-// maxUnprocessedRetries bounds how often one send is re-queued because the
-// server surely did not process it (a GOAWAY, a Connection: close, a failed
-// dial). Such retries do not count against Options.MaxAttempts.
-const maxUnprocessedRetries = 6
-
-// call is one accepted send, from acceptance to its single outcome.
+// call is one accepted send (or management call, or the request of a
+// batch), from acceptance to its single outcome.
+//
+// Who may touch a call, stage by stage. At each stage one goroutine owns
+// the call; ownership passes on with a hand-off that orders memory (a
+// channel send, a CompareAndSwap, a mutex), and a field is written only
+// by the owner of the stage named beside it below.
+//
+//   - Built (engine.send, Client.startRequest, batchCall, batcher.add):
+//     the sender's goroutine sets ex.Req, msg, target and oneID, value,
+//     async, handle, prune, lazy, jobKey, quotaKey, batched and batch;
+//     route sets pool, failover and ex.Req.Header. Of those only the
+//     three route sets change later (route again, for each retry), and
+//     target.IDs and lazy (targetIDs, at delivery).
+//     A batched message (batched) is never queued itself: it waits in
+//     its batch until finishBatch finishes it with the batch's request.
+//   - Accepted (engine.accept): still the sender. It sets ex's hooks,
+//     done, start and queued, then gives the call away with
+//     pool.enqueue. From then on the sender reads only what is fixed
+//     (msg, target, value, jobKey), the atomics attempts and maybe, and
+//     res and err once done is closed; it may withdraw the call with
+//     ex.Withdraw, which wins only while no connection has taken it.
+//   - Queued (in a pool's queue, or on a retry timer): nobody writes it.
+//     It leaves the queue through ex.Take (a connection, or failQueued)
+//     or ex.Withdraw (its sync caller), and a retry timer through
+//     e.retrying: whoever removes it from the map owns it, the timer or
+//     cancelRetries. The gate (exchangeGate) reads queued and lastErr.
+//   - On the wire: the connection owns ex and the engine nothing of
+//     it, until the connection calls ex.Done once.
+//   - Answered (exchangeDone, on the connection's reader): the sole
+//     owner. It updates attempts, maybe, unprocessed, lastErr and queued
+//     and then either re-queues the call (back to Queued: every write
+//     comes before the enqueue or the timer, as another goroutine may
+//     take the call at once) or finishes it.
+//   - Finished (finish): res and err are set once. A sync call is then
+//     its caller's (close(done)); an async one goes to the dispatcher,
+//     whose goroutine alone reads it (targetIDs fills target.IDs of a
+//     lazy call there) and runs its callbacks.
+//   - Delivered (reported): nothing touches the call any more; a Pending
+//     reads res and err after done is closed.
 type call struct {
 	ex     wire.Exchange
 	e      *engine
@@ -69,17 +100,25 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 // Locks, and the order they are taken in (a lock is only taken while
 // holding those before it in this list):
 //
-//	engine.poolsMu  guards pools (Metrics holds it while it visits them)
+//	engine.poolsMu  guards pools and retired, and the counters of retired
+//	                pools folded into count (Metrics holds it while it
+//	                visits the pools)
 //	pool.connsMu    guards a pool's conns (with dial's gone/registered)
 //
 // and leaves, held with no other lock and only for a few field updates:
 //
-//	pool.mu (RW)       enqueue (read) against shutdown (write) of a pool
-//	engine.retryMu     guards retrying
-//	engine.idleMu      guards idle
+//	pool.mu (RW)       a pool's closed and retired: enqueue and the
+//	                   opening of grown slots (read) against shutdown
+//	                   and retirement (write); a queued send never blocks
+//	engine.retryMu     guards retrying (the retry timers)
+//	engine.idleMu      guards idle (idleWaited is its lock-free hint)
 //	dispatcher.mu      guards the dispatcher's queue and hand-off state
-//	hostList, blocks   their own state
+//	batcher.mu         the batches being gathered and the spare turns
+//	blocks.mu          the client-side stops (failfast.go)
+//	hostList.mu        the failover host list (failover.go)
+//	failureLog.mu      the failure log's counters (not held while logging)
 //
+// Everything else the engine shares is atomic or set once in newEngine.
 // No lock is held across network I/O (dialling, the TLS and HTTP/2
 // handshakes, reads and writes), nor while user code runs: callbacks,
 // Observer methods, Logger records, Options.DialContext and Proxy.
@@ -95,10 +134,15 @@ type engine struct {
 	retired  map[*pool]struct{} // pools of hosts that left the host list, closing
 	retiring sync.WaitGroup     // their shutdowns
 
-	pending atomic.Int64 // async sends whose outcome is not yet reported
-	active  atomic.Int64 // all accepted sends not yet finished
-	idleMu  sync.Mutex
-	idle    chan struct{} // closed when pending or active drops to zero
+	// active counts every accepted call (sync and async sends, each
+	// message of a batch, management calls) not yet ended: a sync call
+	// ends at its outcome, an async one once its callback has returned.
+	// Metrics.Pending reports it; Close waits for it to drop to zero.
+	// asyncPending counts the async ones among them; Flush waits for it.
+	active       atomic.Int64
+	asyncPending atomic.Int64
+	idleMu       sync.Mutex
+	idle         chan struct{} // closed when asyncPending or active drops to zero
 	// idleWaited is set while idle exists: someone waits on it.
 	idleWaited atomic.Bool
 
@@ -157,6 +201,12 @@ func newEngine(s settings) *engine {
 // send validates and encodes, accepts the send (waiting for room while
 // ctx allows), queues it, and for a sync send waits for its outcome.
 // A send given a Pending p is async and reports its outcome to p.
+//
+// The ways in: Client.start (the PushTo* methods, PushBulk) and
+// Client.startSend (Send, SendAsync, Start, which check a Send value
+// first) call send; an async send that may be coalesced goes from here
+// to the batcher (batch.go), every other call to accept. Client.startRequest
+// (the management calls) builds its call itself and calls accept.
 func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -188,11 +238,38 @@ func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, 
 	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
 	c.quotaKey = quotaStopKey(auth, msg)
 	e.route(c, "")
-	return e.start(ctx, c)
+	return e.accept(ctx, c)
 }
 
-// start accepts c and, for a sync call, waits for its outcome.
-func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
+// maxScratch is the largest encoding buffer an engine keeps for reuse.
+const maxScratch = 64 << 10
+
+// encodeBody validates and encodes the body of a send, with room for room
+// more bytes. It encodes into a reused buffer and copies the result into
+// one allocation of its exact size: cheaper than a sizing pass over the
+// message, and the body then holds no slack while it waits in the queue.
+func (e *engine) encodeBody(t Target, msg *Message, room int) ([]byte, error) {
+	sp, _ := e.scratch.Get().(*[]byte)
+	if sp == nil {
+		sp = new([]byte)
+	}
+	b, err := encodeSend((*sp)[:0], t, msg)
+	var body []byte
+	if err == nil {
+		body = make([]byte, len(b), len(b)+room)
+		copy(body, b)
+	}
+	if cap(b) <= maxScratch {
+		*sp = b[:0]
+		e.scratch.Put(sp)
+	}
+	return body, err
+}
+
+// accept accepts c (fail-fast, pacing, a MaxPending token), queues it
+// and, for a sync call, waits for its outcome. Every call goes through
+// it: sends from send, management calls from Client.startRequest.
+func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
 	c.ex.Done = e.onDone
 	c.ex.Dropped = e.dropped
 	c.ex.Gate = e.gate
@@ -219,7 +296,7 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 	}
 	e.active.Add(1)
 	if c.async {
-		e.pending.Add(1)
+		e.asyncPending.Add(1)
 	}
 	e.count.accepted.Add(1)
 	c.start = time.Now()
@@ -244,6 +321,21 @@ func (e *engine) start(ctx context.Context, c *call) (*Result, error) {
 		}
 		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey, Value: c.value}
 	}
+}
+
+// pace waits, before a send is accepted, for the limiter (if set) and
+// for a pause after "too frequent" answers.
+func (e *engine) pace(ctx context.Context, c *call) error {
+	if d := e.throttle.wait(); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+	return e.waitTurn(ctx, c)
 }
 
 // acquire takes a token for one accepted send. Tokens are held only by
@@ -312,7 +404,7 @@ func (e *engine) settle() {
 		return // nobody waits: the common case costs one load
 	}
 	o := e.disp.overlapping.Load()
-	if e.active.Load() <= o || e.pending.Load() <= o {
+	if e.active.Load() <= o || e.asyncPending.Load() <= o {
 		e.signalIdle()
 	}
 }
@@ -362,295 +454,73 @@ func (e *engine) waitZero(ctx context.Context, n *atomic.Int64) error {
 	}
 }
 
-// exchangeDropped releases a withdrawn sync call that a connection met.
-func (e *engine) exchangeDropped(ex *wire.Exchange) {
-	e.release(true)
+// answers counts the answers the client has had from any server.
+func (e *engine) answers() int64 {
+	return e.count.succeeded.Load() + e.count.failedAPI.Load()
 }
 
-// exchangeDone is called by a connection with the outcome of one attempt.
-// It runs on the connection's reader and must not block.
-func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
-	c := ex.Value.(*call)
-	if e.hosts != nil && c.failover {
-		if resp != nil {
-			if gone := e.hosts.update(resp); len(gone) > 0 {
-				e.retireHosts(gone)
-			}
-			e.hosts.report(c.pool.authority, resp.Status < 500, time.Since(c.start))
-		} else {
-			e.hosts.report(c.pool.authority, false, 0)
-		}
-	}
-	if err != nil {
-		e.blocked.settle(c, false, nil)
-		var we *wire.Error
-		if errors.As(err, &we) && we.NotProcessed {
-			if e.queueExpired(c) && !errors.Is(err, ErrQueueTimeout) {
-				err = queueTimeoutError(e.s.QueueTimeout, err)
-			}
-			c.lastErr = we.Err
-			if !permanent(we.Err) && !errors.Is(err, ErrQueueTimeout) && c.unprocessed < maxUnprocessedRetries {
-				// Count before re-queueing: another goroutine may take c
-				// as soon as it is queued.
-				d := e.unprocessedDelay(c)
-				c.unprocessed++
-				if e.retry(c, d) {
-					e.count.requeued.Add(1)
-					return
-				}
-			}
-			e.finish(c, nil, transportError(err, false))
-			return
-		}
-		c.attempts.Add(1)
-		c.maybe.Store(true)
-		if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
-			return
-		}
-		e.finish(c, nil, transportError(err, true))
-		return
-	}
-	c.attempts.Add(1)
-	var res *Result
-	if e.needsResult(c, resp.Status, resp.Body) {
-		// Someone reads the Result, or the answer needs a closer look.
-		res, err = decodeSendResult(resp.Status, resp.Body)
-	}
-	if err != nil {
-		var ae *APIError
-		errors.As(err, &ae)
-		e.blocked.settle(c, true, ae)
-		if ae != nil {
-			if slowsApp(ae.Code) {
-				e.slowDown(ex.Req.Auth, e.throttle.tooFrequent())
-			}
-			switch classify(ae) {
-			case classRetry:
-				if e.mayRetry(c, retryCost) && e.retryAnswered(c) {
-					return
-				}
-			case classMaybe:
-				err = errors.Join(err, ErrMaybeProcessed)
-				c.maybe.Store(true)
-				if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
-					return
-				}
-			}
-		}
-		e.finish(c, nil, err)
-		return
-	}
-	e.blocked.settle(c, true, nil)
-	e.throttle.ok()
-	if c.tries() == 1 {
-		e.budget.refund(retryRefund)
-	}
-	e.finish(c, res, nil)
-}
+// callbackGrace bounds how long Shutdown, once its context has ended,
+// waits for the callbacks of the sends it failed.
+const callbackGrace = time.Second
 
-// exchangeGate stops a queued call that a client-side stop has covered
-// since it was accepted, or that waited longer than QueueTimeout, before
-// it is written, or lets it out as the stop's probe (see blocks).
-func (e *engine) exchangeGate(ex *wire.Exchange) error {
-	c := ex.Value.(*call)
-	if e.queueExpired(c) {
-		return queueTimeoutError(e.s.QueueTimeout, c.lastErr)
-	}
-	return e.blocked.check(c, true)
-}
-
-// route chooses the pool of a send: the failover host list's pick in the
-// China region (avoiding the host named, when it can), else the configured
-// host.
-func (e *engine) route(c *call, avoid string) {
-	if e.hosts == nil {
-		c.pool = e.pool(e.s.addr, e.s.authority)
-		return
-	}
-	var ask bool
-	for tries := 0; ; tries++ {
-		var host string
-		host, ask = e.hosts.pick(avoid)
-		addr, authority := hostAddr(host)
-		if tries == 3 { // the list keeps changing under us: take the pick as it is
-			c.pool = e.pool(addr, authority)
-			break
-		}
-		if p, ok := e.poolIf(addr, authority, func() bool { return e.hosts.listed(host) }); ok {
-			c.pool = p
-			break
-		}
-	}
-	c.failover = true
-	if ask {
-		c.ex.Req.Header = append(c.ex.Req.Header[:0:0], wire.Header{Name: "x-push-host-list", Value: "true"})
-	} else {
-		c.ex.Req.Header = nil
-	}
-}
-
-// mayRetry reports whether c may be sent again: attempts are left and the
-// client-wide retry budget pays for it.
-func (e *engine) mayRetry(c *call, cost int64) bool {
-	if c.tries() < e.s.MaxAttempts && e.budget.take(cost) {
-		e.count.retried.Add(1)
-		c.queued = time.Now() // the retry waits for a connection afresh
-		return true
-	}
-	return false
-}
-
-// pace waits, before a send is accepted, for the limiter (if set) and
-// for a pause after "too frequent" answers.
-func (e *engine) pace(ctx context.Context, c *call) error {
-	if d := e.throttle.wait(); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		}
-	}
-	return e.waitTurn(ctx, c)
-}
-
-// unprocessedDelay is no delay for the first re-queue (another connection
-// takes it at once) and a growing one after, so a failing dial does not spin.
-func (e *engine) unprocessedDelay(c *call) time.Duration {
-	if c.unprocessed == 0 {
-		return 0
-	}
-	return backoff(c.unprocessed)
-}
-
-// permanent reports a failure of an unsent request that trying again
-// cannot fix: the server's certificate was rejected, the handshake refused,
-// the proxy refused the tunnel, or the app is blocked.
-func permanent(err error) bool {
-	var ff *failFastError
-	if errors.As(err, &ff) {
-		return true
-	}
-	var pr *proxyRefusal
-	if errors.As(err, &pr) {
-		return pr.permanent()
-	}
-	// A TLS alert from the server during the handshake (no shared
-	// version or cipher, a rejected client certificate) will recur.
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Op == "remote error" {
-		return true
-	}
-	var cv *tls.CertificateVerificationError
-	var ua x509.UnknownAuthorityError
-	var hn x509.HostnameError
-	var ci x509.CertificateInvalidError
-	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
-}
-
-// transportError wraps a connection failure for the caller.
-func transportError(err error, maybe bool) error {
-	if maybe {
-		return errors.Join(err, ErrMaybeProcessed)
-	}
-	return err
-}
-
-// retry re-queues c after d. It reports whether it took charge of c (c is
-// then re-queued, or finished with ErrClosed if its pool has shut down);
-// false means the retry timers were cancelled by Close and the caller must
-// finish c itself.
-func (e *engine) retry(c *call, d time.Duration) bool {
-	return e.retryThen(c, d, nil)
-}
-
-// retryThen is retry that, if before is not nil, runs it on the timer's
-// goroutine before c is queued.
-func (e *engine) retryThen(c *call, d time.Duration, before func()) bool {
-	if c.failover {
-		e.route(c, c.pool.authority) // prefer another host for the retry
-	}
-	if d == 0 && before == nil {
-		c.ex.Reset()
-		c.pool.enqueue(c)
-		return true
-	}
-	e.retryMu.Lock()
-	defer e.retryMu.Unlock()
-	if e.retrying == nil {
-		return false
-	}
-	// Reset now, so that a sync caller whose ctx ends during the backoff
-	// can withdraw the call: it has no request on the wire.
-	c.ex.Reset()
-	e.retrying[c] = time.AfterFunc(d, func() {
-		e.retryMu.Lock()
-		_, mine := e.retrying[c]
-		delete(e.retrying, c)
-		e.retryMu.Unlock()
-		if mine {
-			if before != nil {
-				before()
-			}
-			c.pool.enqueue(c)
-		}
+// shutdown runs once; later calls wait for the first.
+func (e *engine) shutdown(ctx context.Context) error {
+	first := false
+	e.shutdownOnce.Do(func() {
+		first = true
+		e.flushBatches() // before closed is set: a pool opened after it is closed
+		e.closed.Store(true)
+		close(e.closing)
 	})
-	return true
-}
-
-// cancelRetries finishes every send waiting for a retry timer with err.
-// Whoever removes a call from the map owns it: the timer or this.
-func (e *engine) cancelRetries(err error) {
-	e.retryMu.Lock()
-	waiting := e.retrying
-	e.retrying = nil
-	e.retryMu.Unlock()
-	for c, t := range waiting {
-		t.Stop()
-		e.finishUnlessWithdrawn(c, err)
+	if first {
+		e.flushBatches() // batches opened meanwhile; none opens after closed
 	}
-}
-
-// finishUnlessWithdrawn finishes c with err unless its sync caller has
-// already withdrawn it.
-func (e *engine) finishUnlessWithdrawn(c *call, err error) {
-	if c.ex.Take() {
-		e.finish(c, nil, err)
-	}
-}
-
-// finish records the single outcome of c.
-func (e *engine) finish(c *call, res *Result, err error) {
-	if c.batch != nil {
-		e.finishBatch(c, res, err)
-		return
-	}
-	e.countOutcome(err)
-	e.observeDone(c, err)
-	c.res, c.err = res, err
-	if !c.async {
-		if err != nil {
-			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
+	if !first {
+		if e.disp.onCallback() {
+			// Re-entrant, from a callback: the first call may be waiting
+			// for this callback and has no result yet.
+			return nil
 		}
-		close(c.done)
-		e.release(true)
-		return
+		<-e.shutdownDone
+		return e.shutdownErr
 	}
-	// The outcome is decided: its token is free for the next send even
-	// while the callback waits or runs.
-	<-e.sem
-	if e.needsDelivery(c, res, err) {
-		e.disp.push(c)
-		return
+	err := e.waitZero(ctx, &e.active)
+	graceful := err == nil
+	e.poolsMu.Lock()
+	pools := make([]*pool, 0, len(e.pools))
+	for _, p := range e.pools {
+		pools = append(pools, p)
 	}
-	c.resolve()
-	e.reported(c)
-}
-
-// reported ends an async call once its callback (if any) has returned.
-func (e *engine) reported(c *call) {
-	e.pending.Add(-1)
-	e.active.Add(-1)
-	e.settle()
+	if !graceful {
+		for p := range e.retired {
+			p.closeNow()
+		}
+	}
+	e.poolsMu.Unlock()
+	if !graceful {
+		for _, p := range pools {
+			p.closeNow()
+		}
+	}
+	e.cancelRetries(ErrClosed)
+	for _, p := range pools {
+		p.shutdown(graceful)
+	}
+	e.retiring.Wait() // pools of hosts that left the host list
+	// Every send has its outcome now; wait for the callbacks to run,
+	// within what is left of ctx or, if it has ended, a short grace.
+	wctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(context.Background(), callbackGrace)
+		defer cancel()
+	}
+	if werr := e.waitZero(wctx, &e.active); werr != nil && err == nil {
+		err = werr
+	}
+	e.disp.shutdown(wctx)
+	e.fails.flush(e.s.failureLogger)
+	e.shutdownErr = err
+	close(e.shutdownDone)
+	return err
 }

@@ -2,9 +2,9 @@ package mipush
 
 import "time"
 
-// maxExtraFactor caps the connections of a pool at this many times Conns,
+// maxGrowFactor caps the connections of a pool at this many times Conns,
 // however few streams an HTTP/2 server allows per connection.
-const maxExtraFactor = 4
+const maxGrowFactor = 4
 
 // onSaturated is a connection's report that the HTTP/2 server allows only
 // limit streams on it, fewer than Window, while requests wait. The pool
@@ -15,33 +15,33 @@ const maxExtraFactor = 4
 func (p *pool) onSaturated(limit int) {
 	s := &p.e.s
 	want := (s.Conns*s.Window + limit - 1) / max(limit, 1)
-	want = min(want, maxExtraFactor*s.Conns) - s.Conns
+	want = min(want, maxGrowFactor*s.Conns) - s.Conns
 	for {
-		n := p.extra.Load()
+		n := p.grown.Load()
 		if int(n) >= want {
 			return
 		}
-		if p.extra.CompareAndSwap(n, n+1) {
+		if p.grown.CompareAndSwap(n, n+1) {
 			break
 		}
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
-		p.extra.Add(-1)
+		p.grown.Add(-1)
 		return
 	}
 	p.slots.Add(1)
-	go p.runExtraSlot()
+	go p.runGrownSlot()
 }
 
-// runExtraSlot keeps one extra connection until it dies or reaches
+// runGrownSlot keeps one grown connection until it dies or reaches
 // ConnMaxAge, then ends: unlike the Conns slots it neither redials nor
-// replaces, so extra connections last only while the load that opened
+// replaces, so grown connections last only while the load that opened
 // them may still be there, and busy connections open them again.
-func (p *pool) runExtraSlot() {
+func (p *pool) runGrownSlot() {
 	defer p.slots.Done()
-	defer p.extra.Add(-1)
+	defer p.grown.Add(-1)
 	conn, err := p.dial()
 	if err != nil {
 		if p.ctx.Err() == nil {

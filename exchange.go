@@ -1,0 +1,122 @@
+package mipush
+
+import (
+	"errors"
+	"time"
+
+	"github.com/mipush-go/mipush/internal/wire"
+)
+
+// The engine's side of one attempt on a connection: exchangeGate runs
+// just before the request is written, exchangeDone when its answer has
+// been read (or the attempt failed), exchangeDropped when a connection
+// meets a call its sync caller withdrew. exchangeDone decides, by the
+// table in retry.go (decide), whether the call is retried, re-queued or
+// finished; finish (outcome.go) records its single outcome.
+
+// exchangeDropped releases a withdrawn sync call that a connection met.
+func (e *engine) exchangeDropped(ex *wire.Exchange) {
+	e.release(true)
+}
+
+// exchangeDone is called by a connection with the outcome of one attempt.
+// It runs on the connection's reader and must not block.
+func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
+	c := ex.Value.(*call)
+	if e.hosts != nil && c.failover {
+		if resp != nil {
+			if gone := e.hosts.update(resp); len(gone) > 0 {
+				e.retireHosts(gone)
+			}
+			e.hosts.report(c.pool.authority, resp.Status < 500, time.Since(c.start))
+		} else {
+			e.hosts.report(c.pool.authority, false, 0)
+		}
+	}
+	if err != nil {
+		e.blocked.settle(c, false, nil)
+		var we *wire.Error
+		if errors.As(err, &we) && we.NotProcessed {
+			if e.queueExpired(c) && !errors.Is(err, ErrQueueTimeout) {
+				err = queueTimeoutError(e.s.QueueTimeout, err)
+			}
+			c.lastErr = we.Err
+		}
+		switch decide(err, false) {
+		case classRequeue:
+			if c.unprocessed < maxUnprocessedRetries {
+				// Count before re-queueing: another goroutine may take c
+				// as soon as it is queued.
+				d := e.unprocessedDelay(c)
+				c.unprocessed++
+				if e.retry(c, d) {
+					e.count.requeued.Add(1)
+					return
+				}
+			}
+		case classMaybe:
+			c.attempts.Add(1)
+			c.maybe.Store(true)
+			if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
+				return
+			}
+			e.finish(c, nil, transportError(err, true))
+			return
+		}
+		e.finish(c, nil, err) // never processed: not maybe
+		return
+	}
+	c.attempts.Add(1)
+	var res *Result
+	if e.needsResult(c, resp.Status, resp.Body) {
+		// Someone reads the Result, or the answer needs a closer look.
+		res, err = decodeSendResult(resp.Status, resp.Body)
+	}
+	if err != nil {
+		var ae *APIError
+		errors.As(err, &ae)
+		e.blocked.settle(c, true, ae)
+		if ae != nil && slowsApp(ae.Code) {
+			e.slowDown(ex.Req.Auth, e.throttle.tooFrequent())
+		}
+		switch decide(err, true) {
+		case classRetry:
+			if e.mayRetry(c, retryCost) && e.retryAnswered(c) {
+				return
+			}
+		case classMaybe:
+			err = errors.Join(err, ErrMaybeProcessed)
+			c.maybe.Store(true)
+			if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
+				return
+			}
+		}
+		e.finish(c, nil, err)
+		return
+	}
+	e.blocked.settle(c, true, nil)
+	e.throttle.ok()
+	if c.tries() == 1 {
+		e.budget.refund(retryRefund)
+	}
+	e.finish(c, res, nil)
+}
+
+// exchangeGate stops a queued call that a client-side stop has covered
+// since it was accepted, or that waited longer than QueueTimeout, before
+// it is written, or lets it out as the stop's probe (see blocks).
+func (e *engine) exchangeGate(ex *wire.Exchange) error {
+	c := ex.Value.(*call)
+	if e.queueExpired(c) {
+		return queueTimeoutError(e.s.QueueTimeout, c.lastErr)
+	}
+	return e.blocked.check(c, true)
+}
+
+// transportError wraps a connection failure for the caller.
+func transportError(err error, maybe bool) error {
+	if maybe {
+		return errors.Join(err, ErrMaybeProcessed)
+	}
+	return err
+}

@@ -1,0 +1,58 @@
+package mipush
+
+import (
+	"net"
+	"strings"
+
+	"github.com/mipush-go/mipush/internal/wire"
+)
+
+// Routing: which pool (host) a send goes to. With the China region's
+// failover host list (failover.go) each attempt picks a host; otherwise
+// the configured host is used. Hosts that leave the list are retired in
+// pool_retire.go.
+
+// route chooses the pool of a send: the failover host list's pick in the
+// China region (avoiding the host named, when it can), else the configured
+// host.
+func (e *engine) route(c *call, avoid string) {
+	if e.hosts == nil {
+		c.pool = e.pool(e.s.addr, e.s.authority)
+		return
+	}
+	var ask bool
+	for tries := 0; ; tries++ {
+		var host string
+		host, ask = e.hosts.pick(avoid)
+		addr, authority := hostAddr(host)
+		if tries == 3 { // the list keeps changing under us: take the pick as it is
+			c.pool = e.pool(addr, authority)
+			break
+		}
+		if p, ok := e.poolIf(addr, authority, func() bool { return e.hosts.listed(host) }); ok {
+			c.pool = p
+			break
+		}
+	}
+	c.failover = true
+	if ask {
+		c.ex.Req.Header = append(c.ex.Req.Header[:0:0], wire.Header{Name: "x-push-host-list", Value: "true"})
+	} else {
+		c.ex.Req.Header = nil
+	}
+}
+
+// hostAddr returns the address to dial and the authority to send for a
+// "host" or "host:port" value; port 443 is implied and not sent.
+func hostAddr(host string) (addr, authority string) {
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if port == "443" {
+			if strings.Contains(h, ":") {
+				h = "[" + h + "]" // IPv6 literal
+			}
+			return host, h
+		}
+		return host, host
+	}
+	return net.JoinHostPort(host, "443"), host
+}
