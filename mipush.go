@@ -145,16 +145,19 @@ package mipush
 //	exchange.go            the engine's side of one attempt: gate before write, answer after read
 //	result*.go             decoding the answer; lenient.go the number rules
 //	retry.go               the retry decision (decide), backoff, budget, retry timers
-//	failfast.go            client-side stops; limiter.go pacing; quota.go daily quota
+//	failfast.go            client-side stops; stopshare.go sharing them through a Limiter;
+//	                       limiter.go pacing; quota.go the daily-quota answer
 //	outcome.go             finish: the single outcome of a call, invalid targets
 //	dispatch.go            the callback goroutine (OnSuccess, OnError)
 //	outcome_log.go         the failure log when OnError is nil
 //	observe.go             Metrics and Observer
 //	batch.go               coalescing async sends into multi-message requests
+//	send_messages.go, send_bulk.go  sends of many messages, and of one message to many targets
 //	client.go, options.go, view.go   Client, Options, WithSecret
-//	api_*.go, request.go, params.go  management calls and sends of many messages
+//	api_*.go, request.go, params.go  management calls
 //	codes.go, errors.go    error codes, error types and their tests (IsRetryable, ...)
-//	receipt*.go            the delivery-receipt handler
+//	receipt/               the delivery-receipt handler (a package of its own)
+//	internal/lenient, errtext, chinatime, ascii  rules shared with mipushtest and receipt
 
 // Hosts of the MiPush server API.
 const (
