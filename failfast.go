@@ -21,8 +21,8 @@ import (
 // answer, or for a quota stop a wrong-secret answer) leaves the next
 // request to probe.
 //
-// The quota is per message class (the evidence: private messages, those
-// with an approved extra.channel_id, are unlimited), so a quota stop covers
+// The quota is per message class (Xiaomi's push-limits page: private
+// messages, those with an approved extra.channel_id, are unlimited), so a quota stop covers
 // only (app secret, channel id); "" is the default class. Calls other than
 // single sends (statistics, trace, revoke, channels, subscriptions, device
 // tools, multi-message sends) are never stopped for quota.

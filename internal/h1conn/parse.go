@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mipush-go/mipush/internal/ascii"
 	"io"
 	"strings"
 
@@ -117,24 +118,24 @@ func (p *parser) readOne() (response, error) {
 			return r, fmt.Errorf("%w: bad header line %q", wire.ErrMalformed, truncate(line))
 		}
 		switch {
-		case equalFold(name, "content-length"):
+		case ascii.EqualFold(name, "content-length"):
 			n, ok := parseContentLength(value)
 			if !ok || (contentLength >= 0 && n != contentLength) {
 				return r, fmt.Errorf("%w: bad Content-Length %q", wire.ErrMalformed, truncate(value))
 			}
 			contentLength = n
-		case equalFold(name, "transfer-encoding"):
-			if te || !equalFold(value, "chunked") {
+		case ascii.EqualFold(name, "transfer-encoding"):
+			if te || !ascii.EqualFold(value, "chunked") {
 				// Only a single "chunked" coding is meaningful to us; a
 				// body in any other coding could not be handed on.
 				return r, fmt.Errorf("%w: unsupported Transfer-Encoding %q", wire.ErrMalformed, truncate(value))
 			}
 			te, chunked = true, true
-		case equalFold(name, "connection"):
+		case ascii.EqualFold(name, "connection"):
 			c, k := connectionTokens(value)
 			closeTok = closeTok || c
 			keepAlive = keepAlive || k
-		case hasPrefixFold(name, "x-push-") || equalFold(name, "retry-after"):
+		case ascii.HasPrefixFold(name, "x-push-") || ascii.EqualFold(name, "retry-after"):
 			r.header = append(r.header, wire.Header{Name: lower(name), Value: string(value)})
 		}
 	}
@@ -243,9 +244,9 @@ func connectionTokens(v []byte) (closeTok, keepAlive bool) {
 			tok, v = trimOWS(v), nil
 		}
 		switch {
-		case equalFold(tok, "close"):
+		case ascii.EqualFold(tok, "close"):
 			closeTok = true
-		case equalFold(tok, "keep-alive"):
+		case ascii.EqualFold(tok, "keep-alive"):
 			keepAlive = true
 		}
 	}
@@ -439,30 +440,6 @@ func trimOWS(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-// equalFold reports whether b equals lowerASCII, which must be lower case,
-// ignoring ASCII case.
-func equalFold(b []byte, lowerASCII string) bool {
-	return len(b) == len(lowerASCII) && hasPrefixFold(b, lowerASCII)
-}
-
-// hasPrefixFold reports whether b begins with lowerASCII, ignoring ASCII
-// case.
-func hasPrefixFold(b []byte, lowerASCII string) bool {
-	if len(b) < len(lowerASCII) {
-		return false
-	}
-	for i := 0; i < len(lowerASCII); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lowerASCII[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // lower returns b in ASCII lower case, as a new string.
