@@ -5,11 +5,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/mipush-go/mipush/internal/ascii"
 	"io"
 	"strings"
 
 	"github.com/mipush-go/mipush/internal/wire"
+
+	"github.com/mipush-go/mipush/internal/ascii"
 )
 
 const (
