@@ -8,9 +8,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mipush-go/mipush/internal/wire"
-
 	"github.com/mipush-go/mipush/internal/ascii"
+	"github.com/mipush-go/mipush/internal/wire"
 )
 
 const (
