@@ -202,9 +202,8 @@ func newEngine(s settings) *engine {
 // ctx allows), queues it, and for a sync send waits for its outcome.
 // A send given a Pending p is async and reports its outcome to p.
 //
-// The ways in: Client.start (the PushTo* methods, PushBulk) and
-// Client.startSend (Send, SendAsync, Start, which check a Send value
-// first) call send; an async send that may be coalesced goes from here
+// The ways in: Client.start (the PushTo* methods, PushBulk, and Send,
+// SendAsync and Start once Send.check passed) calls send; an async send that may be coalesced goes from here
 // to the batcher (batch.go), every other call to accept. Client.startRequest
 // (the management calls) builds its call itself and calls accept.
 func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {

@@ -31,7 +31,10 @@ type Send struct {
 // waits for the server's answer or for ctx to end. A failure after
 // acceptance is a *SendError carrying s.Value.
 func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
-	return c.startSend(ctx, s, nil, false)
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	return c.start(ctx, s.Target, s.Message, s.Value, nil, false)
 }
 
 // SendAsync is PushToRegIDAsync and its siblings for a Send value: it
@@ -40,7 +43,10 @@ func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
 // later, to Options.OnError or Options.OnSuccess with s.Value, and any
 // targets the server calls invalid to Options.OnInvalidTargets.
 func (c *Client) SendAsync(ctx context.Context, s Send) error {
-	_, err := c.startSend(ctx, s, nil, true)
+	if err := s.check(); err != nil {
+		return err
+	}
+	_, err := c.start(ctx, s.Target, s.Message, s.Value, nil, true)
 	return err
 }
 
@@ -68,18 +74,16 @@ type InvalidTargets struct {
 	Value any
 }
 
-// startSend is the common path of Send and SendAsync.
-func (c *Client) startSend(ctx context.Context, s Send, p *Pending, async bool) (*Result, error) {
-	if err := c.usable(ctx); err != nil {
-		return nil, err
-	}
+// check reports what makes s no send at all: an unknown target kind or no
+// message. The rest is checked as for every send.
+func (s Send) check() error {
 	if k := s.Target.Kind; k < TargetRegID || k > TargetAll {
-		return nil, &ValidationError{Field: "Send.Target.Kind", Reason: "must be TargetRegID, TargetAlias, TargetUserAccount, TargetTopic, TargetTopics or TargetAll, got " + k.String()}
+		return &ValidationError{Field: "Send.Target.Kind", Reason: "must be TargetRegID, TargetAlias, TargetUserAccount, TargetTopic, TargetTopics or TargetAll, got " + k.String()}
 	}
 	if s.Message == nil {
-		return nil, &ValidationError{Field: "Send.Message", Reason: "is nil"}
+		return &ValidationError{Field: "Send.Message", Reason: "is nil"}
 	}
-	return c.e.send(ctx, string(*c.auth), s.Target, s.Message, s.Value, p, async)
+	return nil
 }
 
 // keepTarget sets the ids c keeps for its outcome. An async send of

@@ -16,8 +16,11 @@ type Pending struct {
 // calls invalid still go to Options.OnInvalidTargets first. Flush waits for
 // it like any async send.
 func (c *Client) Start(ctx context.Context, s Send) (*Pending, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	p := new(Pending)
-	if _, err := c.startSend(ctx, s, p, true); err != nil {
+	if _, err := c.start(ctx, s.Target, s.Message, s.Value, p, true); err != nil {
 		return nil, err
 	}
 	return p, nil

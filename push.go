@@ -7,7 +7,7 @@ import "context"
 // Invalid input is returned as a *ValidationError before anything is sent;
 // a failure after acceptance is a *SendError.
 func (c *Client) PushToRegID(ctx context.Context, regIDs []string, msg *Message) (*Result, error) {
-	return c.start(ctx, Target{Kind: TargetRegID, IDs: regIDs}, msg, false)
+	return c.start(ctx, Target{Kind: TargetRegID, IDs: regIDs}, msg, nil, nil, false)
 }
 
 // PushToRegIDAsync validates and encodes at once (returning bad input and
@@ -15,31 +15,31 @@ func (c *Client) PushToRegID(ctx context.Context, regIDs []string, msg *Message)
 // is at Options.MaxPending or until ctx ends. Its outcome is reported
 // exactly once, later, to Options.OnError or Options.OnSuccess.
 func (c *Client) PushToRegIDAsync(ctx context.Context, regIDs []string, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetRegID, IDs: regIDs}, msg, true)
+	_, err := c.start(ctx, Target{Kind: TargetRegID, IDs: regIDs}, msg, nil, nil, true)
 	return err
 }
 
 // PushToAlias sends msg to up to 1000 aliases (POST /v3/message/alias,
 // comma-joined).
 func (c *Client) PushToAlias(ctx context.Context, aliases []string, msg *Message) (*Result, error) {
-	return c.start(ctx, Target{Kind: TargetAlias, IDs: aliases}, msg, false)
+	return c.start(ctx, Target{Kind: TargetAlias, IDs: aliases}, msg, nil, nil, false)
 }
 
 // PushToAliasAsync is the async twin of PushToAlias.
 func (c *Client) PushToAliasAsync(ctx context.Context, aliases []string, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetAlias, IDs: aliases}, msg, true)
+	_, err := c.start(ctx, Target{Kind: TargetAlias, IDs: aliases}, msg, nil, nil, true)
 	return err
 }
 
 // PushToUserAccount sends msg to up to 1000 user accounts (POST
 // /v2/message/user_account; there is no v3).
 func (c *Client) PushToUserAccount(ctx context.Context, accounts []string, msg *Message) (*Result, error) {
-	return c.start(ctx, Target{Kind: TargetUserAccount, IDs: accounts}, msg, false)
+	return c.start(ctx, Target{Kind: TargetUserAccount, IDs: accounts}, msg, nil, nil, false)
 }
 
 // PushToUserAccountAsync is the async twin of PushToUserAccount.
 func (c *Client) PushToUserAccountAsync(ctx context.Context, accounts []string, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetUserAccount, IDs: accounts}, msg, true)
+	_, err := c.start(ctx, Target{Kind: TargetUserAccount, IDs: accounts}, msg, nil, nil, true)
 	return err
 }
 
@@ -47,12 +47,12 @@ func (c *Client) PushToUserAccountAsync(ctx context.Context, accounts []string, 
 // /v2/message/topic, or /v3/message/topic when the message names no
 // package or several packages).
 func (c *Client) PushToTopic(ctx context.Context, topic string, msg *Message) (*Result, error) {
-	return c.start(ctx, Target{Kind: TargetTopic, IDs: []string{topic}}, msg, false)
+	return c.start(ctx, Target{Kind: TargetTopic, IDs: []string{topic}}, msg, nil, nil, false)
 }
 
 // PushToTopicAsync is the async twin of PushToTopic.
 func (c *Client) PushToTopicAsync(ctx context.Context, topic string, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetTopic, IDs: []string{topic}}, msg, true)
+	_, err := c.start(ctx, Target{Kind: TargetTopic, IDs: []string{topic}}, msg, nil, nil, true)
 	return err
 }
 
@@ -60,12 +60,12 @@ func (c *Client) PushToTopicAsync(ctx context.Context, topic string, msg *Messag
 // topics with op (POST /v2/message/multi_topic or its v3 twin; topics are
 // joined with ";$;"). With one topic it is PushToTopic, as in the official SDK.
 func (c *Client) PushToTopics(ctx context.Context, topics []string, op TopicOp, msg *Message) (*Result, error) {
-	return c.start(ctx, Target{Kind: TargetTopics, IDs: topics, Op: op}, msg, false)
+	return c.start(ctx, Target{Kind: TargetTopics, IDs: topics, Op: op}, msg, nil, nil, false)
 }
 
 // PushToTopicsAsync is the async twin of PushToTopics.
 func (c *Client) PushToTopicsAsync(ctx context.Context, topics []string, op TopicOp, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetTopics, IDs: topics, Op: op}, msg, true)
+	_, err := c.start(ctx, Target{Kind: TargetTopics, IDs: topics, Op: op}, msg, nil, nil, true)
 	return err
 }
 
@@ -73,11 +73,11 @@ func (c *Client) PushToTopicsAsync(ctx context.Context, topics []string, op Topi
 // /v2/message/all, or /v3/message/all when the message names no package or
 // several packages).
 func (c *Client) PushToAll(ctx context.Context, msg *Message) (*Result, error) {
-	return c.start(ctx, Target{Kind: TargetAll}, msg, false)
+	return c.start(ctx, Target{Kind: TargetAll}, msg, nil, nil, false)
 }
 
 // PushToAllAsync is the async twin of PushToAll.
 func (c *Client) PushToAllAsync(ctx context.Context, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetAll}, msg, true)
+	_, err := c.start(ctx, Target{Kind: TargetAll}, msg, nil, nil, true)
 	return err
 }

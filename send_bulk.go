@@ -103,7 +103,7 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 		workers = 0
 		for i := range chunks {
 			ch := &chunks[i]
-			ch.Result, ch.Err = c.start(ctx, ch.Target, msg, false)
+			ch.Result, ch.Err = c.start(ctx, ch.Target, msg, nil, nil, false)
 		}
 	}
 	var next atomic.Int64
@@ -116,7 +116,7 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 					return
 				}
 				ch := &chunks[i]
-				ch.Result, ch.Err = c.start(ctx, ch.Target, msg, false)
+				ch.Result, ch.Err = c.start(ctx, ch.Target, msg, nil, nil, false)
 			}
 		})
 	}
@@ -153,7 +153,7 @@ func (c *Client) PushBulkAsync(ctx context.Context, kind TargetKind, ids []strin
 	}
 	n := 0
 	for _, ch := range chunks {
-		if _, err := c.start(ctx, ch.Target, msg, true); err != nil {
+		if _, err := c.start(ctx, ch.Target, msg, nil, nil, true); err != nil {
 			return n, err
 		}
 		n += len(ch.Target.IDs)
