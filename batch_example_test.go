@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"slices"
 	"strconv"
 	"time"
 
@@ -51,7 +52,11 @@ func ExampleBatchOptions() {
 	if err := client.Flush(ctx); err != nil { // sends the last, partial batch at once
 		log.Fatal(err)
 	}
-	for _, r := range srv.Requests() {
+	// The batches travel on several connections, so they may arrive in
+	// any order: print them largest first.
+	reqs := srv.Requests()
+	slices.SortStableFunc(reqs, func(a, b *mipushtest.Request) int { return len(b.Messages) - len(a.Messages) })
+	for _, r := range reqs {
 		fmt.Println(r.Path, len(r.Messages), "messages")
 	}
 	fmt.Println(batched, "messages batched")
