@@ -97,16 +97,7 @@ func benchBatch(b *testing.B, h2 bool, rtt time.Duration, on bool, offered float
 			b.Fatal(err)
 		}
 	}
-	if err := c.Flush(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d sends failed", n)
-	}
-	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	endAsyncRun(ctx, b, c, cpu0, &failed)
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")

@@ -98,13 +98,5 @@ func benchSends(b *testing.B, set func(*Options), send func(ctx context.Context,
 			b.Fatal(err)
 		}
 	}
-	if err := c.Flush(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d sends failed", n)
-	}
-	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	endAsyncRun(ctx, b, c, cpu0, &failed)
 }

@@ -197,6 +197,14 @@ func benchAsync(b *testing.B, h2 bool, conns int, rtt time.Duration, set ...func
 			b.Fatal(err)
 		}
 	}
+	endAsyncRun(ctx, b, c, cpu0, &failed)
+}
+
+// endAsyncRun ends the timed part of an async benchmark begun at cpu0:
+// it waits for every outcome, fails the benchmark if any send failed, and
+// reports the client's CPU time and the rate per message.
+func endAsyncRun(ctx context.Context, b *testing.B, c *Client, cpu0 time.Duration, failed *atomic.Int64) {
+	b.Helper()
 	if err := c.Flush(ctx); err != nil {
 		b.Fatal(err)
 	}
