@@ -125,10 +125,10 @@ func (m *Message) validateTop(now time.Time) error {
 		}
 	case m.IOS == nil:
 		if m.Title == "" {
-			return fieldError("title", "is required for an Android notification (PassThrough false, IOS nil)")
+			return fieldError("title", "is required for an Android notification shown in the notification bar (not pass-through, not iOS)")
 		}
 		if m.Description == "" {
-			return fieldError("description", "is required for an Android notification (PassThrough false, IOS nil)")
+			return fieldError("description", "is required for an Android notification shown in the notification bar (not pass-through, not iOS)")
 		}
 	}
 	if m.Title != "" && strings.TrimSpace(m.Title) == "" {
