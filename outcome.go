@@ -148,37 +148,55 @@ func prunable(k TargetKind) bool {
 // c (res on success, err on failure), or nil: the bad_regids of a
 // success, or every target of a send rejected with 20301.
 func (e *engine) invalidTargets(c *call, res *Result, err error) *InvalidTargets {
-	if e.s.OnInvalidTargets == nil || !c.prune {
+	ids, ae, ok := e.invalidIDs(c, res, err)
+	if !ok {
 		return nil
 	}
-	inv := &InvalidTargets{Kind: c.target.Kind, Target: c.target, Message: c.msg, Value: c.value}
+	inv := &InvalidTargets{Kind: c.target.Kind, Target: c.target, Message: c.msg, Value: c.value,
+		IDs: slices.Clone(ids)} // the hook's own, apart from Result's and the call's
+	if ae != nil {
+		inv.Err = ae
+	}
+	return inv
+}
+
+// invalidIDs says, without building anything, whether the outcome of c
+// has targets for the invalid-targets hook: the bad regids of a success,
+// or (with the 20301 answer) every target of a failure.
+func (e *engine) invalidIDs(c *call, res *Result, err error) ([]string, *APIError, bool) {
+	if e.s.OnInvalidTargets == nil || !c.prune {
+		return nil, nil, false
+	}
 	if err == nil {
 		bad := c.badRegIDs(res)
-		if len(bad) == 0 {
-			return nil
-		}
-		inv.IDs = slices.Clone(bad) // the hook's own, apart from Result's
-		return inv
+		return bad, nil, len(bad) > 0
 	}
+	return e.rejectedIDs(c, err)
+}
+
+// rejectedIDs is invalidIDs for a failure: every target, if the answer
+// was 20301. Apart, so that the APIError errors.As needs is allocated on
+// failures only.
+func (e *engine) rejectedIDs(c *call, err error) ([]string, *APIError, bool) {
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Code != CodeNoValidTargets || (len(c.target.IDs) == 0 && !c.lazy) {
-		return nil
+		return nil, nil, false
 	}
-	inv.IDs, inv.Err = slices.Clone(c.target.IDs), ae
-	return inv
+	return c.target.IDs, ae, true
 }
 
 // needsDelivery reports whether the outcome of async call c must go to
 // the dispatcher: a callback or the invalid-targets hook wants it, or a
 // failure nobody else hears of is to be logged.
 func (e *engine) needsDelivery(c *call, res *Result, err error) bool {
-	if c.handle {
-		return e.invalidTargets(c, res, err) != nil
+	_, _, invalid := e.invalidIDs(c, res, err)
+	switch {
+	case c.handle:
+		return invalid
+	case err != nil:
+		return e.s.OnError != nil || !e.s.DisableFailureLog || invalid
 	}
-	if err != nil {
-		return e.s.OnError != nil || !e.s.DisableFailureLog || e.invalidTargets(c, nil, err) != nil
-	}
-	return e.s.OnSuccess != nil || (e.s.OnInvalidTargets != nil && c.prune && len(c.badRegIDs(res)) > 0)
+	return e.s.OnSuccess != nil || invalid
 }
 
 // badRegIDs returns the bad regids of answer res that are c's own: all of

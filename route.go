@@ -25,8 +25,10 @@ func (e *engine) route(c *call, avoid string) {
 		var host string
 		host, ask = e.hosts.pick(avoid)
 		addr, authority := hostAddr(host)
-		if tries == 3 { // the list keeps changing under us: take the pick as it is
-			c.pool = e.pool(addr, authority)
+		if tries == 3 {
+			// The list keeps changing under us: the default host, whose
+			// pool is never retired.
+			c.pool = e.pool(hostAddr(ProductionHost))
 			break
 		}
 		if p, ok := e.poolIf(addr, authority, func() bool { return e.hosts.listed(host) }); ok {
