@@ -1,6 +1,10 @@
 package mipush
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+)
 
 // Pending is the outcome of one send started by Client.Start, to be
 // awaited: a future, like the PublishResult of Google's Pub/Sub client,
@@ -52,4 +56,19 @@ func (c *call) resolve() {
 		c.err = &SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
 	}
 	close(c.done)
+}
+
+// Format writes "mipush.Pending{ready}" or "mipush.Pending{waiting}"
+// whatever the verb: a Pending reaches its send's request, whose header
+// holds the app secret, and no verb may print that.
+func (p Pending) Format(f fmt.State, verb rune) {
+	state := "waiting"
+	if p.c != nil && p.c.done != nil {
+		select {
+		case <-p.c.done:
+			state = "ready"
+		default:
+		}
+	}
+	io.WriteString(f, "mipush.Pending{"+state+"}")
 }
