@@ -139,7 +139,7 @@ var leakScenarios = []struct {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		addr := ln.Addr().String()
-		ln.Close() // nothing listens there now
+		ln.Close()                      // nothing listens there now
 		opts.QueueTimeout = time.Second // room for a refused dial under load
 		opts.Proxy = func(string) (*url.URL, error) {
 			return &url.URL{Scheme: "http", Host: addr, User: url.UserPassword("alice", leakProxyPwd)}, nil
@@ -165,7 +165,7 @@ var leakScenarios = []struct {
 		srv := mipushtest.NewServer(mipushtest.Options{})
 		defer srv.Close()
 		opts.Host, opts.QueueTimeout = srv.Host(), 10*time.Second // a failed verification ends the wait at once
-		c := mipush.NewClient(opts) // trusts the system roots only
+		c := mipush.NewClient(opts)                               // trusts the system roots only
 		defer c.Close()
 		_, err := c.PushToRegID(context.Background(), []string{"r"}, note(1))
 		require.ErrorContains(t, err, "x509")
