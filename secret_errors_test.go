@@ -139,8 +139,9 @@ var leakScenarios = []struct {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		addr := ln.Addr().String()
-		ln.Close()                      // nothing listens there now
-		opts.QueueTimeout = time.Second // room for a refused dial under load
+		ln.Close() // nothing listens there now
+		// A second: room for a refused dial under load.
+		opts.QueueTimeout = time.Second
 		opts.Proxy = func(string) (*url.URL, error) {
 			return &url.URL{Scheme: "http", Host: addr, User: url.UserPassword("alice", leakProxyPwd)}, nil
 		}
@@ -164,8 +165,10 @@ var leakScenarios = []struct {
 	{"TLS verification failure", func(t *testing.T, opts mipush.Options) []any {
 		srv := mipushtest.NewServer(mipushtest.Options{})
 		defer srv.Close()
-		opts.Host, opts.QueueTimeout = srv.Host(), 10*time.Second // a failed verification ends the wait at once
-		c := mipush.NewClient(opts)                               // trusts the system roots only
+		// A failed verification ends the wait at once; the client
+		// trusts the system roots only.
+		opts.Host, opts.QueueTimeout = srv.Host(), 10*time.Second
+		c := mipush.NewClient(opts)
 		defer c.Close()
 		_, err := c.PushToRegID(context.Background(), []string{"r"}, note(1))
 		require.ErrorContains(t, err, "x509")
