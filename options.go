@@ -225,6 +225,9 @@ type Options struct {
 	// direct connection; credentials in the URL's user info are sent as
 	// Proxy-Authorization. nil means ProxyFromEnvironment (HTTPS_PROXY,
 	// NO_PROXY; never for loopback); NoProxy ignores the environment.
+	// The proxy's answer to CONNECT may be at most 64 KiB (status line,
+	// headers and any body): a longer one fails the dial, as a proxy
+	// that talks on would otherwise grow the heap for as long as it does.
 	Proxy func(hostport string) (*url.URL, error)
 	// DialContext, if set, dials the TCP connection (TLS is layered on
 	// top), to the proxy when there is one.
