@@ -239,3 +239,53 @@ func TestCallbackPanicRecoveredAndLogged(t *testing.T) {
 		assert.Equal(t, 2, strings.Count(out, "boom in OnInvalidTargets"))
 	})
 }
+
+// Blocking sends whose answers name invalid targets, made from callbacks —
+// OnSuccess, and OnInvalidTargets itself, PushBulk among them — do not
+// deadlock though their OnInvalidTargets calls take their turn on the
+// callback goroutine: each hands delivery on while it waits.
+func TestInvalidTargetsOfBlockingSendsFromCallbacks(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		var c *mipush.Client
+		var mu sync.Mutex
+		seen := map[string]int{}
+		ctx := context.Background()
+		srv, cl := newPair(t, h2, mipush.Options{
+			MaxPending: 4,
+			OnInvalidTargets: func(it *mipush.InvalidTargets) {
+				mu.Lock()
+				for _, id := range it.IDs {
+					seen[id]++
+				}
+				mu.Unlock()
+				if it.IDs[0] == "bad-1" {
+					_, err := c.PushToRegID(ctx, []string{"ok", "bad-2"}, note(2))
+					assert.NoError(t, err)
+				}
+			},
+			OnSuccess: func(sr *mipush.SendResult) {
+				if sr.Value != "first" {
+					return
+				}
+				_, err := c.PushToRegID(ctx, []string{"ok", "bad-1"}, note(1))
+				assert.NoError(t, err)
+				res, err := c.PushBulk(ctx, mipush.TargetRegID, []string{"ok", "bad-3"}, note(3))
+				assert.NoError(t, err)
+				assert.Equal(t, []string{"bad-3"}, res.Invalid)
+			},
+		})
+		c = cl
+		srv.SetBadRegIDFunc(func(id string) bool { return strings.HasPrefix(id, "bad") })
+		within(t, 20*time.Second, func() {
+			require.NoError(t, c.SendAsync(ctx, mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID, IDs: []string{"ok"}}, Message: note(0), Value: "first"}))
+			for i := range 10 {
+				require.NoError(t, c.PushToRegIDAsync(ctx, []string{"ok"}, note(i)))
+			}
+			require.NoError(t, c.Flush(ctx))
+			require.NoError(t, c.Close())
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Equal(t, map[string]int{"bad-1": 1, "bad-2": 1, "bad-3": 1}, seen)
+	})
+}
