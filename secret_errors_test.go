@@ -78,6 +78,27 @@ var leakScenarios = []struct {
 		defer mu.Unlock()
 		return append(got, err, res, handle{p}, handle{*p}, perr, c.Metrics(), handle{c}, handle{c.WithSecret(leakSecret + "-view")})
 	}},
+	{"batched outcomes", func(t *testing.T, opts mipush.Options) []any {
+		var mu sync.Mutex
+		var got []any
+		keep := func(v any) { mu.Lock(); got = append(got, v); mu.Unlock() }
+		opts.OnError = func(se *mipush.SendError) { keep(se) }
+		opts.OnSuccess = func(sr *mipush.SendResult) { keep(sr) }
+		opts.OnInvalidTargets = func(it *mipush.InvalidTargets) { keep(it) }
+		opts.Batch = mipush.BatchOptions{Enabled: true}
+		srv, c := newPair(t, true, opts)
+		srv.SetBadRegIDs("gone")
+		srv.FailTarget("bad", mipushtest.ErrorAnswer(10017, "invalid"))
+		ctx := context.Background()
+		for _, id := range []string{"ok", "gone", "bad", "ok"} {
+			require.NoError(t, c.PushToRegIDAsync(ctx, []string{id}, note(1)))
+		}
+		require.NoError(t, c.Flush(ctx))
+		mu.Lock()
+		defer mu.Unlock()
+		require.NotEmpty(t, got)
+		return got
+	}},
 	{"stopped after a wrong secret", func(t *testing.T, opts mipush.Options) []any {
 		srv, c := newPair(t, true, opts)
 		srv.FailPath("/v3/message/regid", mipushtest.ErrorAnswer(21301, "Invalid application secret."))
