@@ -2,15 +2,25 @@ package mipush
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
 
-// dispatcher runs the OnError and OnSuccess callbacks on a goroutine of
-// its own, in the order outcomes are decided, so that a slow callback never
-// stalls a connection's reader.
+// dispatcher runs the callbacks (OnInvalidTargets, OnError, OnSuccess) on
+// a goroutine of its own, in the order outcomes are decided, so that a
+// slow callback never stalls a connection's reader and callbacks run one
+// at a time. Besides the outcomes of async sends, its queue takes the
+// invalid targets of blocking sends (hook jobs: a sync call, whose caller
+// waits for hooked), so that OnInvalidTargets never runs on two
+// goroutines at once either.
+//
+// A callback that panics is recovered and logged (see recoverCallback):
+// the outcomes behind it are still delivered.
 //
 // A callback may call the Client, and a call that waits (Flush, Close,
 // Shutdown, a send held back because MaxPending outcomes wait for
@@ -33,6 +43,7 @@ type dispatcher struct {
 	gen      uint64 // which goroutine delivers; bumped at each hand-off
 	busy     bool   // the delivering goroutine is running a callback
 	stopping bool   // end once the queue is empty
+	ended    bool   // the delivering goroutine ended after stopping; push refuses
 
 	wake chan struct{} // capacity 1: the queue grew, or stopping was set
 	done chan struct{} // closed when the delivering goroutine ends after stopping
@@ -53,13 +64,21 @@ func (d *dispatcher) start(e *engine) {
 	go d.run(0)
 }
 
-// push hands an async outcome to the dispatcher; it never blocks for long.
-func (d *dispatcher) push(c *call) {
+// push hands an async outcome, or a blocking send's hook job, to the
+// dispatcher; it never blocks for long. It reports false if the
+// dispatcher has ended (the client is closed): only a hook job can come
+// that late, as Close waits for every async outcome first.
+func (d *dispatcher) push(c *call) bool {
 	d.mu.Lock()
+	if d.ended {
+		d.mu.Unlock()
+		return false
+	}
 	d.queue = append(d.queue, c)
 	d.mu.Unlock()
 	d.queued.Add(1)
 	d.signal()
+	return true
 }
 
 func (d *dispatcher) signal() {
@@ -76,6 +95,7 @@ func (d *dispatcher) run(gen uint64) {
 		d.mu.Lock()
 		for d.head == len(d.queue) {
 			if d.stopping {
+				d.ended = true
 				d.mu.Unlock()
 				close(d.done)
 				return
@@ -108,21 +128,50 @@ func (d *dispatcher) run(gen uint64) {
 			// Another goroutine delivers now; this one only reports its
 			// own outcome and ends.
 			d.overlapping.Add(-1)
-			d.e.reported(c)
+			d.e.delivered(c)
 			return
 		}
-		d.e.reported(c)
+		d.e.delivered(c)
 	}
 }
 
-// runCallback runs c's callback. It is not inlined, so that onCallback
+// runCallback runs c's callbacks. It is not inlined, so that onCallback
 // finds its frame.
 //
 //go:noinline
 func runCallback(d *dispatcher, c *call) {
 	d.running.Add(1)
 	defer d.running.Add(-1)
+	defer d.e.recoverCallback(c, false)
 	d.e.deliverOutcome(c)
+}
+
+// recoverCallback, deferred around user code on the dispatcher, recovers
+// a panic of OnError or OnSuccess (hook: of OnInvalidTargets) and logs
+// it at error level with its stack, through Options.Logger or, when that
+// is nil, slog.Default(), as a panic is never to pass unseen. A panicking
+// callback so costs its own outcome's handling, not the delivery of the
+// outcomes queued behind it, nor the process: the client cannot know
+// which of them the panic concerns, and a re-panic after delivery would
+// have no end of delivery to wait for in a long-running client.
+func (e *engine) recoverCallback(c *call, hook bool) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	name := "OnSuccess"
+	switch {
+	case hook:
+		name = "OnInvalidTargets"
+	case c.err != nil:
+		name = "OnError"
+	}
+	log := e.s.failureLogger
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Error("mipush: callback panicked; the outcomes after it are still delivered",
+		"callback", name, "target", c.target.String(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 }
 
 // maxCallbackFrames bounds the frames onCallback looks through: a client

@@ -86,9 +86,10 @@ type call struct {
 	batch    *batch  // the request of a batch: its outcome is its messages'
 
 	// Set once, before done is closed (sync) or the call is delivered (async).
-	res  *Result
-	err  error
-	done chan struct{} // sync only
+	res    *Result
+	err    error
+	done   chan struct{} // sync, or reported to a Pending
+	hooked chan struct{} // a sync call's hook job is done (reportInvalidSync)
 }
 
 // tries is how many attempts of c reached the server.
@@ -117,6 +118,11 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 //	blocks.mu          the client-side stops (failfast.go)
 //	hostList.mu        the failover host list (failover.go)
 //	failureLog.mu      the failure log's counters (not held while logging)
+//	engine.lateHooks   taken alone, by the invalid-targets hook of a
+//	                   blocking send that ends after Close ended the
+//	                   dispatcher: the one lock held while user code runs,
+//	                   harmless as every call into a closed client returns
+//	                   at once
 //
 // Everything else the engine shares is atomic or set once in newEngine.
 // No lock is held across network I/O (dialling, the TLS and HTTP/2
@@ -146,8 +152,9 @@ type engine struct {
 	// idleWaited is set while idle exists: someone waits on it.
 	idleWaited atomic.Bool
 
-	disp    dispatcher
-	scratch sync.Pool // *[]byte buffers for encodeBody
+	disp      dispatcher
+	lateHooks sync.Mutex // hooks of blocking sends that end after the dispatcher
+	scratch   sync.Pool  // *[]byte buffers for encodeBody
 
 	fails failureLog // failed async sends nobody else hears of
 
@@ -306,7 +313,7 @@ func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
 	}
 	select {
 	case <-c.done:
-		e.reportInvalidSync(c)
+		e.reportInvalidSync(ctx, c)
 		return c.res, c.err
 	case <-ctx.Done():
 		if c.ex.Withdraw() {

@@ -64,20 +64,28 @@ type stop struct {
 	app   string    // AppDigest of the secret, for the StopSharer; "" without one
 }
 
-// failFastError fails a call without sending it, because of a stop.
+// failFastError fails a call without sending it, because of a stop. It
+// holds what it says, never the stop's key: that key carries the app
+// secret, which fmt would print from a field (%#v, %d) whatever its type.
 type failFastError struct {
 	cause   *APIError
-	key     stopKey
+	quota   bool      // a daily-quota stop; false: a wrong-secret stop
+	class   string    // a quota stop's message class
 	next    time.Time // when the next probe may go
 	probing bool      // a probe is out now
+}
+
+// stopError returns the error with which s fails a call now.
+func stopError(s *stop) *failFastError {
+	return &failFastError{cause: s.cause, quota: s.key.quota, class: s.key.class, next: s.next, probing: s.probe != nil}
 }
 
 func (e *failFastError) Error() string {
 	b := make([]byte, 0, 160)
 	b = append(b, "mipush: not sent: "...)
-	if e.key.quota {
+	if e.quota {
 		b = append(b, "sends of the "...)
-		b = appendClass(b, e.key.class)
+		b = appendClass(b, e.class)
 		b = append(b, " stopped after a daily-quota answer"...)
 	} else {
 		b = append(b, "calls with this app secret stopped after an authentication failure"...)
@@ -192,11 +200,11 @@ func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
 			continue
 		}
 		if s.probe != nil || now.Before(s.next) {
-			return &failFastError{cause: s.cause, key: s.key, next: s.next, probing: s.probe != nil}
+			return stopError(s)
 		}
 		if ev, ok := b.extendLocked(s, now); ok {
 			extended = ev
-			return &failFastError{cause: s.cause, key: s.key, next: s.next}
+			return stopError(s)
 		}
 		free[i] = s
 	}

@@ -82,27 +82,44 @@
 //
 // # Callbacks
 //
-// OnError and OnSuccess run on a goroutine of the client's own, never on a
-// connection's reader, one at a time and in the order outcomes are
-// decided. A send's place in Options.MaxPending is freed when its outcome
+// OnInvalidTargets, OnError and OnSuccess run on a goroutine of the
+// client's own, never on a connection's reader, one at a time and in the
+// order outcomes are decided: a callback never runs beside another, nor
+// beside itself, so it needs no lock for state only callbacks touch. The
+// invalid targets of a blocking send (each request of PushBulk included)
+// take their turn there too: the call returns once its OnInvalidTargets
+// call has run, or when its context ends (the call then still runs). A
+// send's place in Options.MaxPending is freed when its outcome
 // is decided, before its callback runs, so a callback that sends finds
 // room as soon as any send in flight ends. A slow callback delays the
-// callbacks behind it and, once Options.MaxPending outcomes wait for
-// callbacks, new sends: keep callbacks short, or hand the work to a queue
-// of your own.
+// callbacks behind it, the blocking sends whose answers name invalid
+// targets and, once Options.MaxPending outcomes wait for callbacks, new
+// sends: keep callbacks short, or hand the work to a queue of your own.
 //
-// A callback may call any method of the Client without deadlock.
-// Callbacks overlap in exactly one case: when a callback waits inside the
-// client — in Flush, Close or Shutdown, or in a send held back because
-// Options.MaxPending outcomes wait for callbacks — the outcomes after it
-// are delivered on a new goroutine of the client's, one at a time and in
-// order, while it waits; it goes on when its wait ends. Such a wait does
-// not wait for the callbacks that are themselves waiting this way (it
-// would wait for itself): Flush and Close called from a callback return
-// once every other outcome has been reported. Called from any other
-// goroutine they wait for every callback. (A client call counts as made
-// from a callback when it is at most 256 frames deeper on the callback's
-// goroutine.)
+// A callback may call any method of the Client without deadlock, and wait
+// for a Pending. Callbacks overlap in exactly one case: when a callback
+// waits inside the client — in Flush, Close or Shutdown, in a send held
+// back because Options.MaxPending outcomes wait for callbacks, in a
+// blocking send whose answer names invalid targets, or for a Pending
+// whose outcome is not known yet (Pending.Get, Pending.Ready) — the
+// outcomes after it are delivered on a new goroutine of the client's, one
+// at a time and in order, while it waits; it goes on when its wait ends.
+// Such a wait does not wait for the callbacks that are themselves waiting
+// this way (it would wait for itself): Flush and Close called from a
+// callback return once every other outcome has been reported. Called from
+// any other goroutine they wait for every callback. (A client call counts
+// as made from a callback when it is at most 256 frames deeper on the
+// callback's goroutine.)
+//
+// A callback that panics does not end the process, nor the delivery of
+// the outcomes behind it: the panic is recovered and logged at error
+// level, with its stack, through Options.Logger (slog.Default() when it
+// is nil), and delivery goes on. The client cannot tell which outcomes a
+// panic concerns, and a long-running client has no end of delivery at
+// which to panic again, so it does as net/http does with a panicking
+// handler. A panic of OnInvalidTargets costs only that call: the send's
+// OnSuccess or OnError, its Pending or its blocking caller still get the
+// outcome.
 //
 // A nil context passed to any method is an error (as in net/http's
 // NewRequestWithContext), not a panic.
@@ -119,9 +136,9 @@
 // invalid, whichever other callbacks are set: the bad_regids of an
 // accepted send and every target of a send answered 20301
 // (CodeNoValidTargets), for single sends, multi-message batches and the
-// requests of PushBulk. For async sends it runs on the callback goroutine
-// just before the send's OnSuccess or OnError; for blocking sends, on the
-// caller's goroutine before the call returns.
+// requests of PushBulk. It runs on the callback goroutine, one call at a
+// time (see Callbacks): for an async send just before the send's
+// OnSuccess or OnError, for a blocking send before the call returns.
 //
 // With OnError nil, each failed async send is logged at warn level through
 // Options.Logger (slog.Default() when it is nil), at most one line a

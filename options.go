@@ -103,10 +103,11 @@ type Options struct {
 	// accepted send, and every target of a send rejected with code 20301
 	// (no valid targets), for sends to regids, aliases and user accounts,
 	// multi-message batches and each request of PushBulk. Prune them from
-	// your store. For an async send it runs on the callback goroutine just
-	// before that send's OnSuccess or OnError, in the same order; for a
-	// blocking send, on the caller's goroutine before the call returns, so
-	// with concurrent blocking sends it must be safe for concurrent use.
+	// your store. It runs on the callback goroutine, one call at a time
+	// and never beside OnError or OnSuccess (see the package
+	// documentation): for an async send just before that send's OnSuccess
+	// or OnError, for a blocking send (PushBulk's requests included)
+	// before the call returns, however many blocking sends run at once.
 	OnInvalidTargets func(*InvalidTargets)
 	// DisableFailureLog turns off the warning logged for each failed async
 	// send when OnError is nil (through Logger, or slog.Default() when
@@ -225,6 +226,9 @@ type Options struct {
 	// direct connection; credentials in the URL's user info are sent as
 	// Proxy-Authorization. nil means ProxyFromEnvironment (HTTPS_PROXY,
 	// NO_PROXY; never for loopback); NoProxy ignores the environment.
+	// The proxy's answer to CONNECT may be at most 64 KiB (status line,
+	// headers and any body): a longer one fails the dial, as a proxy
+	// that talks on would otherwise grow the heap for as long as it does.
 	Proxy func(hostport string) (*url.URL, error)
 	// DialContext, if set, dials the TCP connection (TLS is layered on
 	// top), to the proxy when there is one.

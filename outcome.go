@@ -217,12 +217,17 @@ func (c *call) badRegIDs(res *Result) []string {
 
 // deliverOutcome runs, on the dispatcher, what the outcome of async call c
 // calls for: the invalid-targets hook first, then OnError or OnSuccess
-// (or, for a failure without OnError, a rate-limited log line).
+// (or, for a failure without OnError, a rate-limited log line). For a
+// blocking send's hook job (c not async) it runs the hook only and lets
+// the waiting caller go on.
 func (e *engine) deliverOutcome(c *call) {
-	c.targetIDs()
-	if inv := e.invalidTargets(c, c.res, c.err); inv != nil {
-		e.s.OnInvalidTargets(inv)
+	if !c.async {
+		e.runHook(c)
+		close(c.hooked)
+		return
 	}
+	c.targetIDs()
+	e.runHook(c)
 	switch {
 	case c.handle:
 		c.resolve()
@@ -237,13 +242,51 @@ func (e *engine) deliverOutcome(c *call) {
 	}
 }
 
-// reportInvalidSync runs the invalid-targets hook for a blocking send, on
-// its caller's goroutine, before the call returns.
-func (e *engine) reportInvalidSync(c *call) {
-	if c.prune && e.s.OnInvalidTargets != nil {
-		if inv := e.invalidTargets(c, c.res, c.err); inv != nil {
-			e.s.OnInvalidTargets(inv)
-		}
+// runHook passes the invalid targets of c, if any, to the invalid-targets
+// hook; a panic of the hook is recovered here, so that the outcome is
+// still delivered.
+func (e *engine) runHook(c *call) {
+	if inv := e.invalidTargets(c, c.res, c.err); inv != nil {
+		defer e.recoverCallback(c, true)
+		e.s.OnInvalidTargets(inv)
+	}
+}
+
+// delivered ends a call the dispatcher has delivered: an async send is
+// reported; a hook job's caller was let go by deliverOutcome.
+func (e *engine) delivered(c *call) {
+	if c.async {
+		e.reported(c)
+	}
+}
+
+// reportInvalidSync passes the invalid targets of blocking send c to the
+// invalid-targets hook before the call returns. The hook runs on the
+// dispatcher, in order with the callbacks, so that it never runs on two
+// goroutines at once: c goes into the dispatcher's queue as a hook job
+// and the caller waits for it (handing delivery on first if it is itself
+// a callback), or until ctx ends, after which the hook still runs.
+func (e *engine) reportInvalidSync(ctx context.Context, c *call) {
+	if _, _, ok := e.invalidIDs(c, c.res, c.err); !ok {
+		return
+	}
+	c.hooked = make(chan struct{})
+	d := &e.disp
+	if d.onCallback() {
+		d.unblock()
+	}
+	if !d.push(c) {
+		// The client is closed and its dispatcher gone: no callback runs
+		// any more but the hooks of blocking sends that end this late,
+		// which take turns.
+		e.lateHooks.Lock()
+		defer e.lateHooks.Unlock()
+		e.runHook(c)
+		return
+	}
+	select {
+	case <-c.hooked:
+	case <-ctx.Done():
 	}
 }
 

@@ -1,6 +1,10 @@
 package mipush
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+)
 
 // Pending is the outcome of one send started by Client.Start, to be
 // awaited: a future, like the PublishResult of Google's Pub/Sub client,
@@ -26,19 +30,52 @@ func (c *Client) Start(ctx context.Context, s Send) (*Pending, error) {
 	return p, nil
 }
 
-// Ready is closed when the outcome is known.
-func (p *Pending) Ready() <-chan struct{} { return p.c.done }
+// Ready is closed when the outcome is known. Called from a callback
+// before then, it hands the delivery of the outcomes after that callback
+// on to another goroutine (see "Callbacks" in the package
+// documentation), as the outcome may need the callback goroutine: the
+// caller can then wait on the channel without deadlock.
+func (p *Pending) Ready() <-chan struct{} {
+	p.handOn()
+	return p.c.done
+}
 
 // Get waits for the outcome, or for ctx to end (which stops only the
 // wait, not the send), and returns it as the blocking call would: the
-// server's Result, or a *SendError carrying Send.Value. It may be called
-// any number of times.
+// server's Result, or a *SendError carrying Send.Value. An outcome that
+// is known wins over an ended ctx. It may be called any number of times,
+// and from a callback, where it hands delivery on as Ready does.
 func (p *Pending) Get(ctx context.Context) (*Result, error) {
 	select {
 	case <-p.c.done:
 		return p.c.res, p.c.err
+	default:
+	}
+	p.handOn()
+	select {
+	case <-p.c.done:
+		return p.c.res, p.c.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		select {
+		case <-p.c.done: // both ready: the outcome wins
+			return p.c.res, p.c.err
+		default:
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// handOn, called by a wait for p's outcome, hands delivery on if the wait
+// runs inside a callback and the outcome is not known yet: an outcome
+// whose targets the server called invalid is resolved on the callback
+// goroutine, after its OnInvalidTargets call.
+func (p *Pending) handOn() {
+	select {
+	case <-p.c.done:
+	default:
+		if d := &p.c.e.disp; d.onCallback() {
+			d.unblock()
+		}
 	}
 }
 
@@ -52,4 +89,19 @@ func (c *call) resolve() {
 		c.err = &SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
 	}
 	close(c.done)
+}
+
+// Format writes "mipush.Pending{ready}" or "mipush.Pending{waiting}"
+// whatever the verb: a Pending reaches its send's request, whose header
+// holds the app secret, and no verb may print that.
+func (p Pending) Format(f fmt.State, verb rune) {
+	state := "waiting"
+	if p.c != nil && p.c.done != nil {
+		select {
+		case <-p.c.done:
+			state = "ready"
+		default:
+		}
+	}
+	io.WriteString(f, "mipush.Pending{"+state+"}")
 }

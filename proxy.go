@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -29,8 +30,37 @@ func ProxyFromEnvironment() func(hostport string) (*url.URL, error) {
 	}
 }
 
+// maxProxyAnswer bounds the proxy's answer to CONNECT, status line,
+// headers and any body together: a proxy that talks on (one endless
+// header line) fails the dial instead of growing the heap. Real answers
+// are a few hundred bytes.
+const maxProxyAnswer = 64 << 10
+
+// errProxyAnswerTooLarge is what capReader returns past its cap.
+var errProxyAnswerTooLarge = errors.New("answer to CONNECT exceeds " + strconv.Itoa(maxProxyAnswer) + " bytes")
+
+// capReader reads from r until n bytes have been read, then fails with
+// errProxyAnswerTooLarge.
+type capReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		return 0, errProxyAnswerTooLarge
+	}
+	if len(p) > c.n {
+		p = p[:c.n]
+	}
+	n, err := c.r.Read(p)
+	c.n -= n
+	return n, err
+}
+
 // dialProxy opens a tunnel to addr through the HTTP proxy at proxy with a
-// CONNECT request, authenticating with the proxy URL's user info.
+// CONNECT request, authenticating with the proxy URL's user info. The
+// proxy's answer may be at most maxProxyAnswer bytes.
 func dialProxy(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), proxy *url.URL, addr string) (net.Conn, error) {
 	if proxy.Scheme != "http" && proxy.Scheme != "" {
 		return nil, errors.New("mipush: unsupported proxy scheme " + strconv.Quote(proxy.Scheme) + " (only http CONNECT proxies)")
@@ -69,12 +99,15 @@ func connect(ctx context.Context, conn net.Conn, proxy *url.URL, addr string) er
 	if err := req.Write(conn); err != nil {
 		return err
 	}
-	br := bufio.NewReader(conn)
+	br := bufio.NewReader(&capReader{r: conn, n: maxProxyAnswer})
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
+		if errors.Is(err, errProxyAnswerTooLarge) {
+			err = errProxyAnswerTooLarge // without the parser's wrapping
+		}
 		return errors.New("mipush: proxy " + proxy.Redacted() + ": " + err.Error())
 	}
-	resp.Body.Close()
+	resp.Body.Close() // a refusal's page is read within the cap too
 	if resp.StatusCode != http.StatusOK {
 		return &proxyRefusal{status: resp.StatusCode, msg: "mipush: proxy " + proxy.Redacted() + " refused CONNECT " + addr + ": " + resp.Status}
 	}

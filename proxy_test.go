@@ -7,8 +7,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -126,4 +128,62 @@ func TestEnvironmentProxyNeverForLoopback(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, u)
 	_ = mipushtest.Options{}
+}
+
+// A proxy that answers CONNECT with one endless header line fails the
+// dial once the answer passes MaxProxyAnswerBytes, naming the cap, instead
+// of growing the heap for as long as it talks. The answer read is counted
+// on the proxy's side: the client stops reading at the cap.
+func TestProxyEndlessAnswerCapped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var sent []int64 // bytes of answer each connection got out before the client gave up
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				n, _ := io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Endless: ")
+				chunk := []byte(strings.Repeat("a", 4096))
+				total := int64(n)
+				for total < 64<<20 { // at most 64 MiB, so an uncapped client ends too
+					m, err := c.Write(chunk)
+					total += int64(m)
+					if err != nil {
+						break
+					}
+				}
+				mu.Lock()
+				sent = append(sent, total)
+				mu.Unlock()
+			})
+		}
+	})
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	_, c := newPair(t, false, mipush.Options{
+		MaxAttempts: 1, QueueTimeout: 2 * time.Second,
+		Proxy: func(string) (*url.URL, error) { return &url.URL{Scheme: "http", Host: ln.Addr().String()}, nil },
+	})
+	_, err = c.PushToRegID(context.Background(), []string{"r"}, note(1))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "answer to CONNECT exceeds 65536 bytes", "%v", err)
+	require.NoError(t, c.Close())
+	ln.Close()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, sent)
+	for _, n := range sent {
+		// What the kernel's socket buffers hold on both sides comes on
+		// top of what the client read; far below the proxy's 64 MiB.
+		assert.Less(t, n, int64(16<<20), "the client read on past the cap")
+	}
 }

@@ -102,9 +102,9 @@ func TestProbeIntervalOptions(t *testing.T) {
 func TestStoppedErrorText(t *testing.T) {
 	cause := &APIError{Code: 200001, Reason: "exceed quota, quota: 1, have acked: 1"}
 	at := time.Date(2026, 12, 3, 4, 5, 6, 0, time.UTC)
-	e := &failFastError{cause: cause, key: stopKey{auth: "key=secret", class: "news", quota: true}, next: at}
+	e := &failFastError{cause: cause, quota: true, class: "news", next: at}
 	assert.Equal(t, `mipush: not sent: sends of the message class (channel) "news" stopped after a daily-quota answer; next probe at 2026-12-03T04:05:06Z: mipush: error code 200001 (exceed quota, quota: 1, have acked: 1)`, e.Error())
-	e = &failFastError{cause: &APIError{Code: 21301}, key: stopKey{auth: "key=secret"}, probing: true}
+	e = &failFastError{cause: &APIError{Code: 21301}, probing: true}
 	assert.Equal(t, `mipush: not sent: calls with this app secret stopped after an authentication failure; a probe is out: mipush: error code 21301`, e.Error())
 	assert.NotContains(t, e.Error(), "key=secret")
 	assert.ErrorIs(t, e, ErrStopped)

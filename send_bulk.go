@@ -79,8 +79,8 @@ func (e *bulkError) Unwrap() error { return e.first }
 // A Chunk reports each request; the error is BulkResult.Err: nil when every
 // request succeeded. Invalid input is returned as a *ValidationError with a
 // nil result and nothing sent. Duplicate ids are not removed. Each
-// request's invalid targets also go to Options.OnInvalidTargets, from the
-// goroutines PushBulk sends on, possibly concurrently.
+// request's invalid targets also go to Options.OnInvalidTargets, one
+// call at a time on the callback goroutine, before PushBulk returns.
 //
 // Called from an Options.OnError or OnSuccess callback, PushBulk sends its
 // requests one after the other on the callback's goroutine; like any sync
