@@ -231,7 +231,7 @@ func (c Code) Retryable() bool {
 // not process. A maybe-processed failure is not retryable by this test:
 // sending it again may deliver it twice (see ErrMaybeProcessed).
 func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, ErrMaybeProcessed) || errors.Is(err, ErrClosed) ||
+	if err == nil || errors.Is(err, ErrMaybeProcessed) || errors.Is(err, ErrClosed) || errors.Is(err, ErrRetired) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
