@@ -189,9 +189,11 @@ func CheckTemplateValue(v string) string {
 }
 
 // assigned reports whether r is an assigned code point: in any general
-// category but Cn (Go's unicode.C holds Cc, Cf, Co and Cs only).
+// category but Cn. (Go's unicode.C counts unassigned code points in, so the
+// other categories are named one by one.)
 func assigned(r rune) bool {
-	return unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z, unicode.C)
+	return unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z,
+		unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs)
 }
 
 // CheckTemplateParams checks the variables of a template [C D2314]: at most
