@@ -77,7 +77,7 @@ const (
 // guesses, documented as such.
 const (
 	// CodeNoTemplate refuses a private-channel send without
-	// extra.template_id (or without the template_param its template needs):
+	// extra.template_id, or a template_param without a template_id:
 	// 21305, "missing required parameter".
 	CodeNoTemplate = 21305
 	// CodeBadTemplate refuses a template the channel does not have, or
