@@ -87,14 +87,14 @@ func TestRevokeRetired(t *testing.T) {
 			call       func() (*mipush.Result, error)
 		}{
 			{"topic", "/v1/message/topic/revoke",
-				func() (*mipush.Result, error) { return c.RevokeTopic(ctx, apiPkg, 7, "news") }}, //lint:ignore SA1019 the retired call is what is tested
+				func() (*mipush.Result, error) { return c.RevokeTopic(ctx, apiPkg, 7, "news") }},
 			{"topics", "/v1/message/multi_topic/revoke", func() (*mipush.Result, error) {
-				return c.RevokeTopics(ctx, apiPkg, 7, []string{"a", "b"}, mipush.TopicExcept) //lint:ignore SA1019 the retired call is what is tested
+				return c.RevokeTopics(ctx, apiPkg, 7, []string{"a", "b"}, mipush.TopicExcept)
 			}},
 			{"message", "/v2/message/revoke",
-				func() (*mipush.Result, error) { return c.RevokeMessage(ctx, apiPkg, "slm1") }}, //lint:ignore SA1019 the retired call is what is tested
+				func() (*mipush.Result, error) { return c.RevokeMessage(ctx, apiPkg, "slm1") }},
 			{"job", "/v2/message/revoke",
-				func() (*mipush.Result, error) { return c.RevokeJob(ctx, apiPkg, "promo-1") }}, //lint:ignore SA1019 the retired call is what is tested
+				func() (*mipush.Result, error) { return c.RevokeJob(ctx, apiPkg, "promo-1") }},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				res, err := tc.call()

@@ -44,7 +44,9 @@ func TestManagementCalls(t *testing.T) {
 		{[]string{"revoke", "--package", "com.example.app", "--notify-id", "7", "--alias", "a1,a2"}, "/v3/message/alias/revoke",
 			func(t *testing.T, req *mipushtest.Request) { assert.Equal(t, []string{"a1", "a2"}, req.Targets) }},
 		{[]string{"revoke", "--package", "com.example.app", "--notify-id", "7", "--account", "u1"}, "/v3/message/user_account/revoke",
-			func(t *testing.T, req *mipushtest.Request) { assert.Equal(t, "com.example.app", req.Form.Get("restricted_package_name")) }},
+			func(t *testing.T, req *mipushtest.Request) {
+				assert.Equal(t, "com.example.app", req.Form.Get("restricted_package_name"))
+			}},
 		{[]string{"revoke", "--package", "com.example.app", "--stop", "--job", "k1,k2"}, "/v1/message/switch/stop_by_jobkey",
 			func(t *testing.T, req *mipushtest.Request) {
 				assert.Equal(t, []string{"k1", "k2"}, req.Form["job_keys"])
