@@ -348,3 +348,32 @@ func TestTemplateParamDeterministic(t *testing.T) {
 		assert.True(t, strings.HasPrefix(bodies[0], `{"a":"\"8\\"`), bodies[0])
 	})
 }
+
+// extra.callback.param may hold 256 bytes (the 2024–2025 documentation),
+// single and batched, sync and async.
+func TestCallbackParam256OnTheWire(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		srv, c := newPair(t, h2, mipush.Options{Batch: batchOn(2, time.Hour)})
+		ctx := context.Background()
+		param := strings.Repeat("p", 256)
+		m := func(i int) *mipush.Message {
+			m := note(i)
+			m.Callback = &mipush.Callback{URL: "https://hooks.example.com/r", Param: param}
+			return m
+		}
+		_, err := c.PushToRegID(ctx, []string{"r"}, m(1))
+		require.NoError(t, err)
+		assert.Equal(t, param, lastRequest(t, srv, "POST", "/v3/message/regid").Form.Get("extra.callback.param"))
+		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r2"}, m(2)))
+		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r3"}, m(3)))
+		require.NoError(t, c.Flush(ctx))
+		r := lastRequest(t, srv, "POST", "/v2/multi_messages/regids")
+		require.Len(t, r.Messages, 2)
+		for _, bm := range r.Messages {
+			assert.Equal(t, param, bm.Form.Get("extra.callback.param"))
+		}
+		long := m(4)
+		long.Callback.Param += "p"
+		requireInvalid(t, c.PushToRegIDAsync(ctx, []string{"r"}, long), "extra.callback.param")
+	})
+}
