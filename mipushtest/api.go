@@ -259,8 +259,8 @@ func (x *exchange) checkMessage(f url.Values, now time.Time, at string) (int, st
 	}
 	if v := f.Get("notify_id"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 || n > 2147483647 {
-			return 10017, "notify_id must be an integer from 0 to 2147483647, not " + strconv.Quote(v)
+		if err != nil || n < 0 || n > rules.MaxNotifyID {
+			return 10017, "notify_id must be an integer from 0 to " + strconv.Itoa(rules.MaxNotifyID) + ", not " + strconv.Quote(v)
 		}
 	}
 	if v := f.Get("time_to_live"); v != "" {
@@ -273,7 +273,15 @@ func (x *exchange) checkMessage(f url.Values, now time.Time, at string) (int, st
 		return code, reason
 	}
 	if v := f.Get("extra.jobkey"); v != "" && !validJobKey(v) {
-		return 10017, "extra.jobkey must be at most 20 of [0-9a-zA-Z_-] and not start with _, not " + strconv.Quote(v)
+		return 10017, "extra.jobkey must be at most " + strconv.Itoa(rules.JobKeyMaxLen) + " of [0-9a-zA-Z_-] and not start with _, not " + strconv.Quote(v)
+	}
+	// The real server answers 65036 to 65038 here (which code for which
+	// field is not documented); 10017 says "invalid parameter value".
+	if n := len(f.Get("extra.callback")); n > rules.CallbackURLMaxBytes {
+		return 10017, "extra.callback is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackURLMaxBytes) + " allowed"
+	}
+	if n := len(f.Get("extra.callback.param")); n > rules.CallbackParamMaxBytes {
+		return 10017, "extra.callback.param is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackParamMaxBytes) + " allowed"
 	}
 	switch v := f.Get("extra.notify_effect"); v {
 	case "", "1":
@@ -345,7 +353,7 @@ func checkTimeToSend(v string, now time.Time) (int, string) {
 
 // validJobKey reports whether k is a valid extra.jobkey.
 func validJobKey(k string) bool {
-	if len(k) > 20 || k[0] == '_' {
+	if len(k) > rules.JobKeyMaxLen || k[0] == '_' {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
@@ -493,8 +501,8 @@ func (x *exchange) handleOK() {
 		return
 	}
 	if v := x.req.Form.Get("notify_id"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || n > 2147483647 {
-			x.invalid("notify_id must be an integer from 0 to 2147483647, not " + strconv.Quote(v))
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || n > rules.MaxNotifyID {
+			x.invalid("notify_id must be an integer from 0 to " + strconv.Itoa(rules.MaxNotifyID) + ", not " + strconv.Quote(v))
 			return
 		}
 	}

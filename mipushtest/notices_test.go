@@ -146,3 +146,23 @@ func TestTemplates(t *testing.T) {
 		assert.Zero(t, r.Code)
 	})
 }
+
+// The callback limits come from the rule table: 128 bytes of URL, 256 of
+// param.
+func TestCallbackLimits(t *testing.T) {
+	s := newTestServer(t, Options{})
+	c := newHTTPClient(t, s, false)
+	send := with(validSend("r1"), "extra.notify_effect", "1", "extra.callback", "https://h/"+strings.Repeat("u", 118))
+	for _, tc := range []struct {
+		form url.Values
+		code int
+	}{
+		{send, 0},
+		{with(send, "extra.callback", "https://h/"+strings.Repeat("u", 119)), 10017},
+		{with(send, "extra.callback.param", strings.Repeat("p", 256)), 0},
+		{with(send, "extra.callback.param", strings.Repeat("p", 257)), 10017},
+	} {
+		_, r := do(t, c, s, http.MethodPost, "/v3/message/regid", "sec", tc.form)
+		assert.Equal(t, tc.code, r.Code, r.Reason)
+	}
+}

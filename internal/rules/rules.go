@@ -248,6 +248,7 @@ func Table() []Rule {
 		{"jobkey", "at most " + itoa(JobKeyMaxLen) + " of [0-9A-Za-z_-], not starting with _", "C", "D1559"},
 		{"callback", "extra.callback at most " + itoa(CallbackURLMaxBytes) + " bytes", "C", "D1559"},
 		{"callback.param", "extra.callback.param at most " + itoa(CallbackParamMaxBytes) + " bytes (64 in a 2022 copy)", "C", "D1559, 2024-2025 copies"},
+		{"callback answers", "the server refuses longer callback fields with 65036-65038 (which for which: N); the fake answers 10017", "I", "D1560"},
 		{"time_to_send", "at most 7 days ahead", "C", "D1559"},
 		{"targets", "at most " + itoa(MaxTargets) + " regids, aliases or accounts per request; at most " + itoa(MaxTopics) + " topics", "C", "D1559"},
 		{"notify_id", "0 to " + itoa(MaxNotifyID), "C", "J2"},
