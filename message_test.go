@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/rules"
 	"github.com/mipush-go/mipush/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -426,4 +428,9 @@ func benchMessage() *Message {
 		ChannelID:             "orders",
 		Extra:                 map[string]string{"order_id": "12345", "kind": "shipped", "campaign": "none"},
 	}
+}
+
+// The default tap effect is the rule table's.
+func TestDefaultEffectIsTheRule(t *testing.T) {
+	assert.Equal(t, rules.DefaultNotifyEffect, strconv.Itoa(int((&Message{Title: "t", Description: "d"}).effect())))
 }
