@@ -74,6 +74,14 @@ const (
 //     that tie keys together apply to both ways of setting them
 //     ("notify_effect" 2 needs "intent_uri" or IntentURI). A key set in
 //     Extra and by its typed field must have the same value there.
+//   - TemplateID has no control characters and is not all white space;
+//     TemplateParams needs a template id (TemplateID or
+//     Extra["template_id"]) and holds at most 9 variables, each named, each
+//     value 1 to 128 characters, not all white space, without symbols of
+//     category So (such as emoji) and without unassigned code points.
+//     Extra["template_param"] is a JSON object of strings checked the same
+//     way. Whether a channel is private, and so needs a template, only the
+//     server knows.
 //   - Every string is valid UTF-8 without a NUL byte. Identifier-like
 //     values (package names, keys, URIs, ids, the Extra keys) contain no
 //     control characters at all, CR and LF included; free text (payload,
