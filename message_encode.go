@@ -103,7 +103,8 @@ func (m *Message) encode(e *encoder) {
 	e.str("channel_description", m.ChannelDescription)
 	e.str("template_id", m.TemplateID)
 	if len(m.TemplateParams) > 0 {
-		e.str("template_param", string(appendTemplateParam(nil, m.TemplateParams)))
+		var buf [512]byte // room for most templates, on the stack
+		e.bytes("template_param", appendTemplateParam(buf[:0], m.TemplateParams))
 	}
 	e.num("notification_style_type", int64(m.Style))
 	e.str("notification_large_icon_uri", m.LargeIconURI)
@@ -254,6 +255,21 @@ func (e *encoder) value(v string) {
 	case modeJSON:
 		e.b = append(e.b, '"')
 		e.b = appendJSONText(e.b, v)
+		e.b = append(e.b, '"')
+	case modeSize:
+		e.n += formEscapedLen(v)
+	}
+}
+
+// bytes writes a string field whose value is v.
+func (e *encoder) bytes(key string, v []byte) {
+	e.key(key, "")
+	switch e.mode {
+	case modeForm:
+		e.b = appendFormEscaped(e.b, v)
+	case modeJSON:
+		e.b = append(e.b, '"')
+		e.b = jsontext.Append(e.b, string(v))
 		e.b = append(e.b, '"')
 	case modeSize:
 		e.n += formEscapedLen(v)

@@ -1,6 +1,7 @@
 package mipush
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,8 +63,14 @@ func checkTemplateParams(params map[string]string) error {
 // extra.template_param, keys in order, so a message always encodes the
 // same way.
 func appendTemplateParam(b []byte, params map[string]string) []byte {
+	var arr [rules.TemplateMaxVars]string // a valid template fits: no allocation
+	keys := arr[:0]
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	b = append(b, '{')
-	for i, k := range rules.SortedKeys(params) {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
