@@ -321,3 +321,20 @@ func TestMessageValidateAllocs(t *testing.T) {
 	})
 	assert.Zero(t, allocs, "validating a message without URLs allocates nothing")
 }
+
+// A message with a template validates and encodes without allocating.
+func TestTemplateMessageAllocs(t *testing.T) {
+	m := benchMessage()
+	m.ChannelID, m.TemplateID = "orders", "tpl"
+	m.TemplateParams = map[string]string{"name": "李雷", "order": "A-42", "day": "Friday"}
+	buf := make([]byte, 0, 4096)
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := m.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		_ = m.formSizeHint()
+		buf = m.appendForm(buf[:0])
+	})
+	assert.Zero(t, allocs)
+	assert.Contains(t, string(buf), "&extra.template_param=%7B%22day%22%3A%22Friday%22%2C%22name%22")
+}

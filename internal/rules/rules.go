@@ -204,18 +204,29 @@ func CheckTemplateParams(params map[string]string) (name, reason string) {
 	if len(params) > TemplateMaxVars {
 		return "", "must hold at most " + strconv.Itoa(TemplateMaxVars) + " variables, got " + strconv.Itoa(len(params))
 	}
-	for _, k := range SortedKeys(params) {
-		if k == "" {
-			return k, "variable names must not be empty"
-		}
-		if !utf8.ValidString(k) || strings.IndexFunc(k, unicode.IsControl) >= 0 {
-			return k, "variable names must be valid UTF-8 without control characters"
-		}
-		if why := CheckTemplateValue(params[k]); why != "" {
-			return k, why
+	// Map order first, without allocating; only a bad set is checked again
+	// in name order, so that the error is always the same one.
+	for k, v := range params {
+		if checkTemplateVar(k, v) != "" {
+			for _, k := range SortedKeys(params) {
+				if why := checkTemplateVar(k, params[k]); why != "" {
+					return k, why
+				}
+			}
 		}
 	}
 	return "", ""
+}
+
+// checkTemplateVar checks one variable's name and value.
+func checkTemplateVar(k, v string) string {
+	if k == "" {
+		return "variable names must not be empty"
+	}
+	if !utf8.ValidString(k) || strings.IndexFunc(k, unicode.IsControl) >= 0 {
+		return "variable names must be valid UTF-8 without control characters"
+	}
+	return CheckTemplateValue(v)
 }
 
 // SortedKeys returns the keys of m in order: template_param is sent with
