@@ -2,7 +2,10 @@ package mipush
 
 import (
 	"context"
+	"errors"
 	"strconv"
+
+	"github.com/mipush-go/mipush/internal/rules"
 )
 
 // Revoking withdraws a notification already shown on devices; it is
@@ -12,60 +15,84 @@ import (
 
 // maxNotifyID is the largest notify_id: it is a Java int in the official
 // SDKs.
-const maxNotifyID = 2147483647
+const maxNotifyID = rules.MaxNotifyID
+
+// ErrRetired marks a call of a path the service has taken offline: the
+// client fails it without sending anything. The error names the path, the
+// date and the notice; see RevokeTopic.
+var ErrRetired = errors.New("mipush: not sent: the service retired this call")
+
+// retiredError fails a call of a retired path.
+type retiredError struct{ r rules.Retirement }
+
+func (e *retiredError) Error() string { return "mipush: not sent: " + e.r.Notice() }
+
+// Is makes errors.Is(err, ErrRetired) hold.
+func (e *retiredError) Is(target error) bool { return target == ErrRetired }
+
+// retired returns the error of a call of the retired path.
+func retired(path string) error {
+	r, _ := rules.Retired(path)
+	return &retiredError{r}
+}
+
+// Revoke went to v3 on 2026-12-01 (dev.mi.com notice pId=2367 of
+// 2026-10-22): the v1 and v2 revoke paths are offline. The v3 paths'
+// parameters are in no public source we have; the calls send the v1
+// parameter set, the likeliest one (inferred).
 
 // RevokeRegIDs withdraws the notification notifyID of the app pkg from up
-// to 1000 devices: POST /v1/message/regid/revoke with registration_ids
-// (comma-joined), restricted_package_name and notify_id.
+// to 1000 devices: POST /v3/message/regid/revoke with registration_ids
+// (comma-joined), restricted_package_name and notify_id. The parameters
+// are inferred: they are those of the v1 path this one replaced on
+// 2026-12-01.
 func (c *Client) RevokeRegIDs(ctx context.Context, pkg string, notifyID int, regIDs []string) (*Result, error) {
-	return c.revoke(ctx, "/v1/message/regid/revoke", "registration_ids", Target{Kind: TargetRegID, IDs: regIDs}, pkg, notifyID)
+	return c.revoke(ctx, rules.RevokeRegIDs, "registration_ids", Target{Kind: TargetRegID, IDs: regIDs}, pkg, notifyID)
 }
 
 // RevokeAliases withdraws the notification notifyID of the app pkg from the
-// devices of up to 1000 aliases: POST /v1/message/alias/revoke with aliases
-// (comma-joined), restricted_package_name and notify_id.
+// devices of up to 1000 aliases: POST /v3/message/alias/revoke with aliases
+// (comma-joined), restricted_package_name and notify_id. The parameters
+// are inferred, as for RevokeRegIDs.
 func (c *Client) RevokeAliases(ctx context.Context, pkg string, notifyID int, aliases []string) (*Result, error) {
-	return c.revoke(ctx, "/v1/message/alias/revoke", "aliases", Target{Kind: TargetAlias, IDs: aliases}, pkg, notifyID)
+	return c.revoke(ctx, rules.RevokeAliases, "aliases", Target{Kind: TargetAlias, IDs: aliases}, pkg, notifyID)
 }
 
 // RevokeUserAccounts withdraws the notification notifyID of the app pkg
 // from the devices of up to 1000 user accounts: POST
-// /v1/message/user_account/revoke with user_accounts (comma-joined),
-// restricted_package_name and notify_id.
+// /v3/message/user_account/revoke with user_accounts (comma-joined),
+// restricted_package_name and notify_id. The parameters are inferred, as
+// for RevokeRegIDs.
 func (c *Client) RevokeUserAccounts(ctx context.Context, pkg string, notifyID int, accounts []string) (*Result, error) {
-	return c.revoke(ctx, "/v1/message/user_account/revoke", "user_accounts", Target{Kind: TargetUserAccount, IDs: accounts}, pkg, notifyID)
+	return c.revoke(ctx, rules.RevokeUserAccounts, "user_accounts", Target{Kind: TargetUserAccount, IDs: accounts}, pkg, notifyID)
 }
 
-// RevokeTopic withdraws the notification notifyID of the app pkg from the
-// subscribers of topic: POST /v1/message/topic/revoke with topic,
-// restricted_package_name and notify_id.
+// RevokeTopic used to withdraw a notification from the subscribers of a
+// topic (POST /v1/message/topic/revoke). It sends nothing and returns an
+// error that satisfies errors.Is(err, ErrRetired).
+//
+// Deprecated: the path is offline since 2026-12-01 (dev.mi.com notice
+// pId=2367 of 2026-10-22) and has no replacement. Revoke by regid, alias or
+// user account instead.
 func (c *Client) RevokeTopic(ctx context.Context, pkg string, notifyID int, topic string) (*Result, error) {
-	return c.revoke(ctx, "/v1/message/topic/revoke", "topic", Target{Kind: TargetTopic, IDs: []string{topic}}, pkg, notifyID)
+	return nil, retired("/v1/message/topic/revoke")
 }
 
-// RevokeTopics withdraws the notification notifyID of the app pkg from the
-// devices selected by combining up to 5 topics with op: POST
-// /v1/message/multi_topic/revoke with topics (one parameter per topic, as
-// the official SDK sends them), topic_op, restricted_package_name and
-// notify_id.
+// RevokeTopics used to withdraw a notification from the devices of a
+// combination of topics (POST /v1/message/multi_topic/revoke). It sends
+// nothing and returns an error that satisfies errors.Is(err, ErrRetired).
+//
+// Deprecated: the path is offline since 2026-12-01 (dev.mi.com notice
+// pId=2367 of 2026-10-22) and has no replacement. Revoke by regid, alias or
+// user account instead.
 func (c *Client) RevokeTopics(ctx context.Context, pkg string, notifyID int, topics []string, op TopicOp) (*Result, error) {
-	return c.revoke(ctx, "/v1/message/multi_topic/revoke", "topics", Target{Kind: TargetTopics, IDs: topics, Op: op}, pkg, notifyID)
+	return nil, retired("/v1/message/multi_topic/revoke")
 }
 
 // revoke validates and sends a revoke call to the targets t, sent as
-// field: comma-joined, except topics, which are repeated and need t.Op.
+// field, comma-joined.
 func (c *Client) revoke(ctx context.Context, path, field string, t Target, pkg string, notifyID int) (*Result, error) {
-	max := MaxTargets
-	switch t.Kind {
-	case TargetTopic:
-		max = 1
-	case TargetTopics:
-		max = MaxTopics
-		if err := t.Validate(); err != nil { // topic_op
-			return nil, err
-		}
-	}
-	if err := checkValues(field, t.IDs, max); err != nil {
+	if err := checkValues(field, t.IDs, MaxTargets); err != nil {
 		return nil, err
 	}
 	if err := checkPackage(pkg, true); err != nil {
@@ -75,15 +102,7 @@ func (c *Client) revoke(ctx context.Context, path, field string, t Target, pkg s
 		return nil, fieldError("notify_id", "must be 0 to "+strconv.Itoa(maxNotifyID)+", got "+strconv.Itoa(notifyID))
 	}
 	p := make([]byte, 0, listSize(t.IDs)+len(pkg)+80)
-	switch t.Kind {
-	case TargetTopic:
-		p = appendParam(p, field, t.IDs[0])
-	case TargetTopics:
-		p = appendRepeatedParam(p, field, t.IDs)
-		p = appendParam(p, "topic_op", string(t.Op))
-	default:
-		p = appendJoinedParam(p, field, t.IDs)
-	}
+	p = appendJoinedParam(p, field, t.IDs)
 	p = appendParam(p, "restricted_package_name", pkg)
 	p = appendIntParam(p, "notify_id", int64(notifyID))
 	r := postRequest(path, p)
@@ -91,33 +110,26 @@ func (c *Client) revoke(ctx context.Context, path, field string, t Target, pkg s
 	return c.do(ctx, r)
 }
 
-// RevokeMessage withdraws the message msgID (a Result.ID) of the app pkg
-// from every device it reached: POST /v2/message/revoke with msg_id and
-// restricted_package_name. (Only the later official SDK knows this path.)
+// RevokeMessage used to withdraw a message by its id from every device it
+// reached (POST /v2/message/revoke). It sends nothing and returns an error
+// that satisfies errors.Is(err, ErrRetired).
+//
+// Deprecated: the path is offline since 2026-12-01 (dev.mi.com notice
+// pId=2367 of 2026-10-22) and has no replacement. StopMessages still stops
+// a message being delivered.
 func (c *Client) RevokeMessage(ctx context.Context, pkg, msgID string) (*Result, error) {
-	if err := checkRequired("msg_id", msgID); err != nil {
-		return nil, err
-	}
-	return c.revokeMessage(ctx, pkg, "msg_id", msgID)
+	return nil, retired("/v2/message/revoke")
 }
 
-// RevokeJob withdraws the messages of the app pkg sent with extra.jobkey
-// jobKey (Message.JobKey): POST /v2/message/revoke with job_key and
-// restricted_package_name.
+// RevokeJob used to withdraw the messages of a job key (POST
+// /v2/message/revoke with job_key). It sends nothing and returns an error
+// that satisfies errors.Is(err, ErrRetired).
+//
+// Deprecated: the path is offline since 2026-12-01 (dev.mi.com notice
+// pId=2367 of 2026-10-22) and has no replacement. StopJobs still stops
+// the messages of a job key being delivered.
 func (c *Client) RevokeJob(ctx context.Context, pkg, jobKey string) (*Result, error) {
-	if err := checkJobKeyParam("job_key", jobKey); err != nil {
-		return nil, err
-	}
-	return c.revokeMessage(ctx, pkg, "job_key", jobKey)
-}
-
-func (c *Client) revokeMessage(ctx context.Context, pkg, key, value string) (*Result, error) {
-	if err := checkPackage(pkg, true); err != nil {
-		return nil, err
-	}
-	p := appendParam(make([]byte, 0, len(pkg)+len(value)+48), key, value)
-	p = appendParam(p, "restricted_package_name", pkg)
-	return c.do(ctx, postRequest("/v2/message/revoke", p))
+	return nil, retired("/v2/message/revoke")
 }
 
 // StopMessages stops the delivery of up to 1000 messages of the app pkg,

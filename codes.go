@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"strconv"
+
+	"github.com/mipush-go/mipush/internal/rules"
 )
 
-// Code is a MiPush error code, as in APIError.Code. The constants name the
-// codes the official documentation lists (dev.mi.com, 服务端错误码参考); String
-// gives their meaning.
+// Code is a MiPush error code, as in APIError.Code. The constants name
+// every code of the official table (dev.mi.com pId=1560, 服务端错误码参考,
+// 2024-10-18) and a few the official Java SDK adds; String gives their
+// meaning. Where our sources give a code but not its meaning, the constant
+// is named after the number and its group, and String says the meaning is
+// not known.
 type Code int
 
 // Documented error codes.
@@ -28,9 +33,11 @@ const (
 	CodeTotalTooFrequent              Code = 10028  // total calls too frequent
 	CodeInvalidDevice                 Code = 10029  // invalid device
 	CodeInvalidRegIDsFetchedTooOften  Code = 10030  // fetching invalid regids too often
-	CodeBlacklisted                   Code = 10031  // app blacklisted, sending forbidden
+	CodeBlacklisted                   Code = 10031  // app blacklisted, sending forbidden: stops the app's calls like a wrong secret
 	CodeInvalidAliasesFetchedTooOften Code = 10032  // fetching invalid aliases too often
+	Code10033                         Code = 10033  // in the table; meaning not in our sources
 	CodeDailyLimit                    Code = 10034  // 应用当日发送消息数量过多: too many messages today
+	Code10035                         Code = 10035  // in the table; meaning not in our sources
 	CodeForbidden                     Code = 10036  // operation forbidden
 	CodeRequestExpired                Code = 10037  // 请求过期: request expired
 	CodeStatsForbidden                Code = 10038  // stats/trace access forbidden
@@ -55,11 +62,30 @@ const (
 	CodeBroadcastTooFrequent          Code = 26004  // 广播消息发送太频繁: broadcasts too frequent
 	CodeAccountTooFrequent            Code = 26005  // account setting too frequent
 	CodeNeedsReview                   Code = 26006  // sending needs review
+	Code20607                         Code = 20607  // in the table; meaning not in our sources
 	CodeChannelMismatch               Code = 27001  // channel相关信息不匹配: channel information mismatch
 	CodeDeviceOffline                 Code = 65003  // device not found (offline)
+	CodeTarget65006                   Code = 65006  // an alias, topic or user-account problem (exact meaning not in our sources)
+	CodeTarget65007                   Code = 65007  // an alias, topic or user-account problem
+	CodeTarget65008                   Code = 65008  // an alias, topic or user-account problem
 	CodeMessageTooLong                Code = 65009  // 消息内容太长: message too long
+	CodeTarget65010                   Code = 65010  // an alias, topic or user-account problem
+	CodeTarget65011                   Code = 65011  // an alias, topic or user-account problem
+	CodeTarget65012                   Code = 65012  // an alias, topic or user-account problem
+	CodeTarget65013                   Code = 65013  // an alias, topic or user-account problem
 	CodeTooManyExtras                 Code = 65014  // too many extra pairs
 	CodeExtrasTooLong                 Code = 65015  // extras too long
+	CodeTarget65016                   Code = 65016  // an alias, topic or user-account problem
+	CodeTarget65017                   Code = 65017  // an alias, topic or user-account problem
+	CodeMessageNotFound               Code = 65028  // 消息不存在: message not found
+	CodeMessage65029                  Code = 65029  // a message problem (exact meaning not in our sources)
+	CodeMessage65030                  Code = 65030  // a message problem
+	Code65035                         Code = 65035  // in the table; meaning not in our sources
+	CodeCallback65036                 Code = 65036  // extra.callback or callback.param too long or invalid (which is which: not in our sources)
+	CodeCallback65037                 Code = 65037  // extra.callback or callback.param too long or invalid
+	CodeCallback65038                 Code = 65038  // extra.callback or callback.param too long or invalid
+	Code65040                         Code = 65040  // in the table; meaning not in our sources
+	Code65041                         Code = 65041  // in the table; meaning not in our sources
 	CodeOverQuota                     Code = 200001 // daily over-quota
 )
 
@@ -166,6 +192,17 @@ func (c Code) meaning() string {
 		return "channel information mismatch"
 	case CodeDeviceOffline:
 		return "device not found"
+	case Code10033, Code10035, Code20607, Code65035, Code65040, Code65041:
+		return "error listed by Xiaomi, meaning unknown"
+	case CodeTarget65006, CodeTarget65007, CodeTarget65008, CodeTarget65010, CodeTarget65011,
+		CodeTarget65012, CodeTarget65013, CodeTarget65016, CodeTarget65017:
+		return "alias, topic or user-account error"
+	case CodeMessageNotFound:
+		return "message not found"
+	case CodeMessage65029, CodeMessage65030:
+		return "message error"
+	case CodeCallback65036, CodeCallback65037, CodeCallback65038:
+		return "callback URL or param too long or invalid"
 	case CodeMessageTooLong:
 		return "message too long"
 	case CodeTooManyExtras:
@@ -194,7 +231,7 @@ func (c Code) Retryable() bool {
 // not process. A maybe-processed failure is not retryable by this test:
 // sending it again may deliver it twice (see ErrMaybeProcessed).
 func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, ErrMaybeProcessed) || errors.Is(err, ErrClosed) ||
+	if err == nil || errors.Is(err, ErrMaybeProcessed) || errors.Is(err, ErrClosed) || errors.Is(err, ErrRetired) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
@@ -236,6 +273,14 @@ func IsAuth(err error) bool {
 	}
 	return false
 }
+
+// stopsApp reports whether an answer with c stops every call of the app
+// secret (see failfast.go): a wrong secret, or an app in the blacklist.
+func (c Code) stopsApp() bool { return rules.StopsApp(int(c)) }
+
+// stopsClass reports whether an answer with c stops the single sends of
+// one message class: a daily quota.
+func (c Code) stopsClass() bool { return rules.StopsClass(int(c)) }
 
 // apiCode returns the code of the *APIError in err's chain, or 0.
 func apiCode(err error) Code {

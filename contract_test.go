@@ -42,6 +42,9 @@ func TestContract(t *testing.T) {
 		TimeToLive:            time.Hour,
 		TimeToSend:            time.Time{},
 		Extra:                 map[string]string{"k": "v"},
+		ChannelID:             "c",
+		TemplateID:            "tpl",
+		TemplateParams:        map[string]string{"name": "v"},
 	}
 	require.NoError(t, msg.Validate())
 

@@ -59,10 +59,10 @@ func TestExtraAsUsersWriteIt(t *testing.T) {
 		requireInvalid(t, err, "extra.channel_id")
 		assert.ErrorContains(t, err, "ChannelID")
 		bad = note(3)
-		bad.Extra = map[string]string{"callback": "https://h.example.com/", "callback.param": strings.Repeat("p", 65)}
+		bad.Extra = map[string]string{"callback": "https://h.example.com/", "callback.param": strings.Repeat("p", 257)}
 		err = c.PushToRegIDAsync(ctx, []string{"r1"}, bad)
 		requireInvalid(t, err, "extra.callback.param")
-		assert.ErrorContains(t, err, "at most 64 bytes")
+		assert.ErrorContains(t, err, "at most 256 bytes")
 		assert.Equal(t, n, srv.Count())
 	})
 }

@@ -219,14 +219,10 @@ func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
 }
 
 // stopKind says which stop an answer arms, if any.
+// A blacklisted app (10031) is stopped as a wrong secret is: every
+// request would be refused. The codes are in internal/rules.
 func stopKind(ae *APIError) (auth, quota bool) {
-	switch ae.Code {
-	case CodeAuthFailed, CodeBadSecret:
-		return true, false
-	case CodeDailyLimit, CodeOverQuota:
-		return false, true
-	}
-	return false, false
+	return ae.Code.stopsApp(), ae.Code.stopsClass()
 }
 
 // isAuthCode reports whether ae arms a wrong-secret stop.

@@ -20,8 +20,9 @@ const (
 )
 
 // NotifyEffect is what a tap on a notification (or on one of its buttons)
-// does. It is sent as extra.notify_effect; 0 leaves it out and the device
-// opens the app's launcher activity.
+// does. It is sent as extra.notify_effect. On a message's own effect, 0
+// means NotifyEffectLauncher for an Android notification (see
+// Message.NotifyEffect) and leaves the field out otherwise.
 type NotifyEffect int
 
 // Tap effects, sent as "1", "2" and "3".
@@ -60,7 +61,8 @@ type NotificationStyle int
 const (
 	// StyleBigText shows the whole description.
 	StyleBigText NotificationStyle = 1
-	// StyleBigPicture shows the image at Message.BigPictureURI.
+	// StyleBigPicture shows the image at Message.BigPictureURI. Pushed
+	// big pictures are no longer displayed since 2023-08.
 	StyleBigPicture NotificationStyle = 2
 )
 
@@ -93,6 +95,11 @@ type Message struct {
 	// which the server reads as its default 0, a notification-bar message;
 	// leaving it out also keeps iOS bodies free of it, as the official
 	// SDK's iOS builder does.
+	//
+	// Xiaomi has announced that it stopped delivering pass-through
+	// messages (the notice "关于停止提供透传消息下发的公告", listed on
+	// dev.mi.com; its date and what the server now answers are unknown).
+	// The client still sends them as asked: the server decides.
 	PassThrough bool
 	// NotifyType is -1 (all defaults) or an OR of NotifyDefaultSound,
 	// NotifyDefaultVibrate and NotifyDefaultLights; 0 leaves it out.
@@ -104,8 +111,11 @@ type Message struct {
 	// TimeToLive is how long the server keeps the message for an offline
 	// device; 0 means the server's default. It is sent in whole
 	// milliseconds (time_to_live), rounded down, so a positive value must
-	// be at least a millisecond. The server caps it (currently 1 day for
-	// public and 10 days for private messages).
+	// be at least a millisecond. Since 2024-09-03 the server keeps
+	// offline messages at most 1 day (public and default-class messages)
+	// or 10 days (private-channel messages), whatever is asked (dev.mi.com
+	// notice pId=1854); expiry is reported as receipt type 1024. The
+	// client does not refuse a longer value: the server decides.
 	TimeToLive time.Duration
 	// TimeToSend schedules the message, at most 7 days ahead; the zero
 	// time means now. It is sent as epoch milliseconds (time_to_send). A
@@ -132,7 +142,14 @@ type Message struct {
 	Ticker string
 	// NotifyForeground sets extra.notify_foreground.
 	NotifyForeground Foreground
-	// NotifyEffect sets extra.notify_effect ("1", "2" or "3").
+	// NotifyEffect sets extra.notify_effect ("1", "2" or "3"). Left 0 on
+	// an Android notification (not pass-through, not iOS, and no
+	// Extra["notify_effect"]), the message is sent with
+	// extra.notify_effect=1, NotifyEffectLauncher: since 2024-09-30 a
+	// notification without the key is a "custom notification message",
+	// which the service no longer delivers (dev.mi.com notice pId=1856),
+	// while one with it is a "predefined" notification, and opening the
+	// launcher activity is what the device did for a tap anyway.
 	NotifyEffect NotifyEffect
 	// IntentURI sets extra.intent_uri, the component opened by
 	// NotifyEffectActivity, e.g. "intent:#Intent;component=<pkg>/.Main;end".
@@ -185,20 +202,42 @@ type Message struct {
 	// InstantNotify sets extra.instant_notify=1.
 	InstantNotify bool
 	// ChannelID sets extra.channel_id, the Android 8+ notification
-	// channel. Private (私信) messages need it for their quota.
+	// channel and the message class. Private (私信) messages need an
+	// approved one; they have no daily quota, and since 2026-06 they need
+	// a template (TemplateID).
 	ChannelID string
+	// TemplateID sets extra.template_id. Since 2026-06 every message on a
+	// private channel needs a template approved for that channel (the
+	// 2026 subscription categories count as private; dev.mi.com pId=2314
+	// and 2320). The client cannot know which channels are private, so it
+	// does not require a template; the server refuses a private message
+	// without one. Title and Description are still required with a
+	// template: no source says the template replaces them.
+	TemplateID string
+	// TemplateParams sets extra.template_param, the values of the
+	// template's variables, sent as a JSON object with its keys in order
+	// (for example {"name":"Li","order":"42"}). At most 9 variables; each
+	// value is 1 to 128 characters, not all white space, without symbols of
+	// Unicode category So (such as emoji) and without unassigned code
+	// points. It needs a TemplateID.
+	TemplateParams map[string]string
 	// ChannelName sets extra.channel_name.
 	ChannelName string
 	// ChannelDescription sets extra.channel_description.
 	ChannelDescription string
 	// Style sets extra.notification_style_type.
 	Style NotificationStyle
-	// LargeIconURI sets extra.notification_large_icon_uri.
+	// LargeIconURI sets extra.notification_large_icon_uri. Pushed icons
+	// and big pictures are no longer displayed on new devices since
+	// 2023-08 (several push vendors' documentation); the fields are still
+	// sent and, as far as is known, accepted.
 	LargeIconURI string
 	// BigPictureURI sets extra.notification_bigPic_uri, the picture of
-	// StyleBigPicture.
+	// StyleBigPicture; no longer displayed since 2023-08 (see
+	// LargeIconURI).
 	BigPictureURI string
-	// SmallIconURI sets extra.notification_small_icon_uri.
+	// SmallIconURI sets extra.notification_small_icon_uri; no longer
+	// displayed since 2023-08 (see LargeIconURI).
 	SmallIconURI string
 	// SmallIconColor sets extra.notification_small_icon_color, such as
 	// "#1E90FF".
@@ -242,8 +281,8 @@ type Callback struct {
 	// query is the usual protection, as receipts are not signed.
 	URL string
 	// Param sets extra.callback.param, echoed in each receipt: at most
-	// 64 bytes (one copy of the documentation says 256; the stricter
-	// limit is checked, before sending). Empty leaves it out.
+	// 256 bytes, as the 2024–2025 documentation says (a 2022 copy said
+	// 64), checked before sending. Empty leaves it out.
 	Param string
 	// Type sets extra.callback.type, the receipts wanted. 0 leaves it out,
 	// and the server sends receipt.Delivered|receipt.Clicked.

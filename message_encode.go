@@ -77,7 +77,7 @@ func (m *Message) encode(e *encoder) {
 	default: // invalid; Validate rejects it, the wire shows it
 		e.num("notify_foreground", int64(m.NotifyForeground))
 	}
-	e.num("notify_effect", int64(m.NotifyEffect))
+	e.num("notify_effect", int64(m.effect()))
 	e.str("intent_uri", m.IntentURI)
 	e.str("web_uri", m.WebURI)
 	e.str("class_name", m.ClassName)
@@ -101,6 +101,11 @@ func (m *Message) encode(e *encoder) {
 	e.str("channel_id", m.ChannelID)
 	e.str("channel_name", m.ChannelName)
 	e.str("channel_description", m.ChannelDescription)
+	e.str("template_id", m.TemplateID)
+	if len(m.TemplateParams) > 0 {
+		var buf [512]byte // room for most templates, on the stack
+		e.bytes("template_param", appendTemplateParam(buf[:0], m.TemplateParams))
+	}
 	e.num("notification_style_type", int64(m.Style))
 	e.str("notification_large_icon_uri", m.LargeIconURI)
 	e.str("notification_bigPic_uri", m.BigPictureURI)
@@ -139,6 +144,21 @@ func (m *Message) encode(e *encoder) {
 		e.flag("mutable-content", i.MutableContent, "1")
 	}
 	e.begin(groupTop)
+}
+
+// effect returns the extra.notify_effect the typed field sends: NotifyEffect,
+// or for an Android notification that has none (in Extra neither)
+// NotifyEffectLauncher. Since 2024-09-30 a notification without the key is
+// a "custom notification message", which the service no longer delivers
+// (see Message.NotifyEffect).
+func (m *Message) effect() NotifyEffect {
+	if m.NotifyEffect != 0 || m.PassThrough || m.IOS != nil {
+		return m.NotifyEffect
+	}
+	if _, ok := m.Extra["notify_effect"]; ok {
+		return 0
+	}
+	return NotifyEffectLauncher
 }
 
 // Key prefixes of the buttons' fields.
@@ -235,6 +255,21 @@ func (e *encoder) value(v string) {
 	case modeJSON:
 		e.b = append(e.b, '"')
 		e.b = appendJSONText(e.b, v)
+		e.b = append(e.b, '"')
+	case modeSize:
+		e.n += formEscapedLen(v)
+	}
+}
+
+// bytes writes a string field whose value is v.
+func (e *encoder) bytes(key string, v []byte) {
+	e.key(key, "")
+	switch e.mode {
+	case modeForm:
+		e.b = appendFormEscaped(e.b, v)
+	case modeJSON:
+		e.b = append(e.b, '"')
+		e.b = jsontext.Append(e.b, string(v))
 		e.b = append(e.b, '"')
 	case modeSize:
 		e.n += formEscapedLen(v)

@@ -50,6 +50,8 @@ func FuzzMessageForm(f *testing.F) {
 		}
 		if passThrough {
 			want["pass_through"] = []string{"1"}
+		} else if _, ok := want["extra.notify_effect"]; !ok {
+			want["extra.notify_effect"] = []string{"1"} // a predefined notification by default
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("body %q decodes to %q, want %q", form, got, want)
@@ -72,8 +74,12 @@ func FuzzMessageForm(f *testing.F) {
 		if jerr := json.Unmarshal(js, &obj); jerr != nil {
 			t.Fatalf("json.Unmarshal(%q): %v", js, jerr)
 		}
+		wantExtra := map[string]string{key: value}
+		if !passThrough && key != "notify_effect" {
+			wantExtra["notify_effect"] = "1"
+		}
 		if obj.Payload != payload || obj.Title != title || obj.Description != description ||
-			!reflect.DeepEqual(obj.Extra, map[string]string{key: value}) {
+			!reflect.DeepEqual(obj.Extra, wantExtra) {
 			t.Fatalf("JSON %q does not carry the values", js)
 		}
 	})

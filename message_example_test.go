@@ -1,12 +1,14 @@
 package mipush_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/mipushtest"
 	"github.com/mipush-go/mipush/receipt"
 )
 
@@ -74,4 +76,42 @@ func ExampleIOS() {
 	}
 	fmt.Println(msg.Validate())
 	// Output: <nil>
+}
+
+// Since 2026-06 a message on a private channel names a template approved
+// for the channel and gives the values of its variables; they are sent as
+// extra.template_id and extra.template_param, a JSON object.
+func ExampleMessage_template() {
+	srv, client := exampleClient()
+	defer srv.Close()
+	defer client.Close()
+	// The fake server knows the channel's template, as Xiaomi's console would.
+	srv.SetTemplate(mipushtest.Template{ID: "tpl-shipped", ChannelID: "orders", Vars: []string{"order", "day"}})
+
+	msg := &mipush.Message{
+		RestrictedPackageName: "com.example.shop",
+		Title:                 "Your order has shipped", // still required with a template
+		Description:           "Order 12345 arrives on Friday.",
+		ChannelID:             "orders",
+		TemplateID:            "tpl-shipped",
+		TemplateParams:        map[string]string{"order": "12345", "day": "Friday"},
+	}
+	if _, err := client.PushToRegID(context.Background(), []string{"regid-1"}, msg); err != nil {
+		fmt.Println(err)
+		return
+	}
+	sent := srv.RequestsTo("/v3/message/regid")[0].Form
+	fmt.Println("template_id:", sent.Get("extra.template_id"))
+	fmt.Println("template_param:", sent.Get("extra.template_param"))
+	fmt.Println("notify_effect:", sent.Get("extra.notify_effect")) // a predefined notification by default
+
+	// A value with an emoji breaks the template rules: refused before sending.
+	msg.TemplateParams["day"] = "Friday 🚚"
+	_, err := client.PushToRegID(context.Background(), []string{"regid-1"}, msg)
+	fmt.Println(err)
+	// Output:
+	// template_id: tpl-shipped
+	// template_param: {"day":"Friday","order":"12345"}
+	// notify_effect: 1
+	// mipush: invalid extra.template_param: variable "day": must not hold symbols of category So (such as emoji), got '🚚' at byte 7
 }

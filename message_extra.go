@@ -1,6 +1,7 @@
 package mipush
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ const (
 	extraText                           // free text (checkText)
 	extraURL                            // an absolute http or https URL
 	extraCallback                       // a URL of at most 128 bytes
-	extraCallbackParam                  // a token of at most 64 bytes
+	extraCallbackParam                  // a token of at most 256 bytes
 	extraCallbackType                   // a sum of receipt.Type flags
 	extraJobKey                         // checkJobKey
 	extraList                           // tokens joined with ","
@@ -38,6 +39,8 @@ const (
 	extraOneTwo                         // "1" or "2"
 	extraInt32                          // a decimal Java int
 	extraNonNegative                    // a decimal integer >= 0
+	extraTemplateID                     // checkTemplateID
+	extraTemplateParam                  // a JSON object of strings, checkTemplateParams
 )
 
 // extraDoc describes an extra key: the typed field that sets it ("" for
@@ -101,6 +104,10 @@ func documentedExtra(key string) extraDoc {
 		return extraDoc{"ChannelName", extraText}
 	case "channel_description":
 		return extraDoc{"ChannelDescription", extraText}
+	case "template_id":
+		return extraDoc{"TemplateID", extraTemplateID}
+	case "template_param":
+		return extraDoc{"TemplateParams", extraTemplateParam}
 	case "notification_style_type":
 		return extraDoc{"Style", extraOneTwo}
 	case "notification_large_icon_uri":
@@ -242,6 +249,13 @@ func (m *Message) typedValue(key string) (string, bool) {
 		return str(m.ChannelName)
 	case "channel_description":
 		return str(m.ChannelDescription)
+	case "template_id":
+		return str(m.TemplateID)
+	case "template_param":
+		if len(m.TemplateParams) == 0 {
+			return "", false
+		}
+		return string(appendTemplateParam(nil, m.TemplateParams)), true
 	case "notification_style_type":
 		return num(int(m.Style))
 	case "notification_large_icon_uri":
@@ -362,6 +376,10 @@ func (m *Message) checkDocumentedExtra(key, v string, doc extraDoc) error {
 		if m.extraValue("callback") == "" {
 			return fieldError("extra.callback", "is required with extra."+key)
 		}
+	case "template_param":
+		if m.extraValue("template_id") == "" {
+			return fieldError("extra.template_id", "is required with extra.template_param (TemplateParams)")
+		}
 	}
 	return nil
 }
@@ -425,6 +443,17 @@ func checkExtraValue(field, v string, kind extraKind) error {
 		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
 			return fieldError(field, "must be a decimal number, 0 or more, got "+errtext.Short(v))
 		}
+	case extraTemplateID:
+		if v == "" {
+			return fieldError(field, "must not be empty")
+		}
+		return checkTemplateID(v)
+	case extraTemplateParam:
+		var params map[string]string
+		if err := json.Unmarshal([]byte(v), &params); err != nil || params == nil {
+			return fieldError(field, `must be a JSON object of strings, such as {"name":"Li"}, got `+errtext.Short(v))
+		}
+		return checkTemplateParams(params)
 	}
 	return nil
 }

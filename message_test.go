@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/rules"
 	"github.com/mipush-go/mipush/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,6 +64,8 @@ func fullAndroid() *Message {
 		ChannelID:          "orders",
 		ChannelName:        "订单",
 		ChannelDescription: "Order updates",
+		TemplateID:         "tpl-1",
+		TemplateParams:     map[string]string{"order": "A&B \"42\"", "name": "李"},
 		Style:              StyleBigPicture,
 		LargeIconURI:       "https://img.example.com/l.png",
 		BigPictureURI:      "https://img.example.com/b.png",
@@ -280,7 +284,7 @@ func TestMessageEncodeJSONKeys(t *testing.T) {
 	js := string((&Message{Payload: "p", PassThrough: true, TimeToSend: time.UnixMilli(5)}).appendJSON(nil))
 	assert.Equal(t, `{"payload":"p","pass_through":1,"time_to_send":5}`, js)
 	js = string((&Message{Title: "t", Description: "d"}).appendJSON(nil))
-	assert.Equal(t, `{"title":"t","description":"d"}`, js, "no time_to_send unless set")
+	assert.Equal(t, `{"title":"t","description":"d","extra":{"notify_effect":"1"}}`, js, "no time_to_send unless set; notify_effect 1 by default")
 	js = string((&Message{Title: "t", JobKey: "j", IOS: &IOS{ApsBody: "b"}}).appendJSON(nil))
 	assert.Equal(t, `{"title":"t","extra":{"jobkey":"j"},"aps_proper_fields":{"body":"b"}}`, js)
 	js = string((&Message{IOS: &IOS{ApsBody: "b"}}).appendJSON([]byte("[")))
@@ -424,4 +428,9 @@ func benchMessage() *Message {
 		ChannelID:             "orders",
 		Extra:                 map[string]string{"order_id": "12345", "kind": "shipped", "campaign": "none"},
 	}
+}
+
+// The default tap effect is the rule table's.
+func TestDefaultEffectIsTheRule(t *testing.T) {
+	assert.Equal(t, rules.DefaultNotifyEffect, strconv.Itoa(int((&Message{Title: "t", Description: "d"}).effect())))
 }

@@ -11,21 +11,23 @@ import (
 
 	"github.com/mipush-go/mipush/internal/ascii"
 	"github.com/mipush-go/mipush/internal/errtext"
+	"github.com/mipush-go/mipush/internal/rules"
 	"github.com/mipush-go/mipush/receipt"
 )
 
-// Limits of a Message, from the MiPush documentation. "Characters" are
-// runes: a CJK character counts as one, as the server counts it.
+// Limits of a Message, from the service's rule table (internal/rules).
+// "Characters" are runes: a CJK character counts as one, as the server
+// counts it.
 const (
-	maxTitleRunes       = 49   // "fewer than 50 characters"
-	maxDescriptionRunes = 127  // "fewer than 128 characters"
-	maxPayloadBytes     = 4095 // "shorter than 4 KB"
-	maxExtras           = 10
-	maxExtraRunes       = 1024 // each key and each value of Extra
-	maxJobKeyLen        = 20   // older documentation: 12
-	maxCallbackURL      = 128  // bytes (a copy of dev.mi.com's server API page)
-	maxCallbackParam    = 64   // bytes (the same copy; another said 256)
-	maxScheduleAhead    = 7 * 24 * time.Hour
+	maxTitleRunes       = rules.TitleMaxRunes
+	maxDescriptionRunes = rules.DescriptionMaxRunes
+	maxPayloadBytes     = rules.PayloadMaxBytes
+	maxExtras           = rules.MaxCustomExtras
+	maxExtraRunes       = rules.ExtraMaxRunes
+	maxJobKeyLen        = rules.JobKeyMaxLen
+	maxCallbackURL      = rules.CallbackURLMaxBytes
+	maxCallbackParam    = rules.CallbackParamMaxBytes
+	maxScheduleAhead    = rules.MaxScheduleAhead
 )
 
 // Validate reports whether m can be sent, as a *ValidationError naming the
@@ -56,7 +58,7 @@ const (
 //     web effect its WebURI. A button needs a Name and an Effect.
 //   - WebURI, Button.WebURI and Callback.URL are absolute http or https
 //     URLs; Callback.URL is required in a Callback and is at most 128
-//     bytes, Callback.Param at most 64 bytes (the server answers 65036 to
+//     bytes, Callback.Param at most 256 bytes (the server answers 65036 to
 //     65038 otherwise).
 //   - JobKey is 1 to 20 of [0-9A-Za-z_-] and does not start with '_'.
 //   - FlowControl and IOS.Badge are not negative; IntentFlag fits a Java
@@ -72,6 +74,14 @@ const (
 //     that tie keys together apply to both ways of setting them
 //     ("notify_effect" 2 needs "intent_uri" or IntentURI). A key set in
 //     Extra and by its typed field must have the same value there.
+//   - TemplateID has no control characters and is not all white space;
+//     TemplateParams needs a template id (TemplateID or
+//     Extra["template_id"]) and holds at most 9 variables, each named, each
+//     value 1 to 128 characters, not all white space, without symbols of
+//     category So (such as emoji) and without unassigned code points.
+//     Extra["template_param"] is a JSON object of strings checked the same
+//     way. Whether a channel is private, and so needs a template, only the
+//     server knows.
 //   - Every string is valid UTF-8 without a NUL byte. Identifier-like
 //     values (package names, keys, URIs, ids, the Extra keys) contain no
 //     control characters at all, CR and LF included; free text (payload,
@@ -92,6 +102,7 @@ func (m *Message) validateAt(now time.Time) error {
 		(*Message).validateTop,
 		(*Message).validateAndroid,
 		(*Message).validateIOS,
+		(*Message).validateTemplate,
 		(*Message).validateExtra,
 	} {
 		if err := check(m, now); err != nil {
@@ -321,20 +332,21 @@ func checkCallbackURL(u string) error {
 		return err
 	}
 	if n := len(u); n > maxCallbackURL {
-		return fieldError(field, "must be at most 128 bytes, got "+strconv.Itoa(n))
+		return fieldError(field, "must be at most "+strconv.Itoa(maxCallbackURL)+" bytes, got "+strconv.Itoa(n))
 	}
 	return nil
 }
 
-// checkCallbackParam checks extra.callback.param: at most 64 bytes,
-// without control characters.
+// checkCallbackParam checks extra.callback.param: at most 256 bytes (the
+// 2024–2025 documentation; a 2022 copy said 64), without control
+// characters.
 func checkCallbackParam(p string) error {
 	const field = "extra.callback.param"
 	if err := checkToken(field, p); err != nil {
 		return err
 	}
 	if n := len(p); n > maxCallbackParam {
-		return fieldError(field, "must be at most 64 bytes, got "+strconv.Itoa(n))
+		return fieldError(field, "must be at most "+strconv.Itoa(maxCallbackParam)+" bytes, got "+strconv.Itoa(n))
 	}
 	return nil
 }

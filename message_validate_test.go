@@ -131,8 +131,8 @@ func TestMessageValidate(t *testing.T) {
 		{"callback relative URL", notification, func(m *Message) { m.Callback = &Callback{URL: "h/cb"} }, "extra.callback", "absolute"},
 		{"callback URL no host", notification, func(m *Message) { m.Callback = &Callback{URL: "http:///cb"} }, "extra.callback", "absolute"},
 		{"callback URL with LF", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h/\ncb"} }, "extra.callback", "control"},
-		{"callback param 64", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Param: strings.Repeat("p", 64)} }, "", ""},
-		{"callback param 65", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Param: strings.Repeat("p", 65)} }, "extra.callback.param", "at most 64 bytes, got 65"},
+		{"callback param 256", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Param: strings.Repeat("p", 256)} }, "", ""},
+		{"callback param 257", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Param: strings.Repeat("p", 257)} }, "extra.callback.param", "at most 256 bytes, got 257"},
 		{"callback URL 128", notification, func(m *Message) { m.Callback = &Callback{URL: "https://h.example.com/" + strings.Repeat("p", 106)} }, "", ""},
 		{"callback URL 129", notification, func(m *Message) { m.Callback = &Callback{URL: "https://h.example.com/" + strings.Repeat("p", 107)} }, "extra.callback", "at most 128 bytes, got 129"},
 		{"callback type 4", notification, func(m *Message) { m.Callback = &Callback{URL: "http://h", Type: 4} }, "extra.callback.type", "got 4"},
@@ -206,9 +206,12 @@ func TestMessageValidate(t *testing.T) {
 		{"extra callback 129 bytes", notification, func(m *Message) {
 			m.Extra = map[string]string{"callback": "https://h.example.com/" + strings.Repeat("p", 107)}
 		}, "extra.callback", "at most 128 bytes, got 129"},
-		{"extra callback.param 65 bytes", notification, func(m *Message) {
-			m.Extra = map[string]string{"callback": "https://h/cb", "callback.param": strings.Repeat("p", 65)}
-		}, "extra.callback.param", "at most 64 bytes, got 65"},
+		{"extra callback.param 256 bytes", notification, func(m *Message) {
+			m.Extra = map[string]string{"callback": "https://h/cb", "callback.param": strings.Repeat("p", 256)}
+		}, "", ""},
+		{"extra callback.param 257 bytes", notification, func(m *Message) {
+			m.Extra = map[string]string{"callback": "https://h/cb", "callback.param": strings.Repeat("p", 257)}
+		}, "extra.callback.param", "at most 256 bytes, got 257"},
 		{"extra callback.param without callback", notification, func(m *Message) { m.Extra = map[string]string{"callback.param": "p"} }, "extra.callback", "required"},
 		{"extra callback.param with typed callback", notification, func(m *Message) {
 			m.Callback = &Callback{URL: "https://h/cb"}
@@ -317,4 +320,21 @@ func TestMessageValidateAllocs(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs, "validating a message without URLs allocates nothing")
+}
+
+// A message with a template validates and encodes without allocating.
+func TestTemplateMessageAllocs(t *testing.T) {
+	m := benchMessage()
+	m.ChannelID, m.TemplateID = "orders", "tpl"
+	m.TemplateParams = map[string]string{"name": "李雷", "order": "A-42", "day": "Friday"}
+	buf := make([]byte, 0, 4096)
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := m.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		_ = m.formSizeHint()
+		buf = m.appendForm(buf[:0])
+	})
+	assert.Zero(t, allocs)
+	assert.Contains(t, string(buf), "&extra.template_param=%7B%22day%22%3A%22Friday%22%2C%22name%22")
 }

@@ -175,6 +175,7 @@ package mipush
 //	codes.go, errors.go    error codes, error types and their tests (IsRetryable, ...)
 //	receipt/               the delivery-receipt handler (a package of its own)
 //	internal/lenient, errtext, chinatime, ascii  rules shared with mipushtest and receipt
+//	internal/rules         the service's rules, each with its source: limits, templates, retired paths, stopping codes
 
 // Hosts of the MiPush server API.
 const (

@@ -6,6 +6,11 @@ import "strconv"
 // (dev.mi.com's server API page: "If sending overseas messages, you must
 // use the specified domain according to the region of the device").
 // Messages must go to the region of the device.
+//
+// The overseas regions are doubtful: two push vendors reported Xiaomi's
+// overseas push service discontinued from 2024-04-02, while Xiaomi's own
+// English pages of 2024-10 still describe the overseas setup. The client
+// still offers them; check with Xiaomi before relying on one.
 type Region int
 
 // The regions.
@@ -13,6 +18,7 @@ const (
 	// RegionChina is the default: api.xmpush.xiaomi.com.
 	RegionChina Region = iota
 	// RegionEurope serves the EEA and the UK: fr-api.xmpush.global.xiaomi.com.
+	// Like every overseas region, reported discontinued in 2024 (see Region).
 	RegionEurope
 	// RegionRussia: ru-api.xmpush.global.xiaomi.com.
 	RegionRussia

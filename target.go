@@ -5,13 +5,15 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush/internal/rules"
 )
 
 // Limits on the targets of one send, as the official documentation gives
 // them ("regIds的个数不得超过1000个").
 const (
-	MaxTargets = 1000 // regids, aliases or user accounts per request
-	MaxTopics  = 5    // topics in one multi-topic send
+	MaxTargets = rules.MaxTargets // regids, aliases or user accounts per request
+	MaxTopics  = rules.MaxTopics  // topics in one multi-topic send
 )
 
 // TopicOp combines the topics of a multi-topic send.

@@ -60,11 +60,6 @@ func TestTargetIDRuleAcrossCalls(t *testing.T) {
 			_, err := c.RevokeUserAccounts(ctx0, pkg, 1, []string{id})
 			return err
 		},
-		"RevokeTopic": func(c *mipush.Client, id string) error { _, err := c.RevokeTopic(ctx0, pkg, 1, id); return err },
-		"RevokeTopics": func(c *mipush.Client, id string) error {
-			_, err := c.RevokeTopics(ctx0, pkg, 1, []string{id, "b"}, mipush.TopicUnion)
-			return err
-		},
 		"SubscribeRegIDs": func(c *mipush.Client, id string) error {
 			_, err := c.SubscribeRegIDs(ctx0, []string{id}, "news", nil)
 			return err

@@ -11,16 +11,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/mipush-go/mipush/internal/chinatime"
+	"github.com/mipush-go/mipush/internal/rules"
 )
 
-// Limits the server enforces, from the MiPush API reference.
+// Limits the server enforces, from the service's rule table
+// (internal/rules), which the client reads too.
 const (
-	maxTargets     = 1000               // regids, aliases or accounts per call
-	maxTopics      = 5                  // topics of a multi_topic send
-	maxTitle       = 50                 // title: fewer runes than this
-	maxDescription = 128                // description: fewer runes than this
-	maxPayload     = 4096               // payload: fewer bytes than this
-	maxSchedule    = 7 * 24 * time.Hour // time_to_send: at most this far ahead
+	maxTargets     = rules.MaxTargets              // regids, aliases or accounts per call
+	maxTopics      = rules.MaxTopics               // topics of a multi_topic send
+	maxTitle       = rules.TitleMaxRunes + 1       // title: fewer runes than this
+	maxDescription = rules.DescriptionMaxRunes + 1 // description: fewer runes than this
+	maxPayload     = rules.PayloadMaxBytes + 1     // payload: fewer bytes than this
+	maxSchedule    = rules.MaxScheduleAhead        // time_to_send: at most this far ahead
 	maxStatsDays   = 366
 )
 
@@ -132,7 +134,7 @@ func (x *exchange) handleSend() {
 		x.invalid("restricted_package_name: v2 accepts one package; use v3 for several")
 		return
 	}
-	if code, reason := checkMessage(f, time.Now()); code != 0 {
+	if code, reason := x.checkMessage(f, time.Now(), ""); code != 0 {
 		x.fail(http.StatusOK, code, reason, "")
 		return
 	}
@@ -207,8 +209,9 @@ func isAndroidOnly(key string) bool {
 }
 
 // checkMessage checks the message fields of a send and returns the
-// error code and reason, or 0.
-func checkMessage(f url.Values, now time.Time) (int, string) {
+// error code and reason, or 0. Warnings go to the request, each prefixed
+// with at (which message of a multi-message send it is about).
+func (x *exchange) checkMessage(f url.Values, now time.Time, at string) (int, string) {
 	passThrough := false
 	switch v := f.Get("pass_through"); v {
 	case "", "0":
@@ -256,8 +259,8 @@ func checkMessage(f url.Values, now time.Time) (int, string) {
 	}
 	if v := f.Get("notify_id"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 || n > 2147483647 {
-			return 10017, "notify_id must be an integer from 0 to 2147483647, not " + strconv.Quote(v)
+		if err != nil || n < 0 || n > rules.MaxNotifyID {
+			return 10017, "notify_id must be an integer from 0 to " + strconv.Itoa(rules.MaxNotifyID) + ", not " + strconv.Quote(v)
 		}
 	}
 	if v := f.Get("time_to_live"); v != "" {
@@ -270,7 +273,15 @@ func checkMessage(f url.Values, now time.Time) (int, string) {
 		return code, reason
 	}
 	if v := f.Get("extra.jobkey"); v != "" && !validJobKey(v) {
-		return 10017, "extra.jobkey must be at most 20 of [0-9a-zA-Z_-] and not start with _, not " + strconv.Quote(v)
+		return 10017, "extra.jobkey must be at most " + strconv.Itoa(rules.JobKeyMaxLen) + " of [0-9a-zA-Z_-] and not start with _, not " + strconv.Quote(v)
+	}
+	// The real server answers 65036 to 65038 here (which code for which
+	// field is not documented); 10017 says "invalid parameter value".
+	if n := len(f.Get("extra.callback")); n > rules.CallbackURLMaxBytes {
+		return 10017, "extra.callback is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackURLMaxBytes) + " allowed"
+	}
+	if n := len(f.Get("extra.callback.param")); n > rules.CallbackParamMaxBytes {
+		return 10017, "extra.callback.param is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackParamMaxBytes) + " allowed"
 	}
 	switch v := f.Get("extra.notify_effect"); v {
 	case "", "1":
@@ -285,7 +296,43 @@ func checkMessage(f url.Values, now time.Time) (int, string) {
 	default:
 		return 10017, "extra.notify_effect must be 1, 2 or 3, not " + strconv.Quote(v)
 	}
-	return 0, ""
+	if !passThrough && f.Get("extra.notify_effect") == "" && isAndroidNotification(f) {
+		if x.s.opts.Strict {
+			return rules.CodeCustomNotification, "Must input extra.notify_effect: " + customNotification
+		}
+		x.req.Warnings = append(x.req.Warnings, at+"notification without extra.notify_effect: "+customNotification+"; the real server's answer is unknown")
+	}
+	return x.checkTemplate(f)
+}
+
+// customNotification says why a notification needs extra.notify_effect.
+const customNotification = "custom notification messages are offline since " + rules.NotifyEffectRequiredSince +
+	" (notice " + rules.NotifyEffectSource + ")"
+
+// isAndroidNotification reports whether the fields f of a notification
+// look like an Android one: a package name, a title or an Android-only
+// field, and no iOS field. An iOS message needs no notify_effect.
+func isAndroidNotification(f url.Values) bool {
+	android := f.Get("restricted_package_name") != "" || f.Has("title")
+	for k := range f {
+		switch {
+		case isIOSOnly(k):
+			return false
+		case isAndroidOnly(k):
+			android = true
+		}
+	}
+	return android
+}
+
+// isIOSOnly reports whether key is a field only an iOS message carries.
+func isIOSOnly(key string) bool {
+	switch key {
+	case "extra.badge", "extra.category", "extra.sound_url", "extra.ios_msg_channel",
+		"extra.content-available", "extra.show-content":
+		return true
+	}
+	return strings.HasPrefix(key, "extra.apsAlert-") || strings.HasPrefix(key, "aps_proper_fields.")
 }
 
 // checkTimeToSend checks a time_to_send value (epoch milliseconds, at most
@@ -306,7 +353,7 @@ func checkTimeToSend(v string, now time.Time) (int, string) {
 
 // validJobKey reports whether k is a valid extra.jobkey.
 func validJobKey(k string) bool {
-	if len(k) > 20 || k[0] == '_' {
+	if len(k) > rules.JobKeyMaxLen || k[0] == '_' {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
@@ -424,7 +471,7 @@ func (x *exchange) handleMulti() {
 			x.invalid(at + ".target " + strconv.Quote(m.Target) + " has spaces")
 			return
 		}
-		if code, reason := checkMessage(m.Form, now); code != 0 {
+		if code, reason := x.checkMessage(m.Form, now, at+": "); code != 0 {
 			x.fail(http.StatusOK, code, at+": "+reason, "")
 			return
 		}
@@ -454,8 +501,8 @@ func (x *exchange) handleOK() {
 		return
 	}
 	if v := x.req.Form.Get("notify_id"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || n > 2147483647 {
-			x.invalid("notify_id must be an integer from 0 to 2147483647, not " + strconv.Quote(v))
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || n > rules.MaxNotifyID {
+			x.invalid("notify_id must be an integer from 0 to " + strconv.Itoa(rules.MaxNotifyID) + ", not " + strconv.Quote(v))
 			return
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mipush-go/mipush/internal/ascii"
+	"github.com/mipush-go/mipush/internal/rules"
 )
 
 // headerField is one extra response header field.
@@ -211,7 +212,13 @@ func (x *exchange) checkProtocol() bool {
 	r := x.req
 	ep := x.ep
 	if ep == nil {
-		x.fail(http.StatusNotFound, 10012, "No such API: "+r.Path, "")
+		// A retired path answers as a removed route would: what the real
+		// server answers is not known.
+		reason := "No such API: " + r.Path
+		if ret, ok := rules.Retired(r.Path); ok {
+			reason = "No such API: " + ret.Notice()
+		}
+		x.fail(http.StatusNotFound, 10012, reason, "")
 		return false
 	}
 	if r.Method != ep.Method {

@@ -69,6 +69,12 @@ type Request struct {
 	Code int
 	// MsgID is data.id of a successful send, or "".
 	MsgID string
+	// Warnings name what the server accepted but the real service may
+	// not: a notification without extra.notify_effect, a custom
+	// notification message retired on 2024-09-30 (see Options.Strict).
+	// For a multi-message send each warning starts with the message's
+	// place ("messages[2]: "). Nil when there is nothing to say.
+	Warnings []string
 }
 
 // Where a parameter came from, as Request.Source reports it.
@@ -188,7 +194,8 @@ func (s *Server) Count() int64 { return s.seq.Load() }
 // Reset forgets the recorded requests, resets the counters and the
 // connection statistics (connections still open stay listed, with zeroed
 // counters), and forgets the server-side state (scheduled jobs, topic
-// subscriptions, channels). Faults stay.
+// subscriptions, channels, quotas, private channels and templates).
+// Faults stay.
 func (s *Server) Reset() {
 	s.rec.mu.Lock()
 	s.rec.reqs = nil

@@ -19,6 +19,10 @@ type apiState struct {
 	channels []channel
 	quotas   map[string]*Quota // message class → its daily quota; see SetQuota
 	nQuotas  atomic.Int32      // len(quotas), read without the lock
+
+	private   map[string]bool     // private channels; see SetPrivateChannel
+	templates map[string]Template // by id; see SetTemplate
+	nPrivate  atomic.Int32        // len(private), read without the lock
 }
 
 // channel is a notification channel added by /v1/channel/add.
@@ -57,6 +61,8 @@ func (st *apiState) reset() {
 	st.jobs, st.topics, st.channels = nil, nil, nil
 	st.quotas = nil
 	st.nQuotas.Store(0)
+	st.private, st.templates = nil, nil
+	st.nPrivate.Store(0)
 	st.sent = sentLog{}
 	st.mu.Unlock()
 }

@@ -39,12 +39,14 @@ func TestManagementCalls(t *testing.T) {
 			}},
 		{[]string{"topic", "unsubscribe", "--topic", "news", "--alias", "a1"}, "/v2/topic/unsubscribe/alias",
 			func(t *testing.T, req *mipushtest.Request) { assert.Equal(t, []string{"a1"}, req.Targets) }},
-		{[]string{"revoke", "--package", "com.example.app", "--message", "slm1"}, "/v2/message/revoke",
-			func(t *testing.T, req *mipushtest.Request) { assert.Equal(t, "slm1", req.Form.Get("msg_id")) }},
-		{[]string{"revoke", "--package", "com.example.app", "--notify-id", "7", "--regid", "r1"}, "/v1/message/regid/revoke",
+		{[]string{"revoke", "--package", "com.example.app", "--notify-id", "7", "--regid", "r1"}, "/v3/message/regid/revoke",
 			func(t *testing.T, req *mipushtest.Request) { assert.Equal(t, "7", req.Form.Get("notify_id")) }},
-		{[]string{"revoke", "--package", "com.example.app", "--notify-id", "7", "--topics", "a,b", "--op", "except"}, "/v1/message/multi_topic/revoke",
-			func(t *testing.T, req *mipushtest.Request) { assert.Equal(t, "EXCEPT", req.Form.Get("topic_op")) }},
+		{[]string{"revoke", "--package", "com.example.app", "--notify-id", "7", "--alias", "a1,a2"}, "/v3/message/alias/revoke",
+			func(t *testing.T, req *mipushtest.Request) { assert.Equal(t, []string{"a1", "a2"}, req.Targets) }},
+		{[]string{"revoke", "--package", "com.example.app", "--notify-id", "7", "--account", "u1"}, "/v3/message/user_account/revoke",
+			func(t *testing.T, req *mipushtest.Request) {
+				assert.Equal(t, "com.example.app", req.Form.Get("restricted_package_name"))
+			}},
 		{[]string{"revoke", "--package", "com.example.app", "--stop", "--job", "k1,k2"}, "/v1/message/switch/stop_by_jobkey",
 			func(t *testing.T, req *mipushtest.Request) {
 				assert.Equal(t, []string{"k1", "k2"}, req.Form["job_keys"])
@@ -101,6 +103,10 @@ func TestManagementBadInput(t *testing.T) {
 		{"revoke", "--package", "p", "--message", "m1,m2"},
 		{"revoke", "--package", "p", "--stop", "--notify-id", "1", "--regid", "r"},
 		{"revoke", "--package", "p", "--notify-id", "1", "--all"},
+		{"revoke", "--package", "p", "--message", "m"},
+		{"revoke", "--package", "p", "--job", "k"},
+		{"revoke", "--package", "p", "--notify-id", "1", "--topic", "t"},
+		{"revoke", "--package", "p", "--notify-id", "1", "--topics", "a,b"},
 	}
 	for _, args := range cases {
 		r := mipushCmd(append(args, flags...)...)
@@ -109,4 +115,21 @@ func TestManagementBadInput(t *testing.T) {
 		assert.Empty(t, r.stdout, "%v", args)
 	}
 	assert.Zero(t, srv.Count(), "bad input sends nothing")
+}
+
+// Recalls the service retired on 2026-12-01 are refused with the notice,
+// and nothing is sent.
+func TestRevokeRetired(t *testing.T) {
+	srv, flags := testServer(t, mipushtest.Options{})
+	for _, args := range [][]string{
+		{"revoke", "--package", "p", "--message", "m"},
+		{"revoke", "--package", "p", "--job", "k"},
+		{"revoke", "--package", "p", "--notify-id", "1", "--topic", "t"},
+	} {
+		r := mipushCmd(append(args, flags...)...)
+		assert.Equal(t, exitUsage, r.code, "%v", args)
+		assert.Contains(t, r.stderr, "retired on 2026-12-01", "%v", args)
+		assert.Contains(t, r.stderr, "D2367", "%v", args)
+	}
+	assert.Zero(t, srv.Count())
 }

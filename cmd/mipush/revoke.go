@@ -8,16 +8,20 @@ import (
 )
 
 const revokeAbout = `
-Recall a message of the app --package:
+Recall a notification of the app --package from devices, by the notify id it
+was sent with (POST /v3/message/{regid,alias,user_account}/revoke):
 
-  by message id     mipush revoke --package P --message MSG_ID
-  by job key        mipush revoke --package P --job KEY
-  by notify id      mipush revoke --package P --notify-id N (--regid ... |
-                    --alias ... | --account ... | --topic T | --topics T,...)
+  mipush revoke --package P --notify-id N (--regid ... | --alias ... | --account ...)
 
 With --stop, stop delivering messages still being delivered instead:
---message and --job then take up to 1000 comma-separated values.
+  mipush revoke --package P --stop (--message ID,... | --job KEY,...)
+
+Recalling by message id, job key or topic is no longer possible: Xiaomi took
+those paths offline on 2026-12-01 (notice D2367) without a replacement.
 `
+
+// retiredRevoke explains a recall the service no longer offers.
+const retiredRevoke = "recalling by %s was retired on 2026-12-01 (Xiaomi's notice D2367) and has no replacement; %s"
 
 // revokeCmd recalls or stops a message.
 func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -70,20 +74,17 @@ func revokeCall(pkg string, msgIDs, jobs []string, notifyID int, stop bool, tf *
 		}, nil
 	case stop:
 		return func(ctx context.Context, c *mipush.Client) (*mipush.Result, error) { return c.StopJobs(ctx, pkg, jobs) }, nil
-	case len(msgIDs) > 1 || len(jobs) > 1:
-		return nil, usagef("recall one message at a time (or use --stop)")
-	case len(msgIDs) == 1:
-		return func(ctx context.Context, c *mipush.Client) (*mipush.Result, error) {
-			return c.RevokeMessage(ctx, pkg, msgIDs[0])
-		}, nil
-	case len(jobs) == 1:
-		return func(ctx context.Context, c *mipush.Client) (*mipush.Result, error) {
-			return c.RevokeJob(ctx, pkg, jobs[0])
-		}, nil
+	case len(msgIDs) > 0:
+		return nil, usagef(retiredRevoke, "message id", "use --stop to stop its delivery, or --notify-id with its targets")
+	case len(jobs) > 0:
+		return nil, usagef(retiredRevoke, "job key", "use --stop to stop its delivery, or --notify-id with its targets")
 	}
 	t, err := tf.target()
 	if err != nil {
 		return nil, err
+	}
+	if t.Kind == mipush.TargetTopic || t.Kind == mipush.TargetTopics {
+		return nil, usagef(retiredRevoke, "topic", "name the devices with --regid, --alias or --account")
 	}
 	return func(ctx context.Context, c *mipush.Client) (*mipush.Result, error) {
 		switch t.Kind {
@@ -93,11 +94,7 @@ func revokeCall(pkg string, msgIDs, jobs []string, notifyID int, stop bool, tf *
 			return c.RevokeAliases(ctx, pkg, notifyID, t.IDs)
 		case mipush.TargetUserAccount:
 			return c.RevokeUserAccounts(ctx, pkg, notifyID, t.IDs)
-		case mipush.TargetTopic:
-			return c.RevokeTopic(ctx, pkg, notifyID, t.IDs[0])
-		case mipush.TargetTopics:
-			return c.RevokeTopics(ctx, pkg, notifyID, t.IDs, t.Op)
 		}
-		return nil, usagef("--notify-id needs regids, aliases, accounts or topics")
+		return nil, usagef("--notify-id needs regids, aliases or accounts")
 	}, nil
 }
