@@ -32,6 +32,7 @@ func TestBlacklistStopsLikeWrongSecret(t *testing.T) {
 			// Every call stops, sends of any class and the rest alike.
 			_, err = c.PushToRegID(ctx, []string{"r"}, onChannel(2, "orders"))
 			require.ErrorIs(t, err, mipush.ErrStopped)
+			assert.Contains(t, err.Error(), "app is in its blacklist", "the stop says why, not 'authentication failure'")
 			_, err = c.Stats(ctx, "com.example.app", time.Now().AddDate(0, 0, -1), time.Now())
 			require.ErrorIs(t, err, mipush.ErrStopped)
 			var ae *mipush.APIError

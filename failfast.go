@@ -43,7 +43,7 @@ const (
 	// class stop after a daily-quota answer before one probes.
 	DefaultQuotaProbeInterval = time.Minute
 	// DefaultAuthProbeInterval is how long calls with an app secret stop
-	// after a wrong-secret answer before one probes.
+	// after a wrong-secret (or app-blacklisted) answer before one probes.
 	DefaultAuthProbeInterval = 5 * time.Minute
 )
 
@@ -87,6 +87,8 @@ func (e *failFastError) Error() string {
 		b = append(b, "sends of the "...)
 		b = appendClass(b, e.class)
 		b = append(b, " stopped after a daily-quota answer"...)
+	} else if e.cause != nil && e.cause.Code == CodeBlacklisted {
+		b = append(b, "calls with this app secret stopped: the server says the app is in its blacklist"...)
 	} else {
 		b = append(b, "calls with this app secret stopped after an authentication failure"...)
 	}

@@ -207,8 +207,9 @@ type Options struct {
 	// never stopped for quota. 0 means DefaultQuotaProbeInterval (1
 	// minute).
 	QuotaProbeInterval time.Duration
-	// AuthProbeInterval is the same after a wrong-secret answer, for every
-	// call with that secret; 0 means DefaultAuthProbeInterval (5 minutes).
+	// AuthProbeInterval is the same after a wrong-secret answer (21301,
+	// 22008) or an app-blacklisted one (10031), for every call with that
+	// secret; 0 means DefaultAuthProbeInterval (5 minutes).
 	AuthProbeInterval time.Duration
 
 	// Logger receives the client's log records: connections opened and

@@ -52,6 +52,13 @@ var leakScenarios = []struct {
 		bad.Window = -1
 		return []any{err, bad.Validate(), c.WithSecret("x\x01" + leakSecret).Flush(context.Background())}
 	}},
+	{"retired call", func(t *testing.T, opts mipush.Options) []any {
+		_, c := newPair(t, true, opts)
+		//lint:ignore SA1019 the retired call is the scenario
+		_, err := c.RevokeTopic(context.Background(), "com.example.app", 1, "news")
+		require.ErrorIs(t, err, mipush.ErrRetired)
+		return []any{err}
+	}},
 	{"API error, sync and async outcomes, invalid targets, Pending", func(t *testing.T, opts mipush.Options) []any {
 		var mu sync.Mutex
 		var got []any
