@@ -265,10 +265,11 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 			return ErrClosed
 		}
 		b := bt.open[key]
-		if b == nil && !bt.takeTurn(auth) {
+		if b == nil && (e.pauseOf(auth) > 0 || !bt.takeTurn(auth)) {
 			// Opening a batch: one request, one turn of the app's rate
-			// limit. Another sender may open it meanwhile: the turn is
-			// then kept for the app's next batch.
+			// limit (and the end of its pause after "too frequent").
+			// Another sender may open it meanwhile: the turn is then kept
+			// for the app's next batch.
 			bt.mu.Unlock()
 			if err := e.pace(ctx, m); err != nil {
 				e.release(false)
