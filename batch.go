@@ -139,10 +139,10 @@ type batcher struct {
 
 	mu   sync.Mutex
 	open map[batchKey]*batch
-	// spare holds, per app (its Authorization value), when each of the
-	// rate-limit turns was taken that a sender of the app took and then
-	// did not need, another having opened the batch: the app's next
-	// batch uses one within spareTurnLife.
+	// spare holds, per app (its Authorization value), when the app's
+	// senders took rate-limit turns they did not use, another sender
+	// having opened the batch meanwhile: the app's next batch uses one
+	// within spareTurnLife.
 	spare map[string][]time.Time
 }
 
@@ -154,9 +154,6 @@ const spareTurnLife = 50 * time.Millisecond
 
 // keepTurn keeps a turn of the app of auth taken now. bt.mu is held.
 func (bt *batcher) keepTurn(auth string) {
-	if bt.spare == nil {
-		bt.spare = make(map[string][]time.Time)
-	}
 	now := time.Now()
 	bt.spare[auth] = append(lapse(bt.spare[auth], now), now)
 }
@@ -164,30 +161,34 @@ func (bt *batcher) keepTurn(auth string) {
 // takeTurn uses a spare turn of the app of auth, if one is still good.
 // bt.mu is held.
 func (bt *batcher) takeTurn(auth string) bool {
-	turns := lapse(bt.spare[auth], time.Now())
-	if len(turns) == 0 {
-		delete(bt.spare, auth)
+	turns, ok := bt.spare[auth]
+	if !ok {
 		return false
 	}
-	bt.spare[auth] = turns[1:]
-	return true
+	turns = lapse(turns, time.Now())
+	ok = len(turns) > 0
+	if ok {
+		turns = turns[:copy(turns, turns[1:])]
+	}
+	bt.spare[auth] = turns // the app's slice is reused, not reallocated
+	return ok
 }
 
-// lapse drops the turns taken longer than spareTurnLife before now.
-// Turns are kept in the order they were taken.
+// lapse drops, in place, the turns taken longer than spareTurnLife
+// before now. Turns are kept in the order they were taken.
 func lapse(turns []time.Time, now time.Time) []time.Time {
 	i := 0
 	for i < len(turns) && now.Sub(turns[i]) > spareTurnLife {
 		i++
 	}
-	return turns[i:]
+	return turns[:copy(turns, turns[i:])]
 }
 
 func newBatcher(e *engine, o BatchOptions) *batcher {
 	if !o.Enabled {
 		return nil
 	}
-	b := &batcher{e: e, max: o.MaxMessages, linger: o.Linger, open: make(map[batchKey]*batch)}
+	b := &batcher{e: e, max: o.MaxMessages, linger: o.Linger, open: make(map[batchKey]*batch), spare: make(map[string][]time.Time)}
 	if b.max == 0 {
 		b.max = DefaultBatchMessages
 	}

@@ -123,10 +123,14 @@ func TestBatchSpareTurnsLapse(t *testing.T) {
 		lim.holdTurns(mipush.AppDigest("s"), 3)
 		sendTogether(t, c, 3, 0)
 		require.NoError(t, c.Flush(ctx))
-		require.Equal(t, 3, lim.of("s"))
+		require.Equal(t, 3, lim.of("s"), "three turns, one batch: two kept")
+
+		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(3)))
+		require.NoError(t, c.Flush(ctx))
+		assert.Equal(t, 3, lim.of("s"), "a batch opened at once uses a kept turn")
 
 		time.Sleep(time.Second) // fake time
-		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(3)))
+		require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(4)))
 		require.NoError(t, c.Flush(ctx))
 		assert.Equal(t, 4, lim.of("s"), "the batch opened a second later waited for a turn")
 	})
