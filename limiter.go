@@ -103,7 +103,7 @@ type localLimiter struct{ l *rate.Limiter }
 
 func (l localLimiter) Wait(ctx context.Context, _ string, n int) error {
 	err := l.l.WaitN(ctx, n)
-	if err != nil && ctx.Err() == nil {
+	if _, ok := ctx.Deadline(); ok && err != nil && ctx.Err() == nil {
 		// The turn comes after ctx's deadline: rate says so at once, in
 		// an error of its own (n never exceeds the burst).
 		return turnAfterDeadline{}
