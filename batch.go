@@ -85,8 +85,9 @@ const (
 // requests that carried a message (its batch's and, after a split, its
 // own), as reported in Attempts. A wrong-secret stop refuses new messages
 // at once, as without batching, and fails a batch not yet written with
-// the same error for each of its messages. Observer events and the Accepted, Succeeded and Failed
-// metrics count messages; InFlight, Retried and Requeued count requests.
+// the same error for each of its messages. Observer events and the
+// Accepted, Succeeded and Failed metrics count messages; InFlight,
+// Retried and Requeued count requests.
 type BatchOptions struct {
 	// Enabled turns coalescing on. It is off by default because a
 	// batched message gives up its own answer (see above), and because a
