@@ -42,13 +42,24 @@ const (
 // batching.
 //
 // Each message still gets exactly one outcome, its own OnSuccess or
-// OnError, with SendResult.Batched or SendError.Batched set; but the
-// outcome is the batch's, which is what coalescing gives up:
+// OnError, with SendResult.Batched or SendError.Batched set. Where the
+// answer says what became of one message, its outcome is the one it
+// would have had alone: a message whose target the batch's answer lists
+// in bad_regids fails with the answer a send to no valid target gets (an
+// *APIError with CodeNoValidTargets, for which IsInvalidTarget holds, also
+// reported to OnInvalidTargets), and the Results of the others list no
+// bad regids. Otherwise the outcome is the batch's, which is what
+// coalescing gives up:
 //
 //   - All messages of a batch share one answer: one message id
 //     (Result.ID), one *Result (shared: do not modify it), the
-//     per-channel counts of messages dropped for quota. The server names
-//     no failed message inside a successful batch.
+//     per-channel counts of messages dropped for quota.
+//   - A multi-message request is never refused for the daily quota: the
+//     server drops the messages of a class whose quota is spent and only
+//     counts them (Result.ChannelExceedQuota), naming none. Such a
+//     message succeeds where, alone, it would fail with 200001 and stop
+//     its class (see Options.DisableFailFast); and a class stopped that
+//     way does not hold batched messages back.
 //   - A batch refused as a whole for a reason that can lie in one
 //     message's content (an invalid parameter, a message too long, an
 //     invalid target; not an authentication, quota, blacklist or
@@ -65,15 +76,18 @@ const (
 // holds its place from acceptance (when the Async call returns) until its
 // outcome is reported. RateLimit, Window and the "too frequent" pause
 // count requests: the message that opens a batch waits for the rate limit
-// in its Async call (the others join without waiting), and every retry
-// and every part of a split batch takes a turn. A retry sends the whole
-// batch again and is charged to the retry budget once; MaxAttempts counts
-// the requests that carried a message (its batch's and, after a split,
-// its own), as reported in Attempts. A fail-fast stop (a wrong secret or
-// the daily quota) refuses new messages at once, as without batching, and
-// fails a batch not yet written with the same error for each of its
-// messages. Observer events and the Accepted, Succeeded and Failed
-// metrics count messages; InFlight, Retried and Requeued count requests.
+// of its app in its Async call (the others join without waiting), and
+// every retry and every part of a split batch takes a turn. A turn that
+// a sender waited for and did not use, because another sender of the app
+// opened the batch meanwhile, opens the app's next batch if one opens
+// within 50ms, and lapses after that. A retry sends the whole batch
+// again and is charged to the retry budget once; MaxAttempts counts the
+// requests that carried a message (its batch's and, after a split, its
+// own), as reported in Attempts. A wrong-secret stop refuses new messages
+// at once, as without batching, and fails a batch not yet written with
+// the same error for each of its messages. Observer events and the
+// Accepted, Succeeded and Failed metrics count messages; InFlight,
+// Retried and Requeued count requests.
 type BatchOptions struct {
 	// Enabled turns coalescing on. It is off by default because a
 	// batched message gives up its own answer (see above), and because a
@@ -126,16 +140,56 @@ type batcher struct {
 
 	mu   sync.Mutex
 	open map[batchKey]*batch
-	// turns are rate-limit turns taken by senders that then found a batch
-	// already opened by another: the next batch opened uses one.
-	turns int
+	// spare holds, per app (its Authorization value), when the app's
+	// senders took rate-limit turns they did not use, another sender
+	// having opened the batch meanwhile: the app's next batch uses one
+	// within spareTurnLife.
+	spare map[string][]time.Time
+}
+
+// spareTurnLife is how long a rate-limit turn taken and not used stays
+// good for a batch of its app. A turn is permission to send now: one
+// kept longer would let requests out above the rate later. The redislimit
+// module drops requests it reserved after as long.
+const spareTurnLife = 50 * time.Millisecond
+
+// keepTurn keeps a turn of the app of auth taken now. bt.mu is held.
+func (bt *batcher) keepTurn(auth string) {
+	now := time.Now()
+	bt.spare[auth] = append(lapse(bt.spare[auth], now), now)
+}
+
+// takeTurn uses a spare turn of the app of auth, if one is still good.
+// bt.mu is held.
+func (bt *batcher) takeTurn(auth string) bool {
+	turns, ok := bt.spare[auth]
+	if !ok {
+		return false
+	}
+	turns = lapse(turns, time.Now())
+	ok = len(turns) > 0
+	if ok {
+		turns = turns[:copy(turns, turns[1:])]
+	}
+	bt.spare[auth] = turns // the app's slice is reused, not reallocated
+	return ok
+}
+
+// lapse drops, in place, the turns taken longer than spareTurnLife
+// before now. Turns are kept in the order they were taken.
+func lapse(turns []time.Time, now time.Time) []time.Time {
+	i := 0
+	for i < len(turns) && now.Sub(turns[i]) > spareTurnLife {
+		i++
+	}
+	return turns[:copy(turns, turns[i:])]
 }
 
 func newBatcher(e *engine, o BatchOptions) *batcher {
 	if !o.Enabled {
 		return nil
 	}
-	b := &batcher{e: e, max: o.MaxMessages, linger: o.Linger, open: make(map[batchKey]*batch)}
+	b := &batcher{e: e, max: o.MaxMessages, linger: o.Linger, open: make(map[batchKey]*batch), spare: make(map[string][]time.Time)}
 	if b.max == 0 {
 		b.max = DefaultBatchMessages
 	}
@@ -213,20 +267,22 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 			return ErrClosed
 		}
 		b := bt.open[key]
-		if b == nil && bt.turns == 0 {
-			// Opening a batch: one request, one turn of the rate limit.
+		if b == nil && (e.pauseOf(auth) > 0 || !bt.takeTurn(auth)) {
+			// Opening a batch: one request, one turn of the app's rate
+			// limit (and the end of its pause after "too frequent").
+			// Another sender may open it meanwhile: the turn is then kept
+			// for the app's next batch.
 			bt.mu.Unlock()
 			if err := e.pace(ctx, m); err != nil {
 				e.release(false)
 				return err
 			}
 			bt.mu.Lock()
-			bt.turns++
+			bt.keepTurn(auth)
 			bt.mu.Unlock()
 			continue
 		}
 		if b == nil {
-			bt.turns--
 			b = &batch{key: key, body: make([]byte, 0, 1024)}
 			b.body = append(b.body, batchBodyStart...)
 			b.timer = time.AfterFunc(bt.linger, func() { bt.expire(b) })
@@ -326,9 +382,32 @@ func (e *engine) finishBatch(c *call, res *Result, err error) {
 		}
 		return
 	}
+	if err == nil && res != nil && len(res.BadRegIDs) > 0 {
+		e.finishBadRegIDs(c, res)
+		return
+	}
 	for _, m := range b.members {
 		m.attempts.Store(c.attempts.Load())
 		e.finish(m, res, err)
+	}
+}
+
+// finishBadRegIDs records the outcome of an accepted batch whose answer
+// lists bad regids as each message would have had it alone: a message
+// whose one target is listed fails with the 20301 answer a send to no
+// valid target gets, and the others succeed with a Result that lists
+// none.
+func (e *engine) finishBadRegIDs(c *call, res *Result) {
+	valid := *res
+	valid.BadRegIDs = nil
+	for _, m := range c.batch.members {
+		m.attempts.Store(c.attempts.Load())
+		if len(m.badRegIDs(res)) > 0 {
+			e.finish(m, nil, &APIError{Code: CodeNoValidTargets, HTTPStatus: 200, TraceID: res.TraceID,
+				Reason: "No valid targets! (the target is in bad_regids of its batch's answer)"})
+			continue
+		}
+		e.finish(m, &valid, nil)
 	}
 }
 

@@ -448,17 +448,19 @@ func TestBatchOptionsValidate(t *testing.T) {
 }
 
 // TestBatchOutcomesCarryTheirOwn: a batched message's outcome carries its
-// own send value, only its own target when the batch's answer lists bad
-// regids, and the batch's channel_exceed_quota.
+// own send value, its own target, and the batch's channel_exceed_quota;
+// a message whose target the batch's answer lists in bad_regids fails
+// with 20301, as it would alone.
 func TestBatchOutcomesCarryTheirOwn(t *testing.T) {
 	protocols(t, func(t *testing.T, h2 bool) {
 		var mu sync.Mutex
 		values := map[any]*mipush.SendResult{}
+		failed := map[any]*mipush.SendError{}
 		var invalid []*mipush.InvalidTargets
 		srv, c := newPair(t, h2, mipush.Options{
 			Batch:     batchOn(10, time.Hour),
 			OnSuccess: func(r *mipush.SendResult) { mu.Lock(); values[r.Value] = r; mu.Unlock() },
-			OnError:   func(e *mipush.SendError) { t.Errorf("unexpected failure: %v", e) },
+			OnError:   func(e *mipush.SendError) { mu.Lock(); failed[e.Value] = e; mu.Unlock() },
 			OnInvalidTargets: func(inv *mipush.InvalidTargets) {
 				mu.Lock()
 				invalid = append(invalid, inv)
@@ -476,18 +478,29 @@ func TestBatchOutcomesCarryTheirOwn(t *testing.T) {
 		require.NoError(t, c.Flush(ctx))
 		require.Len(t, srv.Requests(), 1, "one multi-message request")
 
-		require.Len(t, values, len(targets))
+		require.Len(t, values, 2)
+		require.Len(t, failed, 2)
 		for i, id := range targets {
+			if i%2 == 1 {
+				e := failed[i]
+				require.NotNil(t, e, "value %d came back", i)
+				assert.True(t, e.Batched)
+				assert.Equal(t, []string{id}, e.Target.IDs)
+				assert.True(t, mipush.IsInvalidTarget(e), "%v", e)
+				continue
+			}
 			r := values[i]
 			require.NotNil(t, r, "value %d came back", i)
 			assert.True(t, r.Batched)
 			assert.Equal(t, []string{id}, r.Target.IDs)
+			assert.Empty(t, r.Result.BadRegIDs, "the other messages' bad regids are not its own")
 			assert.Equal(t, int64(len(targets)), r.Result.ChannelExceedQuota["no_channel"], "the batch's drops for quota reach each message")
 		}
 		require.Len(t, invalid, 2, "only the messages whose own target is bad")
 		for _, inv := range invalid {
 			require.Len(t, inv.IDs, 1)
 			assert.Equal(t, targets[inv.Value.(int)], inv.IDs[0], "each message reports its own bad target")
+			assert.True(t, mipush.IsInvalidTarget(inv.Err), "%v", inv.Err)
 		}
 	})
 }

@@ -161,11 +161,11 @@ type engine struct {
 	retryMu  sync.Mutex
 	retrying map[*call]*time.Timer
 
-	blocked  blocks   // fail-fast state per app secret
-	budget   *budget  // retry tokens; nil: unlimited
-	throttle throttle // pauses acceptance after "too frequent" answers
-	limiter  Limiter  // nil: requests are not paced
-	apps     appDigests
+	blocked  blocks      // fail-fast state per app secret
+	budget   *budget     // retry tokens; nil: unlimited
+	throttle atomic.Bool // set once an app is answered "too frequent" (see pauseOf)
+	limiter  Limiter     // nil: requests are not paced
+	apps     apps        // per app secret: its digest and its pause
 	jobKeys  jobKeys
 	count    counters
 	hosts    *hostList // failover; nil when Options.Host pins the host
@@ -330,9 +330,9 @@ func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
 }
 
 // pace waits, before a send is accepted, for the limiter (if set) and
-// for a pause after "too frequent" answers.
+// for a pause of its app after "too frequent" answers.
 func (e *engine) pace(ctx context.Context, c *call) error {
-	if d := e.throttle.wait(); d > 0 {
+	if d := e.pauseOf(c.ex.Req.Auth); d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:

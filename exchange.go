@@ -77,7 +77,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		errors.As(err, &ae)
 		e.blocked.settle(c, true, ae)
 		if ae != nil && slowsApp(ae.Code) {
-			e.slowDown(ex.Req.Auth, e.throttle.tooFrequent())
+			e.slowDown(ex.Req.Auth, e.tooFrequent(ex.Req.Auth))
 		}
 		switch decide(err, true) {
 		case classRetry:
@@ -95,7 +95,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		return
 	}
 	e.blocked.settle(c, true, nil)
-	e.throttle.ok()
+	e.answeredOK(ex.Req.Auth)
 	if c.tries() == 1 {
 		e.budget.refund(retryRefund)
 	}

@@ -33,9 +33,10 @@ type Limiter interface {
 // Backoffer is an optional interface of a Limiter. The client calls
 // Backoff when the server asks the app to slow down: an answer "too
 // frequent" (10027) or "total calls too frequent" (10028). d is the pause
-// the client itself takes before it accepts more sends; it doubles with
-// each such answer in a row, from about 200ms up to 10s. A Limiter shared
-// by a fleet uses it to slow every member for that long.
+// the client itself takes before it accepts more sends of that app (its
+// other apps go on); it doubles with each such answer in a row, from
+// about 200ms up to 10s. A Limiter shared by a fleet uses it to slow
+// every member for that long.
 //
 // Busy answers (10002, HTTP 503) are not reported: they speak of the
 // server, not of the app's rate, and each is retried with its own backoff
@@ -101,8 +102,29 @@ func AppDigest(secret string) string {
 type localLimiter struct{ l *rate.Limiter }
 
 func (l localLimiter) Wait(ctx context.Context, _ string, n int) error {
-	return l.l.WaitN(ctx, n)
+	err := l.l.WaitN(ctx, n)
+	if _, ok := ctx.Deadline(); ok && err != nil && ctx.Err() == nil {
+		// The turn comes after ctx's deadline: rate says so at once, in
+		// an error of its own (n never exceeds the burst).
+		return turnAfterDeadline{}
+	}
+	return err
 }
+
+// turnAfterDeadline is the error of a send whose turn under
+// Options.RateLimit comes after its context's deadline: it fails at once,
+// with context.DeadlineExceeded (which it wraps), as a send whose wait
+// for a Limiter runs into the deadline does.
+type turnAfterDeadline struct{}
+
+func (turnAfterDeadline) Error() string {
+	return "mipush: the turn under Options.RateLimit comes after the context's deadline: " + context.DeadlineExceeded.Error()
+}
+
+func (turnAfterDeadline) Unwrap() error { return context.DeadlineExceeded }
+
+// Timeout reports true, as context.DeadlineExceeded does.
+func (turnAfterDeadline) Timeout() bool { return true }
 
 // bothLimiters applies Options.RateLimit first, then Options.Limiter.
 type bothLimiters struct{ first, then Limiter }
@@ -129,18 +151,27 @@ func newLimiter(s settings) Limiter {
 	return bothLimiters{local, s.Limiter}
 }
 
-// appDigests caches AppDigest per Authorization value ("key=<secret>"),
-// so the digest is computed once per app, not per request.
-type appDigests struct{ m sync.Map }
-
-func (a *appDigests) of(auth string) string {
-	if v, ok := a.m.Load(auth); ok {
-		return v.(string)
-	}
-	d := AppDigest(strings.TrimPrefix(auth, "key="))
-	a.m.Store(auth, d)
-	return d
+// app is what the engine keeps of one app: the name a Limiter knows it
+// by, and its pause after "too frequent" answers.
+type app struct {
+	digest   string
+	throttle throttle
 }
+
+// apps holds the app of each Authorization value ("key=<secret>"), so
+// that the digest is computed once per app, not per request.
+type apps struct{ m sync.Map }
+
+func (a *apps) get(auth string) *app {
+	if v, ok := a.m.Load(auth); ok {
+		return v.(*app)
+	}
+	v, _ := a.m.LoadOrStore(auth, &app{digest: AppDigest(strings.TrimPrefix(auth, "key="))})
+	return v.(*app)
+}
+
+// of returns the digest of the app of auth.
+func (a *apps) of(auth string) string { return a.get(auth).digest }
 
 // waitTurn waits for the limiter, if any, before a request of c is sent.
 func (e *engine) waitTurn(ctx context.Context, c *call) error {

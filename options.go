@@ -171,9 +171,12 @@ type Options struct {
 	// RateLimit, when positive, caps the requests sent per second
 	// (retries included) by the client and its views together, with an
 	// in-process token bucket: sends wait for their turn before they are
-	// accepted. Off by default, since apps' quotas differ (about 500 to
-	// 3000 requests per second). Without it the client still pauses after
-	// the server answers "too frequent" (10027).
+	// accepted. A send whose turn would come after its context's deadline
+	// fails at once, with an error for which
+	// errors.Is(err, context.DeadlineExceeded) holds, as if it had
+	// waited. Off by default, since apps' quotas differ (about 500 to
+	// 3000 requests per second). Without it the client still pauses an
+	// app's sends after the server answers it "too frequent" (10027).
 	RateLimit float64
 	// RateBurst is how many requests may go at once under RateLimit; 0
 	// means a tenth of a second's worth (at least 1).

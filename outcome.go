@@ -300,9 +300,10 @@ func (e *engine) needsResult(c *call, status int, body []byte) bool {
 
 // wantsBadRegIDs reports whether a plain success answer to c must still be
 // decoded, because the invalid-targets hook wants the bad regids it may
-// list.
+// list, or because c is a batch's request, whose bad regids fail their
+// messages (finishBadRegIDs).
 func (e *engine) wantsBadRegIDs(c *call, status int, body []byte) bool {
-	if e.s.OnInvalidTargets == nil || !c.prune {
+	if c.batch == nil && (e.s.OnInvalidTargets == nil || !c.prune) {
 		return false
 	}
 	var a answer

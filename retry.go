@@ -183,9 +183,11 @@ func (b *budget) refund(n int64) {
 	}
 }
 
-// throttle slows acceptance after the server answered "too frequent"
-// (10027), even when no rate limit is configured: each such answer in a
-// row doubles the pause, a success resets it.
+// throttle slows acceptance of one app's sends after the server answered
+// it "too frequent" (10027), even when no rate limit is configured: each
+// such answer in a row doubles the pause, a success resets it. Each app
+// (app secret) has its own: the server throttles apps, not clients, so
+// the other apps of a client (Client.WithSecret) go on.
 type throttle struct {
 	until atomic.Int64 // unix nanoseconds; acceptance waits until then
 	level atomic.Int32 // answers in a row
@@ -217,6 +219,29 @@ func (t *throttle) wait() time.Duration {
 		return 0
 	}
 	return time.Until(time.Unix(0, u))
+}
+
+// tooFrequent starts or extends the pause of the app of auth after a
+// "too frequent" answer and returns its length.
+func (e *engine) tooFrequent(auth string) time.Duration {
+	e.throttle.Store(true)
+	return e.apps.get(auth).throttle.tooFrequent()
+}
+
+// answeredOK ends the run of "too frequent" answers of the app of auth.
+func (e *engine) answeredOK(auth string) {
+	if e.throttle.Load() {
+		e.apps.get(auth).throttle.ok()
+	}
+}
+
+// pauseOf returns how long acceptance of the app of auth must still pause.
+// Until some app is answered "too frequent" it costs one atomic load.
+func (e *engine) pauseOf(auth string) time.Duration {
+	if !e.throttle.Load() {
+		return 0
+	}
+	return e.apps.get(auth).throttle.wait()
 }
 
 // maxUnprocessedRetries bounds how often one send is re-queued because the
