@@ -59,6 +59,18 @@ var leakScenarios = []struct {
 		require.ErrorIs(t, err, mipush.ErrRetired)
 		return []any{err}
 	}},
+	{"rate-limit turn after the deadline", func(t *testing.T, opts mipush.Options) []any {
+		opts.RateLimit, opts.RateBurst = 1e-6, 1 // the next turn in 11 days
+		_, c := newPair(t, true, opts)
+		bg := context.Background()
+		_, err := c.PushToRegID(bg, []string{"r"}, note(1)) // spends the burst
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(bg, time.Hour)
+		defer cancel()
+		_, err = c.PushToRegID(ctx, []string{"r"}, note(2))
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		return []any{err}
+	}},
 	{"API error, sync and async outcomes, invalid targets, Pending", func(t *testing.T, opts mipush.Options) []any {
 		var mu sync.Mutex
 		var got []any
