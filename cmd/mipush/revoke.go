@@ -8,14 +8,16 @@ import (
 )
 
 const revokeAbout = `
-Recall a message of the app --package:
+Revoke a message of the app --package: recall it from the devices that
+have not shown it yet, or remove its notification:
 
   by message id     mipush revoke --package P --message MSG_ID
   by job key        mipush revoke --package P --job KEY
   by notify id      mipush revoke --package P --notify-id N (--regid ... |
                     --alias ... | --account ... | --topic T | --topics T,...)
 
-With --stop, stop delivering messages still being delivered instead:
+With --stop, do not revoke: stop delivering messages still being
+delivered instead:
 --message and --job then take up to 1000 comma-separated values.
 `
 
@@ -28,10 +30,10 @@ func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	sf.register(fs)
 	tf.register(fs, false)
 	pkg := fs.String("package", "", "the app's `package` name (required)")
-	fs.Var(&msgIDs, "message", "the message `id` to recall (with --stop: ids, comma-separated)")
-	fs.Var(&jobs, "job", "the job `key` whose messages to recall (with --stop: keys, comma-separated)")
-	notifyID := fs.Int("notify-id", -1, "recall the notification with this notify_id from the devices of a target")
-	stop := fs.Bool("stop", false, "stop delivering the messages of --message or --job instead of recalling them")
+	fs.Var(&msgIDs, "message", "the message `id` to revoke (with --stop: ids, comma-separated)")
+	fs.Var(&jobs, "job", "the job `key` whose messages to revoke (with --stop: keys, comma-separated)")
+	notifyID := fs.Int("notify-id", -1, "revoke the notification with this notify_id on the devices of a target")
+	stop := fs.Bool("stop", false, "stop delivering the messages of --message or --job instead of revoking them")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if code, ok := fs.parse(args, stdout); !ok {
 		return code
