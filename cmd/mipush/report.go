@@ -111,4 +111,3 @@ func messageJSON(msg *mipush.Message) ([]byte, error) {
 	}
 	return json.Marshal(fields) // keys sorted: one form per message
 }
-
