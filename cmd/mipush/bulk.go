@@ -306,9 +306,7 @@ func bulkInput(ctx context.Context, fs *flagSet, bf *bulkFlags, mf *messageFlags
 	// replaces the state of the job, even when nothing is left). Its
 	// journal is created now, so that a report that cannot be written
 	// fails before sending.
-	if !bf.retry {
-		warnLeftJournals(bf.report, stderr)
-	}
+	warnLeftJournals(bf.report, fs.Arg(0), stderr)
 	j.rep, err = newReport(rec, bf.report, fs.isSet("report") || bf.retry, stdout)
 	if err != nil {
 		return nil, usagef("--report: cannot write %s, so nothing was sent: %v", bf.report, err)
@@ -340,15 +338,25 @@ func bulkInput(ctx context.Context, fs *flagSet, bf *bulkFlags, mf *messageFlags
 }
 
 // warnLeftJournals warns of the journals of report left by runs that
-// stopped before their end: they hold regids not yet sent.
-func warnLeftJournals(report string, stderr io.Writer) {
+// stopped before their end, but input: they hold regids not yet sent.
+func warnLeftJournals(report, input string, stderr io.Writer) {
 	if report == "-" {
 		return
 	}
 	left, _ := filepath.Glob(globQuote(report) + ".*" + journalSuffix)
 	for _, name := range left {
+		if sameFile(name, input) {
+			continue
+		}
 		fmt.Fprintf(stderr, "mipush bulk: warning: %s is left by a run that stopped before its end; \"mipush bulk --retry %[1]s\" sends its rest\n", name)
 	}
+}
+
+// sameFile reports whether the names a and b are one file.
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // globQuote escapes the pattern characters of a file name.

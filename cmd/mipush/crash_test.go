@@ -172,7 +172,7 @@ func TestBulkRetryKilledKeepsItsInput(t *testing.T) {
 	dir := t.TempDir()
 	input := writeFile(t, "ids.txt", regIDs(3000)...)
 	report := filepath.Join(dir, "r.jsonl")
-	r := mipushCmd(append(bulkArgs(flags, report, input, "--chunk", "1"))...)
+	r := mipushCmd(bulkArgs(flags, report, input, "--chunk", "1")...)
 	require.Equal(t, exitFailed, r.code, r.stderr)
 	before, err := os.ReadFile(report)
 	require.NoError(t, err)
