@@ -16,16 +16,20 @@ import (
 // journalSuffix ends the name of a report being written.
 const journalSuffix = ".partial"
 
-// syncEvery is how often a journal is flushed and fsync'ed while records
-// arrive.
-const syncEvery = 100 * time.Millisecond
+// flushEvery is how often a journal's new records are written out (to the
+// system, which keeps them when the process is killed), and syncEvery how
+// often they are fsync'ed (to the disk, kept when the machine stops).
+const (
+	flushEvery = 10 * time.Millisecond
+	syncEvery  = 100 * time.Millisecond
+)
 
 // report is the report of a bulk send. Until the end it is a journal: a
 // temporary file next to the report (named REPORT.*.partial, mode 0600),
 // created before the first send, that holds the job record, every request
 // of the job (pending), how far the queueing went (queued) and every
-// outcome as it arrives (ok, failed, ...), written out as it goes and
-// fsync'ed every syncEvery. A run killed at any moment leaves it behind,
+// outcome as it arrives (ok, failed, ...), written out every flushEvery
+// and fsync'ed every syncEvery. A run killed at any moment leaves it behind,
 // and --retry reads it: every regid not yet accepted is in it. At the end
 // (close) the report proper, the job record and the records of the regids
 // the server did not accept, is written to another temporary file,
@@ -38,12 +42,14 @@ type report struct {
 	job    reportRecord
 	always bool // write a report even with nothing in it
 
-	mu      sync.Mutex
-	j       *os.File // the journal; nil for "-" and once closed
-	w       *bufio.Writer
-	dirty   bool
+	mu       sync.Mutex
+	j        *os.File // the journal; nil for "-" and once closed
+	w        *bufio.Writer
+	dirty    bool // records not yet written out
+	unsynced bool // records written out, not yet fsync'ed
 	mark    int // chunks below it may have been queued
 	step    int // how far the next queued record moves mark
+	maxStep int // the most step grows to
 	records []reportRecord
 	err     error // the first error writing the journal
 	stop    chan struct{}
@@ -55,7 +61,7 @@ type report struct {
 // written fails before anything is sent. With always the report is written
 // even when it would hold the job record only.
 func newReport(job reportRecord, path string, always bool, stdout io.Writer) (*report, error) {
-	r := &report{path: path, stdout: stdout, job: job, always: always, step: 16}
+	r := &report{path: path, stdout: stdout, job: job, always: always, step: 1, maxStep: 1}
 	if path == "-" {
 		return r, nil
 	}
@@ -90,20 +96,27 @@ func (r *report) journalName() string {
 	return r.j.Name()
 }
 
-// syncLoop flushes and fsyncs the journal every syncEvery while there is
-// something new in it, until close or discard.
+// syncLoop writes out the journal's new records every flushEvery and
+// fsyncs them every syncEvery, until close or discard.
 func (r *report) syncLoop() {
 	defer close(r.done)
-	t := time.NewTicker(syncEvery)
+	t := time.NewTicker(flushEvery)
 	defer t.Stop()
+	lastSync := time.Now()
 	for {
 		select {
 		case <-r.stop:
 			return
-		case <-t.C:
+		case now := <-t.C:
 			r.mu.Lock()
-			if r.dirty && r.j != nil {
+			switch {
+			case r.j == nil:
+			case (r.dirty || r.unsynced) && now.Sub(lastSync) >= syncEvery:
 				_ = r.syncLocked() // an error is kept in r.err
+				lastSync = now
+			case r.dirty:
+				r.keep(r.w.Flush())
+				r.dirty, r.unsynced = false, true
 			}
 			r.mu.Unlock()
 		}
@@ -137,15 +150,21 @@ func (r *report) syncLocked() error {
 	if r.err == nil {
 		r.keep(r.j.Sync())
 	}
-	r.dirty = false
+	r.dirty, r.unsynced = false, false
 	return r.err
 }
 
-// plan writes the pending record of every request and syncs the journal:
-// call it once, before the first send.
-func (r *report) plan(n int, record func(i int) reportRecord) error {
+// plan writes the pending record of each of the n chunks of the job and
+// syncs the journal: call it once, before the first send. A chunk is of
+// size regids.
+func (r *report) plan(n, size int, record func(i int) reportRecord) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Chunks queued in a row are noted maxStep at a time, so that a
+	// killed run leaves at most that many never sent among those it
+	// counts as maybe processed: a few requests of many regids, or 64
+	// personalised messages.
+	r.maxStep = max(1, 64/size)
 	if r.j == nil {
 		return nil
 	}
@@ -156,9 +175,9 @@ func (r *report) plan(n int, record func(i int) reportRecord) error {
 }
 
 // queued notes that chunk i is about to be queued: the journal must say
-// so before it is. It moves the mark ahead by a step (which grows, up to a
-// limit, so that a fast send writes a record per many requests) and writes
-// it out at once.
+// so before it is. It moves the mark ahead by a step (which grows up to
+// maxStep, so that a fast send writes a record per many messages) and
+// writes it out at once.
 func (r *report) queued(i int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -166,7 +185,7 @@ func (r *report) queued(i int) {
 		return
 	}
 	r.mark = i + r.step
-	r.step = min(2*r.step, 1024)
+	r.step = min(2*r.step, r.maxStep)
 	r.writeRecord(reportRecord{Kind: kindQueued, Chunk: r.mark})
 	r.keep(r.w.Flush())
 }

@@ -78,8 +78,8 @@ func (s *bulkSummary) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "sent     %d of %d %s in %d HTTP requests in %.2fs: %.0f requests/s, %.0f messages/s\n",
 		s.Accepted, s.Chunks, unit, s.Requests, s.Seconds, s.RequestsPerSecond, s.MessagesPerSecond)
-	fmt.Fprintf(w, "ok       %d requests; the server rejected %d regids\n", s.OK, s.BadRegIDs)
-	fmt.Fprintf(w, "failed   %d requests (%d maybe processed by the server)\n", s.Failed, s.MaybeProcessed)
+	fmt.Fprintf(w, "ok       %d %s; the server rejected %d regids\n", s.OK, unit, s.BadRegIDs)
+	fmt.Fprintf(w, "failed   %d %s (%d maybe processed by the server)\n", s.Failed, unit, s.MaybeProcessed)
 	for _, f := range s.Failures {
 		maybe := ""
 		if f.MaybeProcessed {
