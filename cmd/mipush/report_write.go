@@ -47,13 +47,13 @@ type report struct {
 	w        *bufio.Writer
 	dirty    bool // records not yet written out
 	unsynced bool // records written out, not yet fsync'ed
-	mark    int // chunks below it may have been queued
-	step    int // how far the next queued record moves mark
-	maxStep int // the most step grows to
-	records []reportRecord
-	err     error // the first error writing the journal
-	stop    chan struct{}
-	done    chan struct{}
+	mark     int  // chunks below it may have been queued
+	step     int  // how far the next queued record moves mark
+	maxStep  int  // the most step grows to
+	records  []reportRecord
+	err      error // the first error writing the journal
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // newReport starts the report of job at path: it checks that path can be
