@@ -329,7 +329,7 @@ func TestBulkFakeAndProgressLines(t *testing.T) {
 		assert.True(t, strings.HasPrefix(l, "progress: "), l)
 	}
 
-	assert.Contains(t, r.stdout, "input    6 lines: 3 regids, 1 duplicates dropped, 2 lines skipped, 0 invalid\n")
+	assert.Contains(t, r.stdout, "input    6 lines: 3 regids\ndropped  1 duplicates, 2 blank or comment lines, 0 invalid\n")
 	assert.Contains(t, r.stdout, "ok       1 requests; the server rejected 1 regids\n")
 	assert.Contains(t, r.stdout, "report   "+report+": 1 records\n")
 	recs := readReport(t, report)

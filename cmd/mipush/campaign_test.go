@@ -49,7 +49,7 @@ func TestBulkRateAndBatch(t *testing.T) {
 	// The text summary says both rates.
 	r = mipushCmd("bulk", "--fake", "--progress", "none", "--description", "D", "--batch", input)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Regexp(t, `sent     20000 of 20000 messages in \d+ HTTP requests in [0-9.]+s: \d+ requests/s, \d+ messages/s`, r.stdout)
+	assert.Regexp(t, `(?m)^sent     20000 of 20000 messages in [0-9.]+s\nrate     \d+ requests: \d+ requests/s, \d+ messages/s$`, r.stdout)
 
 	r = mipushCmd(bulkArgs(flags, report, input, "--rate", "-1")...)
 	assert.Equal(t, exitUsage, r.code)

@@ -66,18 +66,19 @@ func (s *bulkSummary) print(w io.Writer) {
 		what = "personalised regids"
 	}
 	if s.Retry {
-		fmt.Fprintf(w, "retry    %d %s to send again; not again: %d rejected or skipped, %d maybe processed (--at-least-once)\n",
-			s.RegIDs, what, s.NotResent, s.HeldRegIDs)
+		fmt.Fprintf(w, "retry    %d %s to send again\n", s.RegIDs, what)
+		fmt.Fprintf(w, "held     %d rejected or skipped; %d maybe processed (--at-least-once)\n", s.NotResent, s.HeldRegIDs)
 	} else {
-		fmt.Fprintf(w, "input    %d lines: %d %s, %d duplicates dropped, %d lines skipped, %d invalid\n",
-			s.Lines, s.RegIDs, what, s.Duplicates, s.Skipped, s.Invalid)
+		fmt.Fprintf(w, "input    %d lines: %d %s\n", s.Lines, s.RegIDs, what)
+		fmt.Fprintf(w, "dropped  %d duplicates, %d blank or comment lines, %d invalid\n", s.Duplicates, s.Skipped, s.Invalid)
 	}
 	unit := "requests"
 	if s.Format == formatJSON {
 		unit = "messages"
 	}
-	fmt.Fprintf(w, "sent     %d of %d %s in %d HTTP requests in %.2fs: %.0f requests/s, %.0f messages/s\n",
-		s.Accepted, s.Chunks, unit, s.Requests, s.Seconds, s.RequestsPerSecond, s.MessagesPerSecond)
+	// Lines short enough for a 60-column terminal.
+	fmt.Fprintf(w, "sent     %d of %d %s in %.2fs\n", s.Accepted, s.Chunks, unit, s.Seconds)
+	fmt.Fprintf(w, "rate     %d requests: %.0f requests/s, %.0f messages/s\n", s.Requests, s.RequestsPerSecond, s.MessagesPerSecond)
 	fmt.Fprintf(w, "ok       %d %s; the server rejected %d regids\n", s.OK, unit, s.BadRegIDs)
 	fmt.Fprintf(w, "failed   %d %s (%d maybe processed by the server)\n", s.Failed, unit, s.MaybeProcessed)
 	for _, f := range s.Failures {
