@@ -329,7 +329,7 @@ func bulkInput(ctx context.Context, fs *flagSet, bf *bulkFlags, mf *messageFlags
 		j.rep.discard()
 		return nil, usagef("--report: cannot write %s, so nothing was sent: %v", bf.report, err)
 	}
-	if partial && name != "standard input" {
+	if partial && name != "standard input" && j.rep.journalName() != "" {
 		if err := os.Remove(fs.Arg(0)); err != nil {
 			fmt.Fprintf(stderr, "mipush bulk: warning: %s is replaced by %s but could not be removed: %v\n", fs.Arg(0), j.rep.journalName(), err)
 		}

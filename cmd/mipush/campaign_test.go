@@ -339,3 +339,23 @@ func TestFakeCommandScript(t *testing.T) {
 		assert.Equal(t, exitUsage, r.code, bad)
 	}
 }
+
+// A command cut short by a signal exits 130 after Ctrl-C, 143 after
+// SIGTERM.
+func TestSignalExitStatus(t *testing.T) {
+	srv, flags := testServer(t, mipushtest.Options{HTTP2: true})
+	srv.SetStall(true)
+	for sig, want := range map[os.Signal]int{os.Interrupt: exitInterrupted, syscall.SIGTERM: exitTerminated} {
+		st := newStopper(context.Background())
+		done := make(chan result)
+		n := srv.Count()
+		go func() {
+			done <- runArgs(st.ctx, append([]string{"send", "--regid", "r1", "--title", "T", "--description", "D"}, flags...)...)
+		}()
+		require.Eventually(t, func() bool { return srv.Count() > n }, 30e9, 5e6)
+		st.signal(sig)
+		r := <-done
+		assert.Equal(t, want, r.code, r.stderr)
+		st.release()
+	}
+}

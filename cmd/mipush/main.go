@@ -26,6 +26,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -103,7 +104,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			code := c.run(ctx, args[1:], stdout, stderr)
+			var se *signalError
+			if code == exitFailed && errors.As(context.Cause(ctx), &se) {
+				code = exitInterruptedBy(ctx) // a call cut short by Ctrl-C or SIGTERM
+			}
+			return code
 		}
 	}
 	fmt.Fprintf(stderr, "mipush: unknown command %q; run \"mipush help\" for the list\n", args[0])
