@@ -56,7 +56,7 @@ never sent ("unsent"). Without --report it is written to
 mipush-report.jsonl only when there is something in it. It is created
 with mode 0600 before the first send (if it cannot be, nothing is sent).
 While the send runs it is a journal next to it, REPORT.*.partial, written
-out every 10ms as the outcomes arrive and fsync'ed every 100ms; at the end the report
+out as the outcomes arrive and fsync'ed every 100ms; at the end the report
 is written to a temporary file and renamed over REPORT. A run killed at
 any moment (even kill -9) leaves the journal, which holds every regid not
 yet accepted: "mipush bulk --retry REPORT.*.partial" sends the rest

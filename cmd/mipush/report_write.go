@@ -28,8 +28,8 @@ const (
 // temporary file next to the report (named REPORT.*.partial, mode 0600),
 // created before the first send, that holds the job record, every request
 // of the job (pending), how far the queueing went (queued) and every
-// outcome as it arrives (ok, failed, ...), written out every flushEvery
-// and fsync'ed every syncEvery. A run killed at any moment leaves it behind,
+// outcome as it arrives (ok, failed, ...), written out at once (the
+// others every flushEvery) and fsync'ed every syncEvery. A run killed at any moment leaves it behind,
 // and --retry reads it: every regid not yet accepted is in it. At the end
 // (close) the report proper, the job record and the records of the regids
 // the server did not accept, is written to another temporary file,
@@ -201,7 +201,19 @@ func (r *report) ok(i int) {
 	line := strconv.AppendInt(append(b[:0], `{"kind":"ok","chunk":`...), int64(i), 10)
 	_, err := r.w.Write(append(line, "}\n"...))
 	r.keep(err)
-	r.dirty = true
+	r.writeOut()
+}
+
+// writeOut writes an outcome out at once, so that a run killed a moment
+// after a request's answer still has it in its journal: the window in
+// which a request accepted by the server is not yet in the journal, and
+// so counts as maybe processed, is then the round trip alone. r.mu is
+// held.
+func (r *report) writeOut() {
+	if r.j != nil && r.err == nil {
+		r.keep(r.w.Flush())
+		r.dirty, r.unsynced = false, true
+	}
 }
 
 // add adds rec to the report.
@@ -210,6 +222,7 @@ func (r *report) add(rec reportRecord) {
 	defer r.mu.Unlock()
 	r.records = append(r.records, rec)
 	r.writeRecord(rec)
+	r.writeOut()
 }
 
 // count returns the number of records added, the job record aside.
