@@ -57,10 +57,10 @@ while left && [ $try -lt 8 ]; do
   try=$((try + 1))
   input=$(ls mipush-report.jsonl.*.partial 2>/dev/null | head -1)
   input=${input:-mipush-report.jsonl}
-  extra=""
-  if grep -q '"maybe_processed":true' "$input"; then extra="--at-least-once"; fi
-  say "mipush bulk --retry $extra --rate 100 --batch --progress none $input"
-  "$bin" bulk --retry $extra --rate 100 --batch --progress none $at "$input"
+  flags="--retry"
+  if grep -q '"maybe_processed":true' "$input"; then flags="--retry --at-least-once"; fi
+  say "mipush bulk $flags --rate 100 --batch --progress none $input"
+  "$bin" bulk $flags --rate 100 --batch --progress none $at "$input"
   status=$?
   echo "[exit status $status]"
 done
