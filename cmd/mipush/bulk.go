@@ -242,6 +242,10 @@ type bulkJob struct {
 	kept   []reportRecord // --retry: regids the server rejected, or skipped: not sent again
 	retry  bool
 	report string // the report's name
+	// replaced is set when the input was a journal, removed once this
+	// job's journal held its rest: this job's report must then be
+	// written, even if nothing is sent.
+	replaced bool
 }
 
 // bulkInput checks the flags, the message and the whole input, and starts
@@ -330,6 +334,7 @@ func bulkInput(ctx context.Context, fs *flagSet, bf *bulkFlags, mf *messageFlags
 		return nil, usagef("--report: cannot write %s, so nothing was sent: %v", bf.report, err)
 	}
 	if partial && name != "standard input" && j.rep.journalName() != "" {
+		j.replaced = true
 		if err := os.Remove(fs.Arg(0)); err != nil {
 			fmt.Fprintf(stderr, "mipush bulk: warning: %s is replaced by %s but could not be removed: %v\n", fs.Arg(0), j.rep.journalName(), err)
 		}
@@ -575,7 +580,7 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 	var unsentChunks, unsentRegIDs int
 	var oddity, repErr error
 	var written bool
-	if ctx.Err() != nil && t.accepted == 0 && sess != nil {
+	if ctx.Err() != nil && t.accepted == 0 && sess != nil && !j.replaced {
 		// Interrupted before the first send: nothing to report.
 		j.rep.discard()
 		unsentChunks, unsentRegIDs = t.chunks, t.regids

@@ -359,3 +359,41 @@ func TestSignalExitStatus(t *testing.T) {
 		st.release()
 	}
 }
+
+// A journal given to --retry is replaced by the new run's journal before
+// the first send; a Ctrl-C before that send still leaves every regid in
+// a report.
+func TestBulkRetryJournalInterruptedBeforeSending(t *testing.T) {
+	srv, flags := testServer(t, mipushtest.Options{HTTP2: true})
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.jsonl")
+	// A journal as a killed run leaves it: the job and its requests, no
+	// outcome.
+	rec, err := jobRecord(mustMessage(t), formatRegIDs, 10)
+	require.NoError(t, err)
+	rep, err := newReport(rec, report, true, nil)
+	require.NoError(t, err)
+	ids := regIDs(30)
+	require.NoError(t, rep.plan(3, 10, func(i int) reportRecord {
+		return reportRecord{Kind: kindPending, Chunk: i, IDs: ids[i*10 : i*10+10]}
+	}))
+	journal := rep.journalName()
+	// Stop its sync loop without removing it, as a kill would.
+	rep.mu.Lock()
+	require.NoError(t, rep.endJournal(true))
+	rep.mu.Unlock()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := runArgs(ctx, retryArgs(flags, journal, report)...)
+	assert.Equal(t, exitInterrupted, r.code, r.stderr)
+	assert.Zero(t, srv.Count())
+	_, err = os.Stat(journal)
+	assert.True(t, os.IsNotExist(err), "the journal read is replaced")
+	var regids int
+	for _, rec := range readReport(t, report) {
+		assert.Equal(t, kindUnsent, rec.Kind)
+		regids += len(rec.IDs)
+	}
+	assert.Equal(t, 30, regids, "every regid is in the new report")
+}

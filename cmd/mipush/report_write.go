@@ -232,9 +232,9 @@ func (r *report) count() int {
 	return len(r.records)
 }
 
-// endJournal stops the sync loop and closes and removes the journal; r.mu
-// is held.
-func (r *report) endJournal() error {
+// endJournal stops the sync loop and closes the journal, and removes it
+// unless keep is set; r.mu is held.
+func (r *report) endJournal(keep bool) error {
 	if r.j == nil {
 		return nil
 	}
@@ -243,7 +243,10 @@ func (r *report) endJournal() error {
 	<-r.done // the loop takes r.mu
 	r.mu.Lock()
 	name := r.j.Name()
-	err := errors.Join(r.j.Close(), os.Remove(name))
+	err := r.j.Close()
+	if !keep {
+		err = errors.Join(err, os.Remove(name))
+	}
 	r.j = nil
 	return err
 }
@@ -252,7 +255,7 @@ func (r *report) endJournal() error {
 func (r *report) discard() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_ = r.endJournal() // best effort: the journal of an unsent job holds nothing needed
+	_ = r.endJournal(false) // best effort: the journal of an unsent job holds nothing needed
 }
 
 // close writes the report, if there is one to write, and removes the
@@ -262,16 +265,18 @@ func (r *report) close() (written bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.always && len(r.records) == 0 {
-		return false, r.endJournal()
+		return false, r.endJournal(false)
 	}
 	if r.path == "-" {
 		return true, r.writeTo(r.stdout)
 	}
 	if err := r.replace(); err != nil {
+		name := r.j.Name()
 		r.keep(r.syncLocked()) // leave the journal complete
-		return false, fmt.Errorf("%w (every regid not accepted is in %s: mipush bulk --retry %[2]s)", err, r.j.Name())
+		_ = r.endJournal(true)
+		return false, fmt.Errorf("%w (every regid not accepted is in %s: mipush bulk --retry %[2]s)", err, name)
 	}
-	return true, r.endJournal()
+	return true, r.endJournal(false)
 }
 
 // writeTo writes the job record and the records to w; r.mu is held.
