@@ -627,7 +627,7 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 	if drainErr != nil && sess.unreachable() == nil {
 		sum.DrainError = fmt.Sprintf("requests still in flight after %v failed: %v", bf.drain, oneLine(describe(drainErr)))
 		if chanClosed(hardStop(ctx)) {
-			sum.DrainError = "stopped waiting at the second Ctrl-C: requests still in flight failed (maybe processed)"
+			sum.DrainError = "second Ctrl-C: requests in flight failed, maybe processed"
 		}
 	}
 	var errs []error

@@ -89,10 +89,14 @@ func (s *bulkSummary) print(w io.Writer) {
 		fmt.Fprintf(w, "         %d× %s%s\n", f.Requests, f.Error, maybe)
 	}
 	if s.UnsentChunks > 0 {
-		fmt.Fprintf(w, "unsent   %d requests (%d regids)\n", s.UnsentChunks, s.UnsentRegIDs)
+		fmt.Fprintf(w, "unsent   %d %s (%d regids)\n", s.UnsentChunks, unit, s.UnsentRegIDs)
 	}
 	if s.Interrupted {
-		fmt.Fprintf(w, "stopped  interrupted (%s): queueing stopped, requests in flight were flushed\n", s.Signal)
+		flushed := ", requests in flight were flushed"
+		if s.DrainError != "" {
+			flushed = ""
+		}
+		fmt.Fprintf(w, "stopped  interrupted (%s): queueing stopped%s\n", s.Signal, flushed)
 	}
 	switch {
 	case s.StopReason != "" && s.NothingSent:
