@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -396,4 +397,14 @@ func TestBulkRetryJournalInterruptedBeforeSending(t *testing.T) {
 		regids += len(rec.IDs)
 	}
 	assert.Equal(t, 30, regids, "every regid is in the new report")
+}
+
+// Every field of the --json summary is documented in "mipush help bulk".
+func TestBulkJSONFieldsDocumented(t *testing.T) {
+	help := mipushCmd("help", "bulk").stdout
+	typ := reflect.TypeFor[bulkSummary]()
+	for i := range typ.NumField() {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		assert.Regexp(t, `\b`+name+`\b`, help, "field %s", name)
+	}
 }

@@ -69,7 +69,7 @@ func (f *targetFlags) target() (mipush.Target, error) {
 	}
 	t := ts[0]
 	if len(t.IDs) > mipush.MaxTargets {
-		return t, usagef("at most %d %ss per send, got %d (use mipush bulk for more)", mipush.MaxTargets, t.Kind, len(t.IDs))
+		return t, usagef("at most %d %ss per send, got %d (mipush bulk sends to more, paced with --rate)", mipush.MaxTargets, t.Kind, len(t.IDs))
 	}
 	if err := t.Validate(); err != nil {
 		return t, &usageError{msg: describe(err)}
