@@ -316,16 +316,12 @@ func bulkInput(ctx context.Context, fs *flagSet, bf *bulkFlags, mf *messageFlags
 		return nil, usagef("--report: cannot write %s, so nothing was sent: %v", bf.report, err)
 	}
 	j.s = newSender(j.list, j.msg, j.chunk, j.rep)
-	for _, b := range j.list.bad {
-		j.rep.add(reportRecord{Kind: kindSkipped, Chunk: -1, Lines: []int{b.Line}, Text: b.Text, Error: b.Reason})
-	}
-	for _, h := range j.held {
-		j.rep.add(h)
-	}
+	j.carry()
 	if partial {
 		// The journal read replaces that one, which goes once this one
 		// holds all it had: its rejected regids too.
 		for _, k := range j.kept {
+			k.Chunk = -1
 			j.rep.add(k)
 		}
 	}
@@ -340,6 +336,19 @@ func bulkInput(ctx context.Context, fs *flagSet, bf *bulkFlags, mf *messageFlags
 		}
 	}
 	return j, nil
+}
+
+// carry adds to the report the lines skipped as invalid and, for --retry,
+// the records held back. They are no request of this job: their chunk is
+// -1, so that in a journal they give no request of this job an outcome.
+func (j *bulkJob) carry() {
+	for _, b := range j.list.bad {
+		j.rep.add(reportRecord{Kind: kindSkipped, Chunk: -1, Lines: []int{b.Line}, Text: b.Text, Error: b.Reason})
+	}
+	for _, h := range j.held {
+		h.Chunk = -1
+		j.rep.add(h)
+	}
 }
 
 // warnLeftJournals warns of the journals of report left by runs that

@@ -408,3 +408,32 @@ func TestBulkJSONFieldsDocumented(t *testing.T) {
 		assert.Regexp(t, `\b`+name+`\b`, help, "field %s", name)
 	}
 }
+
+// The records a --retry carries over from the report it read (maybe
+// processed, held back) are no request of the new job: in the new
+// journal they do not give the new job's request of the same index an
+// outcome.
+func TestJournalCarriedRecordsDoNotCountAsOutcomes(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.jsonl")
+	rec, err := jobRecord(mustMessage(t), formatRegIDs, 1)
+	require.NoError(t, err)
+	j := &bulkJob{held: []reportRecord{{Kind: kindFailed, Chunk: 0, IDs: []string{"old-0"}, MaybeProcessed: true}}}
+	j.rep, err = newReport(rec, report, true, nil)
+	require.NoError(t, err)
+	j.list = &bulkList{format: formatRegIDs}
+	j.list.add("new-0", 1, nil, nil)
+	j.carry()
+	j.s = newSender(j.list, mustMessage(t), 1, j.rep)
+	require.NoError(t, j.rep.plan(1, 1, func(i int) reportRecord { return j.s.record(kindPending, i, j.s.chunk(i)) }))
+	journal := j.rep.journalName()
+	j.rep.mu.Lock()
+	require.NoError(t, j.rep.endJournal(true)) // as killed
+	j.rep.mu.Unlock()
+
+	var ids []string
+	for _, r := range recordsOf(t, journal).records {
+		ids = append(ids, r.IDs...)
+	}
+	assert.ElementsMatch(t, []string{"old-0", "new-0"}, ids, "both are still to send")
+}

@@ -76,17 +76,22 @@ func startProgress(w io.Writer, mode string, interval time.Duration, snapshot fu
 	default:
 		go func() {
 			defer close(p.done)
-			for {
-				select {
-				case n := <-p.notes:
-					fmt.Fprintln(w, n)
-				case <-p.stopc:
-					return
-				}
-			}
+			p.notesOnly(w)
 		}()
 	}
 	return p
+}
+
+// notesOnly prints the notes until stopped.
+func (p *progress) notesOnly(w io.Writer) {
+	for {
+		select {
+		case n := <-p.notes:
+			fmt.Fprintln(w, n)
+		case <-p.stopc:
+			return
+		}
+	}
 }
 
 // note prints a line of text among the progress output (above a bar).
@@ -125,13 +130,9 @@ func (p *progress) bar(w io.Writer, snapshot func() tally) {
 	defer close(p.done)
 	start := time.Now()
 	t := snapshot()
-	for t.regids == 0 { // nothing to send, and a bar needs a length
-		select {
-		case n := <-p.notes:
-			fmt.Fprintln(w, n)
-		case <-p.stopc:
-			return
-		}
+	if t.regids == 0 {
+		p.notesOnly(w) // nothing to send, and a bar needs a length
+		return
 	}
 	b := newTerminalBar(w)
 	b.draw(t, 0)

@@ -47,7 +47,7 @@ const (
 // accepted by the server appears in exactly one record.
 type reportRecord struct {
 	Kind  string   `json:"kind"`            // one of the kinds above
-	Chunk int      `json:"chunk"`           // the request's index in the job, from 0
+	Chunk int      `json:"chunk"`           // the request's index in the job, from 0; -1: none of this job's (a skipped line, a record carried over by --retry)
 	IDs   []string `json:"ids,omitempty"`   // the regids concerned
 	Lines []int    `json:"lines,omitempty"` // their input lines (personalised input: the line of each)
 	// Fields are the personalised lines of IDs as given, so that --retry
