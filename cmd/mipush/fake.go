@@ -50,7 +50,7 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logFile := fs.String("log", "", "append one JSON line per request to this `file` (\"-\": standard output)")
 	fs.Float64Var(&script.DropRate, "drop-rate", 0, "drop the connection at this share of requests, 0 to 1, before processing them")
 	fs.DurationVar(&script.Delay, "delay", 0, "delay every answer by this long")
-	fs.Var(&fails, "fail", "answer this error `CODE:PATTERN` to requests naming a target that matches PATTERN (repeatable)")
+	fs.Var(&fails, "fail", "answer error CODE to the requests naming a target that matches PATTERN, given as `CODE:PATTERN` (repeatable)")
 	fs.IntVar(&script.RateLimit, "rate-limit", 0, "answer 10027 to the requests beyond `N` in one second (0: no limit)")
 	if code, ok := fs.parse(args, stdout); !ok {
 		return code
