@@ -63,7 +63,7 @@ func TestBulkReport(t *testing.T) {
 	requireAddsUp(t, s)
 	assert.Equal(t, bulkSummary{
 		Format: formatRegIDs, Lines: 206, Skipped: 4, Duplicates: 2, RegIDs: 200, Chunks: 20,
-		Accepted: 20, DoneRegIDs: 200, OK: 18, Failed: 2, BadRegIDs: 3,
+		Accepted: 20, DoneRegIDs: 200, OK: 18, Failed: 2, BadRegIDs: 3, Requests: 20,
 		Failures: []failureGroup{{Code: 10017, Reason: "Invalid parameter", Requests: 2,
 			Error: "the server answered error 10017 (invalid parameter value): Invalid parameter"}},
 		Report: report, ReportLines: 4,
@@ -140,7 +140,7 @@ func sortedCopy(s []string) []string { return slices.Sorted(slices.Values(s)) }
 
 // withoutTime zeroes the summary's duration, which varies.
 func withoutTime(s bulkSummary) bulkSummary {
-	s.Seconds = 0
+	s.Seconds, s.RequestsPerSecond, s.MessagesPerSecond = 0, 0, 0
 	return s
 }
 
@@ -329,7 +329,7 @@ func TestBulkFakeAndProgressLines(t *testing.T) {
 		assert.True(t, strings.HasPrefix(l, "progress: "), l)
 	}
 
-	assert.Contains(t, r.stdout, "input    6 lines: 3 regids, 1 duplicates dropped, 2 lines skipped, 0 invalid\n")
+	assert.Contains(t, r.stdout, "input    6 lines: 3 regids\ndropped  1 duplicates, 2 blank or comment lines, 0 invalid\n")
 	assert.Contains(t, r.stdout, "ok       1 requests; the server rejected 1 regids\n")
 	assert.Contains(t, r.stdout, "report   "+report+": 1 records\n")
 	recs := readReport(t, report)
@@ -370,11 +370,11 @@ func TestBulkReportOnlyWhenNeeded(t *testing.T) {
 
 	r = mipushCmd("bulk", "--fake", "--progress", "none", "--title", "T", "--description", "D", "--report", "-", withBad)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	out := strings.SplitN(r.stdout, "\n", 3)
-	require.Len(t, out, 3)
+	out := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	require.Len(t, out, 2, "only the report on standard output")
 	assert.True(t, strings.HasPrefix(out[0], `{"kind":"job"`), out[0])
 	assert.True(t, strings.HasPrefix(out[1], `{"kind":"bad_regids"`), out[1])
-	assert.Contains(t, out[2], "report   -: 1 records")
+	assert.Contains(t, r.stderr, "report   -: 1 records", "the summary goes to standard error")
 	_, err = os.Stat("-")
 	assert.True(t, os.IsNotExist(err), `no file named "-"`)
 }

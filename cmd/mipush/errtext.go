@@ -116,6 +116,12 @@ func flagName(field string) string {
 		return "--conns"
 	case "Options.MaxPending":
 		return "--max-in-flight"
+	case "Options.RateLimit":
+		return "--rate"
+	case "Options.Batch.MaxMessages":
+		return "--batch-size"
+	case "Options.Batch.Linger":
+		return "--linger"
 	case "registration_id":
 		return "--regid"
 	case "user_account":

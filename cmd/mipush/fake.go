@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mipush-go/mipush/mipushtest"
 )
@@ -19,6 +20,15 @@ non-empty app secret, answers every endpoint of the API, and keeps its
 state (send counters for stats, the latest --remember messages sent for
 trace, scheduled jobs, topic subscriptions) until it stops. Regids starting with "bad-" are
 reported as bad.
+
+To rehearse a campaign, --log writes one JSON line per request (seq,
+time, path, targets, status, code, and the bad regids of an accepted
+send), and faults can be scripted: --drop-rate drops connections at that
+share of requests (before processing them: the client cannot know),
+--delay delays every answer, --fail CODE:PATTERN answers CODE to every
+request naming a target that matches PATTERN (e.g. 10017:r-9*), and
+--rate-limit N answers 10027 ("too frequent") to the requests beyond N in
+one second, as the real server does to an app over its quota.
 
 It writes its CA certificate to --ca-file and prints the host and how to
 point a client at it, e.g.:
@@ -35,8 +45,22 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	proto := fs.String("proto", "h2", "protocols offered: h2 (HTTP/2, and HTTP/1.1) or h1 (HTTP/1.1 only)")
 	caFile := fs.String("ca-file", "mipush-fake-ca.pem", "write the server's CA certificate (PEM) to this `file`")
 	remember := fs.Int("remember", fakeRememberSends, "how many of the latest sends trace knows (about 200 bytes each)")
+	var script mipushtest.Script
+	var fails listFlag
+	logFile := fs.String("log", "", "append one JSON line per request to this `file` (\"-\": standard output)")
+	fs.Float64Var(&script.DropRate, "drop-rate", 0, "drop the connection at this share of requests, 0 to 1, before processing them")
+	fs.DurationVar(&script.Delay, "delay", 0, "delay every answer by this long")
+	fs.Var(&fails, "fail", "answer error CODE to the requests naming a target that matches PATTERN, given as `CODE:PATTERN` (repeatable)")
+	fs.IntVar(&script.RateLimit, "rate-limit", 0, "answer 10027 to the requests beyond `N` in one second (0: no limit)")
 	if code, ok := fs.parse(args, stdout); !ok {
 		return code
+	}
+	for _, f := range fails {
+		pf, err := mipushtest.ParsePatternFailure(f)
+		if err != nil {
+			return fail(stderr, "fake", usagef("--fail: %v", err))
+		}
+		script.Failures = append(script.Failures, pf)
 	}
 	if fs.NArg() > 0 {
 		return fail(stderr, "fake", usagef("unexpected argument %q", fs.Arg(0)))
@@ -62,6 +86,21 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer srv.Close()
 	setFakeBehaviour(srv)
+	switch *logFile {
+	case "":
+	case "-":
+		script.Log = stdout
+	default:
+		f, err := os.OpenFile(*logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fail(stderr, "fake", usagef("--log: %v", err))
+		}
+		defer f.Close()
+		script.Log = f
+	}
+	if err := srv.SetScript(script); err != nil {
+		return fail(stderr, "fake", usagef("%v", strings.TrimPrefix(err.Error(), "mipushtest: ")))
+	}
 	if err := os.WriteFile(*caFile, srv.CACertPEM(), 0o644); err != nil {
 		return fail(stderr, "fake", usagef("--ca-file: %v", err))
 	}
@@ -72,6 +111,10 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	protos := "HTTP/2 and HTTP/1.1"
 	if *proto == "h1" {
 		protos = "HTTP/1.1"
+	}
+	host, all := clientHost(srv.Host())
+	if all {
+		fmt.Fprintf(stdout, "listening on all interfaces (%s); its certificate is valid for 127.0.0.1, ::1, localhost and the name of --addr only\n", *addr)
 	}
 	fmt.Fprintf(stdout, `fake MiPush server on %[1]s (%[2]s over TLS); Ctrl-C stops it
 CA certificate  %[3]s
@@ -84,8 +127,23 @@ point the mipush command at it:
 or any HTTP client:
   curl --cacert %[3]s -H 'Authorization: key=any' \
     -d 'registration_id=r1&title=Hi&description=Hello&payload=x' https://%[1]s/v3/message/regid
-`, srv.Host(), protos, ca, fakeBadPrefix)
+`, host, protos, ca, fakeBadPrefix)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "fake MiPush server stopped")
 	return exitOK
+}
+
+// clientHost returns the host:port a client on this machine uses to reach
+// a server listening on hostport, and whether it listens on all
+// interfaces (0.0.0.0 or ::), where a client cannot connect to the
+// address as it is.
+func clientHost(hostport string) (string, bool) {
+	h, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return hostport, false
+	}
+	if ip := net.ParseIP(h); ip != nil && ip.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", port), true
+	}
+	return hostport, false
 }

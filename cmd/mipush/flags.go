@@ -13,6 +13,7 @@ type flagSet struct {
 	*flag.FlagSet
 	name, synopsis, about string
 	stderr                io.Writer
+	args                  []string // the arguments that are not flags, in order
 }
 
 // newFlags returns the flag set of a subcommand. A parse error goes to
@@ -28,7 +29,7 @@ func newFlags(name, synopsis, about string, stderr io.Writer) *flagSet {
 // parse parses args. It returns ok, or the exit code to return at once:
 // exitOK after --help, exitUsage after an error (already reported).
 func (fs *flagSet) parse(args []string, stdout io.Writer) (code int, ok bool) {
-	err := fs.Parse(args)
+	err := fs.parseInterspersed(args)
 	switch {
 	case err == nil:
 		return 0, true
@@ -38,6 +39,40 @@ func (fs *flagSet) parse(args []string, stdout io.Writer) (code int, ok bool) {
 	}
 	fmt.Fprintf(fs.stderr, "mipush %s: %v (see \"mipush %s --help\")\n", fs.name, err, fs.name)
 	return exitUsage, false
+}
+
+// parseInterspersed parses args, in which flags may follow the other
+// arguments ("mipush bulk ids.txt --json"); after "--" everything is an
+// argument.
+func (fs *flagSet) parseInterspersed(args []string) error {
+	fs.args = nil
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.FlagSet.Args()
+		if len(rest) == 0 {
+			return nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			fs.args = append(fs.args, rest...)
+			return nil
+		}
+		fs.args = append(fs.args, rest[0])
+		args = rest[1:]
+	}
+}
+
+// NArg and Arg are those of the arguments that are not flags, wherever
+// they came (see parseInterspersed).
+func (fs *flagSet) NArg() int { return len(fs.args) }
+
+// Arg returns the i-th argument that is not a flag, or "".
+func (fs *flagSet) Arg(i int) string {
+	if i < 0 || i >= len(fs.args) {
+		return ""
+	}
+	return fs.args[i]
 }
 
 // printUsage prints the usage message to w.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -55,9 +56,37 @@ func (l *bulkList) add(id string, line int, msg *mipush.Message, raw json.RawMes
 	}
 }
 
+// badInput is the error of an input with bad lines: a *usageError that
+// lists them, and the lines for --json.
+type badInput struct {
+	u     *usageError
+	lines []badLineJSON
+}
+
+// badLineJSON is the JSON form of a bad line, under --json.
+type badLineJSON struct {
+	Line  int    `json:"line"`
+	Text  string `json:"text"`
+	Error string `json:"error"`
+}
+
+func (e *badInput) Error() string { return e.u.Error() }
+
+// Unwrap returns the *usageError, so that the error is bad input.
+func (e *badInput) Unwrap() error { return e.u }
+
 // badInputError lists the bad lines of an input: the first maxBadListed,
 // then how many more. It is bad input (exit status 2).
 func badInputError(name string, bad []badLine) error {
+	lines := make([]badLineJSON, len(bad))
+	for i, l := range bad {
+		lines[i] = badLineJSON{Line: l.Line, Text: l.Text, Error: l.Reason}
+	}
+	return &badInput{u: badInputText(name, bad), lines: lines}
+}
+
+// badInputText is the message of badInputError.
+func badInputText(name string, bad []badLine) *usageError {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s cannot be sent, so nothing was sent (--skip-invalid sends the rest):", name, plural(len(bad), "line"))
 	for i, l := range bad {
@@ -85,15 +114,17 @@ func plural(n int, what string) string {
 // returned as an error; base is the message of the flags, on which each
 // personalised line's fields are laid. Only an unreadable input is an
 // error.
-func readInput(r io.Reader, name, format string, base *mipush.Message) (*bulkList, error) {
+func readInput(ctx context.Context, r io.Reader, name, format string, base *mipush.Message) (*bulkList, error) {
 	l := &bulkList{format: format}
 	seen := make(map[string]struct{})
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
 		l.lines++
-		raw := sc.Bytes()
-		line := strings.TrimSpace(string(raw))
+		if l.lines%checkEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err() // Ctrl-C while checking: stop now
+		}
+		line := inputLine(sc.Bytes(), l.lines)
 		if line == "" || strings.HasPrefix(line, "#") {
 			l.skipped++
 			continue
@@ -131,6 +162,25 @@ func readInput(r io.Reader, name, format string, base *mipush.Message) (*bulkLis
 		l.format = formatRegIDs
 	}
 	return l, nil
+}
+
+// checkEvery is how many input lines are read between two looks at the
+// command's context.
+const checkEvery = 4096
+
+// byteOrderMark is the UTF-8 byte order mark some editors put at the start
+// of a file.
+const byteOrderMark = "\uFEFF"
+
+// inputLine returns the text of input line n (from 1): without the byte
+// order mark of the first line, the CR of a CRLF line end and the spaces
+// around it.
+func inputLine(raw []byte, n int) string {
+	s := string(raw)
+	if n == 1 {
+		s = strings.TrimPrefix(s, byteOrderMark)
+	}
+	return strings.TrimSpace(s)
 }
 
 // personalLine is one line of personalised input: a regid and the message

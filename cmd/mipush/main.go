@@ -26,6 +26,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,12 +35,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// The first Ctrl-C cancels ctx and lets the command stop cleanly; after
-	// it the signal is no longer caught, so a second one ends the process.
-	context.AfterFunc(ctx, stop)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	// The first Ctrl-C (or SIGTERM) ends the command's context, so that it
+	// stops cleanly; the second tells it to stop waiting (see stopper).
+	st := newStopper(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for sig := range sigs {
+			st.signal(sig)
+		}
+	}()
+	code := run(st.ctx, os.Args[1:], os.Stdout, os.Stderr)
+	signal.Stop(sigs)
+	st.release()
 	os.Exit(code)
 }
 
@@ -60,7 +68,7 @@ var commands = []command{
 	{name: "stats", summary: "message counters of an app over a range of days", run: statsCmd},
 	{name: "trace", summary: "the delivery status of a message", run: traceCmd},
 	{name: "topic", summary: "subscribe regids or aliases to a topic, or unsubscribe them", run: topicCmd},
-	{name: "revoke", summary: "recall a message, or stop its delivery", run: revokeCmd},
+	{name: "revoke", summary: "revoke (recall) a message, or stop its delivery", run: revokeCmd},
 	{name: "bench", summary: "compare the client's throughput with other clients", run: benchCmd},
 	{name: "fake", summary: "run the fake MiPush server on its own, until stopped, for any client to test against", run: fakeCmd},
 	{name: "version", summary: "print the versions of the command, the library and Go", run: versionCmd},
@@ -72,6 +80,7 @@ const (
 	exitFailed      = 1   // the server or the network failed some or all of the work
 	exitUsage       = 2   // bad flags or bad input: nothing was sent
 	exitInterrupted = 130 // stopped by Ctrl-C (128 + SIGINT), after a clean stop
+	exitTerminated  = 143 // stopped by SIGTERM (128 + SIGTERM), after a clean stop
 )
 
 // run runs the subcommand named by args[0] and returns the exit code.
@@ -81,7 +90,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "help":
+		if len(args) > 1 { // "mipush help CMD" is "mipush CMD --help"
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+		}
+		usage(stdout)
+		return exitOK
+	case "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
 	case "-version", "--version":
@@ -89,7 +104,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			code := c.run(ctx, args[1:], stdout, stderr)
+			var se *signalError
+			if code == exitFailed && errors.As(context.Cause(ctx), &se) {
+				code = exitInterruptedBy(ctx) // a call cut short by Ctrl-C or SIGTERM
+			}
+			return code
 		}
 	}
 	fmt.Fprintf(stderr, "mipush: unknown command %q; run \"mipush help\" for the list\n", args[0])
@@ -105,7 +125,8 @@ func usage(w io.Writer) {
 		}
 	}
 	fmt.Fprint(w, `
-Run "mipush <command> --help" for the flags of a command.
+Run "mipush help <command>" (or "mipush <command> --help") for the flags
+of a command. Flags may come before or after the arguments.
 
 Environment:
   MIPUSH_APP_SECRET  the app secret (never printed); --secret-file overrides it

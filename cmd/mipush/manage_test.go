@@ -76,8 +76,8 @@ func TestManagementText(t *testing.T) {
 	assert.Contains(t, r.stdout, "2026-01-02")
 
 	r = mipushCmd("trace", "--fake", "slm42")
-	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "message id     slm42\n")
+	require.Equal(t, exitFailed, r.code, r.stderr)
+	requireOneLine(t, r, "the server knows no delivery of message slm42")
 
 	r = mipushCmd("topic", "subscribe", "--fake", "--topic", "news", "--regid", "r1")
 	require.Equal(t, exitOK, r.code, r.stderr)

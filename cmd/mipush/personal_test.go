@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -156,7 +157,7 @@ func TestBulkPersonalisedRetry(t *testing.T) {
 
 func TestReadInputFormats(t *testing.T) {
 	base := mustMessage(t)
-	l, err := readInput(strings.NewReader("# c\n\n r 1 \nr2\r\nr 1\n"), "in", formatAuto, base)
+	l, err := readInput(context.Background(), strings.NewReader("# c\n\n r 1 \nr2\r\nr 1\n"), "in", formatAuto, base)
 	require.NoError(t, err)
 	assert.Equal(t, formatRegIDs, l.format)
 	assert.Equal(t, []string{"r 1", "r2"}, l.ids)
@@ -164,7 +165,7 @@ func TestReadInputFormats(t *testing.T) {
 	assert.Equal(t, 1, l.duplicates)
 	assert.Equal(t, 2, l.skipped)
 
-	l, err = readInput(strings.NewReader(`{"regid":"a","title":"A"}`+"\n"+`{"regid":"a","payload":"x"}`+"\n"), "in", formatAuto, base)
+	l, err = readInput(context.Background(), strings.NewReader(`{"regid":"a","title":"A"}`+"\n"+`{"regid":"a","payload":"x"}`+"\n"), "in", formatAuto, base)
 	require.NoError(t, err)
 	assert.Equal(t, formatJSON, l.format)
 	assert.Equal(t, []string{"a", "a"}, l.ids, "personalised lines are sends of their own, repeated regids too")
@@ -173,11 +174,11 @@ func TestReadInputFormats(t *testing.T) {
 	assert.Equal(t, "x", l.msgs[1].Payload)
 
 	// --format regids takes a line starting with "{" as a regid.
-	l, err = readInput(strings.NewReader("{x}\n"), "in", formatRegIDs, base)
+	l, err = readInput(context.Background(), strings.NewReader("{x}\n"), "in", formatRegIDs, base)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"{x}"}, l.ids)
 
-	l, err = readInput(strings.NewReader("ok\n\xff\nr\x01\n"), "in", formatRegIDs, base)
+	l, err = readInput(context.Background(), strings.NewReader("ok\n\xff\nr\x01\n"), "in", formatRegIDs, base)
 	require.NoError(t, err)
 	require.Len(t, l.bad, 2)
 	assert.Equal(t, badLine{2, "\xff", "regid is not valid UTF-8"}, l.bad[0])

@@ -39,19 +39,6 @@ func (t tally) line(elapsed time.Duration) string {
 		t.doneRegids, t.regids, pct, t.ok, t.failed, t.chunks, t.badRegIDs, t.rate(elapsed), elapsed.Round(100*time.Millisecond))
 }
 
-// counters describes t after the terminal bar: what the bar's length and
-// count cannot show, with the rate since the start. It comes from the same
-// snapshot as the bar's length, so the two agree.
-func (t tally) counters(elapsed time.Duration) string {
-	rate := t.rate(elapsed)
-	left := ""
-	if rate > 0 && t.doneRegids < t.regids {
-		left = fmt.Sprintf(", %s left", (time.Duration(float64(t.regids-t.doneRegids)/rate) * time.Second).Round(time.Second))
-	}
-	return fmt.Sprintf("regids: ok %d bad %d, failed chunks %d, %.0f regids/s%s",
-		t.okRegids, t.badRegIDs, t.failed, rate, left)
-}
-
 // Progress modes.
 const (
 	progressAuto  = "auto"  // a bar on a terminal, plain lines otherwise
@@ -64,12 +51,13 @@ const (
 type progress struct {
 	stopc chan struct{}
 	done  chan struct{}
+	notes chan string // lines to print among the progress output
 }
 
 // startProgress starts showing on w what snapshot returns, as mode says;
 // plain lines come every interval.
 func startProgress(w io.Writer, mode string, interval time.Duration, snapshot func() tally) *progress {
-	p := &progress{stopc: make(chan struct{}), done: make(chan struct{})}
+	p := &progress{stopc: make(chan struct{}), done: make(chan struct{}), notes: make(chan string)}
 	if mode == progressAuto {
 		mode = progressPlain
 		if isTerminal(w) {
@@ -86,9 +74,32 @@ func startProgress(w io.Writer, mode string, interval time.Duration, snapshot fu
 			p.plain(w, t.C, snapshot)
 		}()
 	default:
-		close(p.done)
+		go func() {
+			defer close(p.done)
+			p.notesOnly(w)
+		}()
 	}
 	return p
+}
+
+// notesOnly prints the notes until stopped.
+func (p *progress) notesOnly(w io.Writer) {
+	for {
+		select {
+		case n := <-p.notes:
+			fmt.Fprintln(w, n)
+		case <-p.stopc:
+			return
+		}
+	}
+}
+
+// note prints a line of text among the progress output (above a bar).
+func (p *progress) note(text string) {
+	select {
+	case p.notes <- text:
+	case <-p.done:
+	}
 }
 
 // stop shows the final state and returns once the output is complete.
@@ -105,6 +116,8 @@ func (p *progress) plain(w io.Writer, tick <-chan time.Time, snapshot func() tal
 		select {
 		case <-tick:
 			fmt.Fprintln(w, snapshot().line(time.Since(start)))
+		case n := <-p.notes:
+			fmt.Fprintln(w, n)
 		case <-p.stopc:
 			fmt.Fprintln(w, snapshot().line(time.Since(start)))
 			return
@@ -118,9 +131,10 @@ func (p *progress) bar(w io.Writer, snapshot func() tally) {
 	start := time.Now()
 	t := snapshot()
 	if t.regids == 0 {
-		return // nothing to send, and a bar needs a length
+		p.notesOnly(w) // nothing to send, and a bar needs a length
+		return
 	}
-	b := newTerminalBar(w, t.regids)
+	b := newTerminalBar(w)
 	b.draw(t, 0)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -128,9 +142,11 @@ func (p *progress) bar(w io.Writer, snapshot func() tally) {
 		select {
 		case <-tick.C:
 			b.draw(snapshot(), time.Since(start))
+		case n := <-p.notes:
+			b.note(n)
+			b.draw(snapshot(), time.Since(start))
 		case <-p.stopc:
 			b.end(snapshot(), time.Since(start))
-			fmt.Fprintln(w)
 			return
 		}
 	}

@@ -56,66 +56,58 @@ func TestPlainProgress(t *testing.T) {
 	assert.Empty(t, w.lines)
 }
 
-// The counters after the bar come from one snapshot, and the rate is the
-// regids done over the time since the start.
-func TestProgressBarCounters(t *testing.T) {
-	tl := tally{chunks: 100, regids: 100_000, accepted: 60, ok: 49, failed: 1, doneRegids: 50_000, okRegids: 48_990, badRegIDs: 10}
-	assert.Equal(t, "regids: ok 48990 bad 10, failed chunks 1, 5000 regids/s, 10s left", tl.counters(10*time.Second))
-	assert.Equal(t, "regids: ok 0 bad 0, failed chunks 0, 0 regids/s",
-		tally{regids: 10}.counters(0), "no rate before time has passed")
-	done := tally{regids: 10, doneRegids: 10, okRegids: 10}
-	assert.Equal(t, "regids: ok 10 bad 0, failed chunks 0, 5 regids/s", done.counters(2*time.Second))
+// The bar fits the terminal: one line, one column short of its width,
+// at 80 and 60 columns and below, whatever the counts.
+func TestBarLineFits(t *testing.T) {
+	big := tally{chunks: 1000, regids: 1_000_000, accepted: 600, ok: 499, failed: 1, doneRegids: 500_000, okRegids: 498_990, badRegIDs: 10}
+	for _, width := range []int{200, 120, 80, 60, 40, 20, 5, 1} {
+		for _, tl := range []tally{big, {regids: 10}, {regids: 10, doneRegids: 10, okRegids: 10}} {
+			line := barLine(tl, 10*time.Second, width)
+			assert.LessOrEqual(t, len(line), width-1, "width %d: %q", width, line)
+			assert.NotContains(t, line, "\n")
+			assert.NotContains(t, line, "\r")
+		}
+	}
+	assert.Equal(t, "[==============               ]  50% 500000/1000000 ok 498990 bad 10 failed 1 50000/s 10s left",
+		barLine(big, 10*time.Second, 120))
+	assert.Equal(t, "[=========          ]  50% 500000/1000000 ok 498990 bad 10 failed 1 50000/s", barLine(big, 10*time.Second, 80))
+	assert.Equal(t, "[=======       ]  50% 500000/1000000 ok 498990 bad 10", barLine(big, 10*time.Second, 60))
+	assert.Equal(t, "50% 500000/1000000", barLine(big, 10*time.Second, 20), "too narrow for a bar")
 	assert.InDelta(t, 10.0, tally{doneRegids: 100}.rate(10*time.Second), 1e-9)
 }
 
 // frames returns the frames drawn on a terminal line: the text between
-// carriage returns, without the blanks that erase the previous frame.
+// carriage returns, without the erase to the end of the line.
 func frames(out string) []string {
 	var fs []string
 	for _, f := range strings.Split(out, "\r") {
-		if f = strings.TrimRight(f, " "); f != "" {
+		if f = strings.TrimSuffix(strings.TrimRight(f, "\n"), "\x1b[K"); f != "" {
 			fs = append(fs, f)
 		}
 	}
 	return fs
 }
 
-// Every snapshot is drawn as exactly one frame, in which the bar, the
-// count and the counters are that snapshot's, and the rate is the regids
-// done since the start: a jump straight to the end, which once showed
-// billions of regids per second, shows the true rate.
+// Every snapshot is drawn as exactly one frame, redrawn in place, and the
+// rate is the regids done since the start.
 func TestTerminalBar(t *testing.T) {
 	var out strings.Builder
-	b := newTerminalBar(&out, 1000)
+	b := &terminalBar{w: &out, width: func() int { return 80 }}
 	b.draw(tally{regids: 1000}, 0)
 	half := tally{regids: 1000, ok: 1, doneRegids: 500, okRegids: 490, badRegIDs: 10}
 	b.draw(half, 2*time.Second)
-	half.failed = 1 // the counters change, the bar does not
-	b.draw(half, 4*time.Second)
+	b.note("stopping: finishing 3 requests in flight")
 	b.end(tally{regids: 1000, ok: 2, failed: 1, doneRegids: 1000, okRegids: 990, badRegIDs: 10}, 5*time.Second)
 	assert.Equal(t, []string{
-		"   0% |                              | (0/1000) regids: ok 0 bad 0, failed chunks 0, 0 regids/s",
-		"  50% |███████████████               | (500/1000) regids: ok 490 bad 10, failed chunks 0, 250 regids/s, 2s left",
-		"  50% |███████████████               | (500/1000) regids: ok 490 bad 10, failed chunks 1, 125 regids/s, 4s left",
-		" 100% |██████████████████████████████| (1000/1000) regids: ok 990 bad 10, failed chunks 1, 200 regids/s",
+		"[                   ]   0% 0/1000 ok 0 bad 0 failed 0 0/s",
+		"[=========          ]  50% 500/1000 ok 490 bad 10 failed 0 250/s 2s left",
+		"\x1b[Kstopping: finishing 3 requests in flight",
+		"[===================] 100% 1000/1000 ok 990 bad 10 failed 1 200/s",
 	}, frames(out.String()))
-
-	// A send of a million regids done within the first redraw.
-	out.Reset()
-	b = newTerminalBar(&out, 1_000_000)
-	b.end(tally{regids: 1_000_000, ok: 1000, doneRegids: 1_000_000, okRegids: 1_000_000}, 80*time.Millisecond)
-	assert.Equal(t, []string{
-		" 100% |██████████████████████████████| (1000000/1000000) regids: ok 1000000 bad 0, failed chunks 0, 12500000 regids/s",
-	}, frames(out.String()))
-
-	// Stopped short of the end, the bar stays where it is.
-	out.Reset()
-	b = newTerminalBar(&out, 10)
-	b.end(tally{regids: 10, doneRegids: 3, okRegids: 3, ok: 1}, time.Second)
-	b.draw(tally{regids: 10, doneRegids: 4}, 2*time.Second)
-	assert.Equal(t, []string{
-		"  30% |█████████                     | (3/10) regids: ok 3 bad 0, failed chunks 0, 3 regids/s, 2s left",
-	}, frames(out.String()))
+	assert.True(t, strings.HasSuffix(out.String(), "\n"))
+	for _, f := range frames(out.String()) {
+		assert.LessOrEqual(t, len(f), 79+len("\x1b[K"))
+	}
 }
 
 func TestProgressModes(t *testing.T) {
@@ -139,7 +131,7 @@ func TestProgressModes(t *testing.T) {
 	// Stopped short, the bar ends where the send stopped.
 	b.Reset()
 	startProgress(&b, progressBar, time.Hour, func() tally { return tally{chunks: 2, regids: 10, doneRegids: 5, okRegids: 5, ok: 1} }).stop()
-	assert.Regexp(t, `^ +50% \|.*\| \(5/10\) regids: ok 5 bad 0, failed chunks 0, \d+ regids/s`, frames(b.String())[0])
+	assert.Regexp(t, `^\[=+ +\]  50% 5/10 ok 5 bad 0 failed 0 \d+/s`, frames(b.String())[0])
 	assert.True(t, strings.HasSuffix(b.String(), "\n"))
 
 	// Nothing to send: no bar.

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
-	"os"
-	"sync"
 
 	"github.com/mipush-go/mipush"
 )
@@ -33,13 +29,25 @@ const (
 	// kindUnsent: the request was never queued (Ctrl-C, or the client
 	// stopped accepting sends). --retry sends these.
 	kindUnsent = "unsent"
+
+	// The records of a report being written (a journal, see journal.go),
+	// which only a run that stopped before its end leaves behind:
+	//
+	// kindPending: a request of the job, written before the first send;
+	// it has no outcome unless a later record gives it one.
+	kindPending = "pending"
+	// kindQueued: the requests of lower index than its chunk may have
+	// been queued; those above were not.
+	kindQueued = "queued"
+	// kindOK: the server accepted the request.
+	kindOK = "ok"
 )
 
 // reportRecord is one line of a bulk report. Every input line that was not
 // accepted by the server appears in exactly one record.
 type reportRecord struct {
 	Kind  string   `json:"kind"`            // one of the kinds above
-	Chunk int      `json:"chunk"`           // the request's index in the job, from 0
+	Chunk int      `json:"chunk"`           // the request's index in the job, from 0; -1: none of this job's (a skipped line, a record carried over by --retry)
 	IDs   []string `json:"ids,omitempty"`   // the regids concerned
 	Lines []int    `json:"lines,omitempty"` // their input lines (personalised input: the line of each)
 	// Fields are the personalised lines of IDs as given, so that --retry
@@ -102,103 +110,4 @@ func messageJSON(msg *mipush.Message) ([]byte, error) {
 		}
 	}
 	return json.Marshal(fields) // keys sorted: one form per message
-}
-
-// report writes records as JSON lines. The destination is opened on the
-// first record after the job record, unless always is set, so that a run
-// with nothing to report leaves no file behind. It is safe for concurrent
-// use.
-type report struct {
-	open   func() (io.WriteCloser, error)
-	job    reportRecord
-	always bool
-
-	mu      sync.Mutex
-	dst     io.WriteCloser // nil until opened
-	w       *bufio.Writer
-	enc     *json.Encoder
-	records int   // records other than the job record
-	err     error // the first error
-}
-
-// newReport returns a report whose destination open returns; with always
-// it is written even when it would hold the job record only.
-func newReport(job reportRecord, always bool, open func() (io.WriteCloser, error)) *report {
-	return &report{open: open, job: job, always: always}
-}
-
-// reportFile returns the opener of a report file: "-" is standard output
-// (never closed).
-func reportFile(path string, stdout io.Writer) func() (io.WriteCloser, error) {
-	if path == "-" {
-		return func() (io.WriteCloser, error) { return nopCloser{stdout}, nil }
-	}
-	return func() (io.WriteCloser, error) { return os.Create(path) }
-}
-
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
-
-// start opens the destination and writes the job record; r.mu is held.
-func (r *report) start() bool {
-	if r.err != nil {
-		return false
-	}
-	if r.dst != nil {
-		return true
-	}
-	dst, err := r.open()
-	if err != nil {
-		r.err = err
-		return false
-	}
-	r.dst, r.w = dst, bufio.NewWriter(dst)
-	r.enc = json.NewEncoder(r.w)
-	r.encode(r.job)
-	return r.err == nil
-}
-
-// encode writes rec; r.mu is held.
-func (r *report) encode(rec reportRecord) {
-	if err := r.enc.Encode(rec); err != nil && r.err == nil {
-		r.err = err
-	}
-}
-
-// add writes rec.
-func (r *report) add(rec reportRecord) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.records++
-	if r.start() {
-		r.encode(rec)
-	}
-}
-
-// close writes out what is buffered, closes the destination and returns
-// the first error. It reports whether a report was written.
-func (r *report) close() (written bool, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.dst == nil && (r.always || r.records > 0) {
-		r.start()
-	}
-	if r.dst == nil {
-		return false, r.err
-	}
-	if err := r.w.Flush(); err != nil && r.err == nil {
-		r.err = err
-	}
-	if err := r.dst.Close(); err != nil && r.err == nil {
-		r.err = err
-	}
-	return true, r.err
-}
-
-// count returns the number of records added, the job record aside.
-func (r *report) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.records
 }

@@ -8,15 +8,18 @@ import (
 )
 
 const revokeAbout = `
-Recall a notification of the app --package from devices, by the notify id it
-was sent with (POST /v3/message/{regid,alias,user_account}/revoke):
+Revoke a notification of the app --package: recall it from the devices
+that have not shown it yet, or remove it, by the notify id it was sent with
+(POST /v3/message/{regid,alias,user_account}/revoke):
 
   mipush revoke --package P --notify-id N (--regid ... | --alias ... | --account ...)
 
-With --stop, stop delivering messages still being delivered instead:
+With --stop, do not revoke: stop delivering messages still being
+delivered instead (--message and --job take up to 1000 comma-separated
+values):
   mipush revoke --package P --stop (--message ID,... | --job KEY,...)
 
-Recalling by message id, job key or topic is no longer possible: Xiaomi took
+Revoking by message id, job key or topic is no longer possible: Xiaomi took
 those paths offline on 2026-12-01 (notice D2367) without a replacement.
 `
 
@@ -25,17 +28,17 @@ const retiredRevoke = "recalling by %s was retired on 2026-12-01 (Xiaomi's notic
 
 // revokeCmd recalls or stops a message.
 func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("revoke", "[flags] --package PKG (--message ID | --job KEY | --notify-id N TARGET)", revokeAbout, stderr)
+	fs := newFlags("revoke", "[flags] --package PKG (--notify-id N TARGET | --stop (--message IDS | --job KEYS))", revokeAbout, stderr)
 	var sf serverFlags
 	var tf targetFlags
 	var msgIDs, jobs listFlag
 	sf.register(fs)
 	tf.register(fs, false)
 	pkg := fs.String("package", "", "the app's `package` name (required)")
-	fs.Var(&msgIDs, "message", "the message `id` to recall (with --stop: ids, comma-separated)")
-	fs.Var(&jobs, "job", "the job `key` whose messages to recall (with --stop: keys, comma-separated)")
-	notifyID := fs.Int("notify-id", -1, "recall the notification with this notify_id from the devices of a target")
-	stop := fs.Bool("stop", false, "stop delivering the messages of --message or --job instead of recalling them")
+	fs.Var(&msgIDs, "message", "with --stop: the message `ids` to stop, comma-separated")
+	fs.Var(&jobs, "job", "with --stop: the job `keys` whose messages to stop, comma-separated")
+	notifyID := fs.Int("notify-id", -1, "revoke the notification with this notify_id on the devices of a target")
+	stop := fs.Bool("stop", false, "stop delivering the messages of --message or --job instead of revoking them")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if code, ok := fs.parse(args, stdout); !ok {
 		return code

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/mipush-go/mipush"
@@ -68,12 +69,22 @@ func (f *targetFlags) target() (mipush.Target, error) {
 	}
 	t := ts[0]
 	if len(t.IDs) > mipush.MaxTargets {
-		return t, usagef("at most %d %ss per send, got %d (use mipush bulk for more)", mipush.MaxTargets, t.Kind, len(t.IDs))
+		return t, usagef("at most %d %ss per send, got %d (mipush bulk sends to more, paced with --rate)", mipush.MaxTargets, t.Kind, len(t.IDs))
 	}
 	if err := t.Validate(); err != nil {
 		return t, &usageError{msg: describe(err)}
 	}
 	return t, nil
+}
+
+// confirmAll refuses a broadcast to all devices typed at a terminal
+// (interactive) without --yes: a script knows what it does, a person may
+// have meant --topic.
+func confirmAll(all, yes, interactive bool) error {
+	if all && !yes && interactive {
+		return usagef("--all sends to every device of the app: add --yes to confirm")
+	}
+	return nil
 }
 
 // pushTo sends msg to t and waits for the answer.
@@ -103,6 +114,9 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sf.register(fs)
 	mf.register(fs)
 	tf.register(fs, true)
+	var pf paceFlags
+	pf.register(fs, false)
+	yes := fs.Bool("yes", false, "confirm --all: send to every device of the app (asked for when standard input is a terminal)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if code, ok := fs.parse(args, stdout); !ok {
 		return code
@@ -111,6 +125,9 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "send", usagef("unexpected argument %q", fs.Arg(0)))
 	}
 	mf.noteSet(fs)
+	if err := confirmAll(tf.all, *yes, isTerminal(os.Stdin)); err != nil {
+		return failAs(stdout, stderr, "send", err, *asJSON)
+	}
 
 	t, err := tf.target()
 	if err != nil {
@@ -121,6 +138,9 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return failAs(stdout, stderr, "send", err, *asJSON)
 	}
 	opts, err := sf.options()
+	if err == nil {
+		err = pf.apply(&opts)
+	}
 	if err != nil {
 		return failAs(stdout, stderr, "send", err, *asJSON)
 	}

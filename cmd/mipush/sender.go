@@ -102,8 +102,9 @@ func (s *sender) run(ctx context.Context, c *mipush.Client) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Mark the chunk queued first: its outcome may be reported before
-		// the call returns.
+		// Mark the chunk queued first, in the journal too: its outcome
+		// may be reported before the call returns.
+		s.rep.queued(i)
 		s.set(i, chunkQueued, func(t *tally) { t.accepted++ })
 		send := mipush.Send{Target: mipush.Target{Kind: mipush.TargetRegID, IDs: s.chunk(i)}, Message: s.message(i), Value: i}
 		if err := c.SendAsync(ctx, send); err != nil {
@@ -160,6 +161,9 @@ func (s *sender) onSuccess(r *mipush.SendResult) {
 		t.okRegids += len(r.Target.IDs) - len(bad)
 		t.badRegIDs += len(bad)
 	})
+	if ok && len(bad) == 0 {
+		s.rep.ok(i)
+	}
 	if ok && len(bad) > 0 {
 		rec := s.record(kindBadRegIDs, i, bad)
 		rec.MessageID, rec.TraceID = r.Result.ID, r.Result.TraceID

@@ -35,9 +35,15 @@ type bulkSummary struct {
 
 	Failures []failureGroup `json:"failures"` // the failed requests by code and reason
 
-	Interrupted bool    `json:"interrupted"`           // Ctrl-C stopped the queueing
+	Requests          int     `json:"requests"`            // HTTP requests sent, retries included
+	RequestsPerSecond float64 `json:"requests_per_second"` // Requests per second
+	MessagesPerSecond float64 `json:"messages_per_second"` // DoneRegIDs per second: one message each
+
+	Interrupted bool    `json:"interrupted"`           // Ctrl-C or SIGTERM stopped the queueing
+	Signal      string  `json:"signal,omitempty"`      // which: SIGINT or SIGTERM
 	StopReason  string  `json:"stop_reason,omitempty"` // why queueing stopped early, if not Ctrl-C
 	DrainError  string  `json:"drain_error,omitempty"` // the wait for requests in flight ran out
+	NothingSent bool    `json:"nothing_sent"`          // no request reached the server
 	Seconds     float64 `json:"seconds"`               // from the first send to the last outcome
 
 	Report      string `json:"report"`       // the report written, or "" if none was
@@ -60,19 +66,21 @@ func (s *bulkSummary) print(w io.Writer) {
 		what = "personalised regids"
 	}
 	if s.Retry {
-		fmt.Fprintf(w, "retry    %d %s to send again; not again: %d rejected or skipped, %d maybe processed (--at-least-once)\n",
-			s.RegIDs, what, s.NotResent, s.HeldRegIDs)
+		fmt.Fprintf(w, "retry    %d %s to send again\n", s.RegIDs, what)
+		fmt.Fprintf(w, "held     %d rejected or skipped; %d maybe processed (--at-least-once)\n", s.NotResent, s.HeldRegIDs)
 	} else {
-		fmt.Fprintf(w, "input    %d lines: %d %s, %d duplicates dropped, %d lines skipped, %d invalid\n",
-			s.Lines, s.RegIDs, what, s.Duplicates, s.Skipped, s.Invalid)
+		fmt.Fprintf(w, "input    %d lines: %d %s\n", s.Lines, s.RegIDs, what)
+		fmt.Fprintf(w, "dropped  %d duplicates, %d blank or comment lines, %d invalid\n", s.Duplicates, s.Skipped, s.Invalid)
 	}
-	rate := 0.0
-	if s.Seconds > 0 {
-		rate = float64(s.DoneRegIDs) / s.Seconds
+	unit := "requests"
+	if s.Format == formatJSON {
+		unit = "messages"
 	}
-	fmt.Fprintf(w, "sent     %d of %d requests in %.2fs (%.0f regids/s)\n", s.Accepted, s.Chunks, s.Seconds, rate)
-	fmt.Fprintf(w, "ok       %d requests; the server rejected %d regids\n", s.OK, s.BadRegIDs)
-	fmt.Fprintf(w, "failed   %d requests (%d maybe processed by the server)\n", s.Failed, s.MaybeProcessed)
+	// Lines short enough for a 60-column terminal.
+	fmt.Fprintf(w, "sent     %d of %d %s in %.2fs\n", s.Accepted, s.Chunks, unit, s.Seconds)
+	fmt.Fprintf(w, "rate     %d requests: %.0f requests/s, %.0f messages/s\n", s.Requests, s.RequestsPerSecond, s.MessagesPerSecond)
+	fmt.Fprintf(w, "ok       %d %s; the server rejected %d regids\n", s.OK, unit, s.BadRegIDs)
+	fmt.Fprintf(w, "failed   %d %s (%d maybe processed by the server)\n", s.Failed, unit, s.MaybeProcessed)
 	for _, f := range s.Failures {
 		maybe := ""
 		if f.MaybeProcessed {
@@ -81,13 +89,22 @@ func (s *bulkSummary) print(w io.Writer) {
 		fmt.Fprintf(w, "         %d× %s%s\n", f.Requests, f.Error, maybe)
 	}
 	if s.UnsentChunks > 0 {
-		fmt.Fprintf(w, "unsent   %d requests (%d regids)\n", s.UnsentChunks, s.UnsentRegIDs)
+		fmt.Fprintf(w, "unsent   %d %s (%d regids)\n", s.UnsentChunks, unit, s.UnsentRegIDs)
 	}
 	if s.Interrupted {
-		fmt.Fprintln(w, "stopped  interrupted: queueing stopped, requests in flight were flushed")
+		flushed := ", requests in flight were flushed"
+		if s.DrainError != "" {
+			flushed = ""
+		}
+		fmt.Fprintf(w, "stopped  interrupted (%s): queueing stopped%s\n", s.Signal, flushed)
 	}
-	if s.StopReason != "" {
+	switch {
+	case s.StopReason != "" && s.NothingSent:
+		fmt.Fprintf(w, "stopped  nothing was sent: %s\n", s.StopReason)
+	case s.StopReason != "":
 		fmt.Fprintf(w, "stopped  %s\n", s.StopReason)
+	case s.Interrupted && s.Accepted == 0:
+		fmt.Fprintln(w, "stopped  nothing was sent")
 	}
 	if s.DrainError != "" {
 		fmt.Fprintf(w, "drain    %s\n", s.DrainError)

@@ -12,7 +12,8 @@ import (
 const traceAbout = `
 Print the delivery status of a message: by its message id (the "message
 id" that send prints), by the job key it was sent with (--job), or of
-every message sent between --from and --to.
+every message sent between --from and --to. A message id or job key of
+which the server knows no delivery is an error (exit status 1).
 `
 
 // traceCmd prints the delivery status of messages.
@@ -45,15 +46,22 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			func(ctx context.Context, c *mipush.Client) (status, error) {
 				var s *mipush.MessageStatus
 				var err error
+				what := "message " + msgID
 				if msgID != "" {
 					s, err = c.TraceMessage(ctx, msgID)
 				} else {
 					s, err = c.TraceJob(ctx, *job)
+					what = "job key " + *job
 				}
 				if err != nil {
 					return status{}, err
 				}
-				return statusOf(s), nil
+				if unknownStatus(s) {
+					return status{}, fmt.Errorf("the server knows no delivery of %s: is it right? (a message to no valid regid looks the same)", what)
+				}
+				st := statusOf(s)
+				st.JobKey = *job
+				return st, nil
 			},
 			func(w io.Writer, s status) { s.print(w) })
 	}
@@ -95,9 +103,17 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		})
 }
 
+// unknownStatus reports whether s is the answer about a message the
+// server has no record of: nothing resolved, delivered or clicked, or no
+// status at all.
+func unknownStatus(s *mipush.MessageStatus) bool {
+	return s.ID == "" || s.Resolved == 0 && s.Delivered == 0 && s.Clicks == 0
+}
+
 // status is the JSON form of mipush.MessageStatus.
 type status struct {
 	ID           string  `json:"id"`
+	JobKey       string  `json:"job_key,omitempty"` // trace --job: the job key traced
 	Created      string  `json:"created,omitempty"` // RFC 3339
 	TimeToLive   string  `json:"time_to_live,omitempty"`
 	Type         string  `json:"msg_type,omitempty"`
@@ -123,7 +139,12 @@ func statusOf(s *mipush.MessageStatus) status {
 
 // print writes the status as text.
 func (s status) print(w io.Writer) {
-	fmt.Fprintf(w, "message id     %s\n", s.ID)
+	if s.JobKey != "" {
+		fmt.Fprintf(w, "job key        %s\n", s.JobKey)
+	}
+	if s.ID != "" && s.ID != s.JobKey {
+		fmt.Fprintf(w, "message id     %s\n", s.ID)
+	}
 	if s.Created != "" {
 		fmt.Fprintf(w, "created        %s\n", s.Created)
 	}
