@@ -43,6 +43,8 @@ type app struct {
 	fleetMax   int       // the most seen lately: the fallback divides by it
 	fleetMaxAt time.Time // when fleetMax was last seen
 	localFrom  time.Time // the fallback limit starts then
+	ahead      int64     // how far ahead of now the limit's arrival time was last seen, ms
+	gen        string    // the generation of the keys seen last
 
 	stops   map[string]time.Time // in force, from Redis and from here
 	pending map[string]stopOp    // to write to Redis, latest per class
@@ -73,7 +75,7 @@ const (
 func newApp(l *Limiter, digest string) *app {
 	tag := "{" + digest + "}" // one Redis Cluster slot for an app's keys
 	a := &app{l: l, batch: 1}
-	for k, suffix := range [numKeys]string{":tat", ":fleet", ":backoff", ":stops"} {
+	for k, suffix := range [numKeys]string{":tat", ":fleet", ":backoff", ":stops", ":gen"} {
 		a.keys[k] = l.o.Prefix + tag + suffix
 	}
 	a.local = rate.NewLimiter(rate.Limit(l.o.Fallback), localBurst(l.o.Fallback))
@@ -256,7 +258,7 @@ func (a *app) plan(now time.Time) {
 	if need > 0 || now.Sub(a.lastUsed) < hold {
 		// Keep a batch ahead, and what is used during a round trip.
 		share := float64(l.o.Rate) / float64(max(1, a.fleet))
-		want += a.batch + int(share*a.rtt.Seconds()*1.5)
+		want += a.batch + int(share*a.rtt.Seconds())
 	}
 	wait := now.Before(a.notBefore) || now.Before(a.pauseUntil)
 	for have < want && a.inflight < maxInflight && !wait {
@@ -348,6 +350,15 @@ func (a *app) reserved(r turnReply, err error, size int, start time.Time) {
 // seen takes what a call read from Redis (a.mu held).
 func (a *app) seen(r turnReply, now time.Time) {
 	a.announced = now
+	a.ahead = r.ahead
+	if a.gen != r.gen {
+		if a.gen != "" {
+			// Redis lost the keys: instances that were not counted
+			// may be under their fallback limits until they return.
+			a.l.health.graceFor(now, a.l.o.ProbeInterval+a.l.o.Timeout)
+		}
+		a.gen = r.gen
+	}
 	a.fleet = max(1, r.fleet)
 	if a.fleet >= a.fleetMax || now.Sub(a.fleetMaxAt) > 10*time.Second {
 		a.fleetMax, a.fleetMaxAt = a.fleet, now
@@ -356,6 +367,13 @@ func (a *app) seen(r turnReply, now time.Time) {
 	if r.pause > 0 {
 		a.pauseUntil = later(a.pauseUntil, now.Add(r.pause))
 	}
+}
+
+// lastAhead is how far ahead of now a last saw the limit's arrival time.
+func (a *app) lastAhead() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ahead
 }
 
 // arm sets the timer to dispatch at t, unless it fires before.

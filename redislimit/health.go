@@ -32,6 +32,13 @@ func (h *health) inGrace(now time.Time) bool {
 	return now.Before(h.graceUntil)
 }
 
+// graceFor applies the local limit too for d from now.
+func (h *health) graceFor(now time.Time, d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.graceUntil = later(h.graceUntil, now.Add(d))
+}
+
 // call runs f on Redis in the background and then done with its error.
 // No answer within Timeout, or the failures of calls in a row, make the
 // Limiter fall back; an answer brings it back.
@@ -67,7 +74,7 @@ func (l *Limiter) answered() {
 	back := h.down.CompareAndSwap(true, false)
 	if back {
 		h.returned = now
-		h.graceUntil = now.Add(l.o.ProbeInterval + l.o.Timeout)
+		h.graceUntil = later(h.graceUntil, now.Add(l.o.ProbeInterval+l.o.Timeout))
 	}
 	h.mu.Unlock()
 	if !back {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +21,12 @@ import (
 	"github.com/mipush-go/mipush/redislimit"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(senderEnv) != "" {
+		os.Exit(runSender()) // a sender of TestFleetProcesses
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // logBuffer collects a Limiter's log records for assertions and the
 // test's transcript.

@@ -15,6 +15,7 @@ const (
 	keyFleet
 	keyBackoff
 	keyStops
+	keyEpoch
 	numKeys
 )
 
@@ -25,10 +26,18 @@ const (
 // of those absent for less than ARGV[7] ms, which may be sending under
 // their fallback limit. A batch is granted from when the limit allows it,
 // unless that is more than ARGV[5] ms ahead: then it is refused with the
-// wait until it would not be. Times are in Redis's clock, in ms.
+// wait until it would not be. When the limit's key is missing, as after
+// a restart of Redis, the limit starts ARGV[8] ms ahead of now, as far
+// as this instance last saw it ahead, so that the turns the instances
+// hold are not granted twice. Times are in Redis's clock, in ms.
 //
-// It returns {granted, delay µs, live, fleet, back-off ms, stops...}:
-// delay is when the batch may start (or, refused, when to ask again).
+// KEYS[5] names the keys' generation: it changes when Redis loses them,
+// as a restart without persistence does, or after a minute unused.
+//
+// It returns {granted, delay µs, live, fleet, back-off ms, ahead ms,
+// generation, stops...}: delay is when the batch may start (or, refused,
+// when to ask again); ahead how far the limit's theoretical arrival time
+// is ahead of now.
 var turnScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -42,10 +51,9 @@ local live = redis.call('ZCOUNT', KEYS[2], now - live_ms, '+inf')
 local fleet = redis.call('ZCARD', KEYS[2])
 local pause = redis.call('PTTL', KEYS[3])
 local stops = redis.call('HGETALL', KEYS[4])
-local granted, delay = 0, 0
+local granted, delay, tat = 0, 0, tonumber(redis.call('GET', KEYS[1]) or (now + tonumber(ARGV[8])))
 if want > 0 and pause <= 0 then
   local interval = 1000 / rate * fleet / live
-  local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
   if tat < now then tat = now end
   local newtat = tat + want * interval
   delay = newtat - burst * interval - now
@@ -54,10 +62,18 @@ if want > 0 and pause <= 0 then
     delay = delay - ahead
   else
     granted = want
+    tat = newtat
     redis.call('SET', KEYS[1], string.format('%.3f', newtat), 'PX', math.ceil(newtat - now) + 1000)
   end
 end
-local out = {granted, math.floor(delay * 1000), live, fleet, pause}
+local gen = redis.call('GET', KEYS[5])
+if gen then
+  redis.call('PEXPIRE', KEYS[5], absent_ms)
+else
+  gen = id .. ':' .. string.format('%.3f', now)
+  redis.call('SET', KEYS[5], gen, 'PX', absent_ms)
+end
+local out = {granted, math.floor(delay * 1000), live, fleet, pause, math.max(0, math.floor(tat - now)), gen}
 for i = 1, #stops do out[#out + 1] = stops[i] end
 return out
 `)
@@ -68,6 +84,8 @@ type turnReply struct {
 	delay       time.Duration
 	live, fleet int
 	pause       time.Duration
+	ahead       int64 // ms
+	gen         string
 	stops       map[string]time.Time
 }
 
@@ -75,11 +93,11 @@ type turnReply struct {
 // read).
 func (l *Limiter) turns(ctx context.Context, a *app, want int) (turnReply, error) {
 	v, err := turnScript.Run(ctx, l.rdb, a.keys[:], l.id, want, l.o.Rate, l.o.Burst,
-		maxAhead.Milliseconds(), liveFor.Milliseconds(), absentFor.Milliseconds()).Slice()
+		maxAhead.Milliseconds(), liveFor.Milliseconds(), absentFor.Milliseconds(), a.lastAhead()).Slice()
 	if err != nil {
 		return turnReply{}, err
 	}
-	if len(v) < 5 {
+	if len(v) < 7 {
 		return turnReply{}, errBadReply
 	}
 	num := func(i int) int64 { n, _ := v[i].(int64); return n }
@@ -89,9 +107,11 @@ func (l *Limiter) turns(ctx context.Context, a *app, want int) (turnReply, error
 		live:    int(num(2)),
 		fleet:   int(num(3)),
 		pause:   time.Duration(num(4)) * time.Millisecond,
+		ahead:   num(5),
 	}
+	r.gen, _ = v[6].(string)
 	now := time.Now()
-	for i := 5; i+1 < len(v); i += 2 {
+	for i := 7; i+1 < len(v); i += 2 {
 		class, _ := v[i].(string)
 		val, _ := v[i+1].(string)
 		if until, ok := parseStop(val); ok && until.After(now) {
@@ -111,10 +131,10 @@ type redisError string
 
 func (e redisError) Error() string { return "redislimit: " + string(e) }
 
-// A stop in the hash is "<end>:<set>", both unix ms: when it ends and
-// when it was written, by the writer's clock.
+// A stop in the hash is "<end>:<set>": when it ends, in unix ms, and
+// when it was made, in unix µs by the clock of the instance that made it.
 func stopValue(until, set time.Time) string {
-	return strconv.FormatInt(until.UnixMilli(), 10) + ":" + strconv.FormatInt(set.UnixMilli(), 10)
+	return strconv.FormatInt(until.UnixMilli(), 10) + ":" + strconv.FormatInt(set.UnixMicro(), 10)
 }
 
 // parseStop reads the end of a stop from the hash.
@@ -140,9 +160,9 @@ end
 return 0
 `)
 
-// clearStopScript deletes field ARGV[1] of the stops hash if it was
-// written at or before ARGV[2] (unix ms): a stop cleared while Redis was
-// unreachable does not clear one written since.
+// clearStopScript deletes field ARGV[1] of the stops hash if it was made
+// at or before ARGV[2] (unix µs): a stop cleared while Redis was
+// unreachable does not clear one made since.
 var clearStopScript = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then

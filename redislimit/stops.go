@@ -147,7 +147,7 @@ func (a *app) flush() {
 func (a *app) write(ctx context.Context, class string, op stopOp) error {
 	key := []string{a.keys[keyStops]}
 	if op.clear {
-		return ignoreNil(clearStopScript.Run(ctx, a.l.rdb, key, class, op.at.UnixMilli()).Err())
+		return ignoreNil(clearStopScript.Run(ctx, a.l.rdb, key, class, op.at.UnixMicro()).Err())
 	}
 	ttl := time.Until(op.until)
 	if ttl <= 0 {
