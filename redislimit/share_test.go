@@ -143,7 +143,12 @@ func TestStopsWhileRedisIsAway(t *testing.T) {
 	cut := func(on bool) {
 		t.Helper()
 		proxy.setCut(on)
-		require.Eventually(t, func() bool { return away.Shared() == !on }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool {
+			short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+			_ = away.Wait(short, app, 1) // calls to Redis, besides the Limiter's own
+			cancel()
+			return away.Shared() == !on
+		}, 10*time.Second, time.Millisecond)
 	}
 	seen := func(l *redislimit.Limiter, class string, want bool) func() bool {
 		return func() bool { _, ok := l.SharedStop(app, class); return ok == want }
