@@ -3,11 +3,10 @@ package redislimit
 import (
 	"context"
 	"math"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
-
-	"sync"
 )
 
 // maxInflight bounds the reservations of an app under way at once.
@@ -361,7 +360,11 @@ func (a *app) seen(r turnReply, now time.Time) {
 	}
 	a.fleet = max(1, r.fleet)
 	if a.fleet >= a.fleetMax || now.Sub(a.fleetMaxAt) > 10*time.Second {
+		changed := a.fleet != a.fleetMax
 		a.fleetMax, a.fleetMaxAt = a.fleet, now
+		if changed {
+			a.setLocal()
+		}
 	}
 	a.setStops(r.stops)
 	if r.pause > 0 {
@@ -415,17 +418,23 @@ func (a *app) wakeAll() {
 func (a *app) fellBack() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.setLocal()
+	a.localFrom = a.announced.Add(liveFor)
+	a.nextProbe = time.Now().Add(a.l.o.ProbeInterval)
+	clear(a.batches)
+	a.batches = a.batches[:0]
+	a.wakeAll()
+}
+
+// setLocal sets the local limit to the quota divided by the instances
+// seen (a.mu held).
+func (a *app) setLocal() {
 	r := a.l.o.Fallback
 	if a.fleetMax > 0 {
 		r = float64(a.l.o.Rate) / float64(a.fleetMax)
 	}
 	a.local.SetLimit(rate.Limit(r))
 	a.local.SetBurst(localBurst(r))
-	a.localFrom = a.announced.Add(liveFor)
-	a.nextProbe = time.Now().Add(a.l.o.ProbeInterval)
-	clear(a.batches)
-	a.batches = a.batches[:0]
-	a.wakeAll()
 }
 
 // returned writes what waits to be written, after a return to Redis.
