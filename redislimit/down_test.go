@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mipush-go/mipush"
-	"github.com/mipush-go/mipush/mipushtest"
 	"github.com/mipush-go/mipush/redislimit"
 )
 
@@ -46,9 +45,7 @@ func TestRedisDownFallsBackAndReturns(t *testing.T) {
 	r := startRedis(t)
 	r.needOwn(t)
 	r.flush(t)
-	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true})
-	defer srv.Close()
-	srv.SetRecording(false)
+	srv := countingServer(t)
 
 	// The Redis client's own defaults (retries, 3s read timeout, no
 	// context deadlines on the socket): the bound must not depend on it.

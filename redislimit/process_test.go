@@ -200,12 +200,10 @@ func TestFleetProcesses(t *testing.T) {
 	r := startRedis(t)
 	r.needOwn(t)
 	r.flush(t)
-	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true})
-	defer srv.Close()
-	srv.SetRecording(false)
+	srv := countingServer(t)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(caFile, srv.CACertPEM(), 0o600))
-	window, warmUp := 3*time.Second, time.Second
+	window, warmUp := 4*time.Second, time.Second
 	full := os.Getenv(fleetTableEnv) == "1"
 	if full {
 		window = 10 * time.Second
