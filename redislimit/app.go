@@ -21,6 +21,7 @@ type app struct {
 	mu         sync.Mutex
 	closed     bool
 	queue      []*waiter // FIFO
+	need       int       // turns the queue waits for
 	batches    []batch   // reserved turns, in the order reserved
 	inflight   int       // reservations under way
 	inflightN  int       // turns they ask for
@@ -118,6 +119,7 @@ func (a *app) wait(ctx context.Context, n int) error {
 		}
 		w := &waiter{n: n, ch: make(chan struct{})}
 		a.queue = append(a.queue, w)
+		a.need += n
 		a.plan(now)
 		a.mu.Unlock()
 		select {
@@ -214,6 +216,7 @@ func (a *app) remove(w *waiter) {
 	for i, q := range a.queue {
 		if q == w {
 			a.queue = append(a.queue[:i], a.queue[i+1:]...)
+			a.need -= w.n
 			return
 		}
 	}
@@ -226,6 +229,7 @@ func (a *app) dispatch(now time.Time) {
 		w := a.queue[0]
 		a.queue[0] = nil
 		a.queue = a.queue[1:]
+		a.need -= w.n
 		w.state = granted
 		close(w.ch)
 	}
@@ -239,10 +243,7 @@ func (a *app) plan(now time.Time) {
 	if a.closed || l.health.isDown() {
 		return
 	}
-	need, head := 0, 0
-	for _, w := range a.queue {
-		need += w.n
-	}
+	need, head := a.need, 0
 	if len(a.queue) > 0 {
 		head = a.queue[0].n
 	}
@@ -411,6 +412,7 @@ func (a *app) wakeAll() {
 	}
 	clear(a.queue)
 	a.queue = a.queue[:0]
+	a.need = 0
 }
 
 // fellBack switches a to the local limit: the quota divided by the
