@@ -15,7 +15,8 @@
 // by the app's digest (mipush.AppDigest), never by its secret, all in one
 // Redis Cluster slot: "mipush:{<digest>}:tat" holds the limit's state (a
 // GCRA theoretical arrival time), ":fleet" the instances of the fleet,
-// ":backoff" the fleet-wide back-off and ":stops" the stops.
+// ":backoff" the fleet-wide back-off, ":stops" the stops and ":gen" the
+// generation of these keys (which changes when Redis loses them).
 // Options.Prefix replaces "mipush:".
 //
 // # Turns
