@@ -22,7 +22,7 @@ import (
 )
 
 // fleetTableEnv, set to 1, makes TestFleetProcesses print the full table:
-// 10s windows, and fleets of 1, 2, 4 and 8 senders before the faults.
+// 10s windows, and fleets of 1, 2, 4, 8 and 16 senders before the faults.
 const fleetTableEnv = "REDISLIMIT_FLEET_TABLE"
 
 // sender is a sender process of the fleet test.
@@ -192,7 +192,7 @@ func quantileOf(hist map[int]int64, q float64) time.Duration {
 // the cut-off instance reaches the others when it is back. The table of
 // windows (rate, shares, p99 Wait, Redis round trips per request,
 // fallbacks so far) is printed. With REDISLIMIT_FLEET_TABLE=1 the
-// windows are 10s and fleets of 1, 2, 4 and 8 run first.
+// windows are 10s and fleets of 1, 2, 4, 8 and 16 run first.
 func TestFleetProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes and runs for about 30s")
@@ -228,7 +228,7 @@ func TestFleetProcesses(t *testing.T) {
 	defer func() { t.Log("\n" + table.String()) }()
 
 	if full {
-		for _, n := range []int{1, 2, 4, 8} {
+		for _, n := range []int{1, 2, 4, 8, 16} {
 			r.flush(t)
 			f := newRun(n, func(int) string { return r.addr })
 			f.begin()
