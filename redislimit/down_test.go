@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mipush-go/mipush"
-	"github.com/mipush-go/mipush/mipushtest"
 	"github.com/mipush-go/mipush/redislimit"
 )
 
@@ -46,16 +45,14 @@ func TestRedisDownFallsBackAndReturns(t *testing.T) {
 	r := startRedis(t)
 	r.needOwn(t)
 	r.flush(t)
-	srv := mipushtest.NewServer(mipushtest.Options{HTTP2: true})
-	defer srv.Close()
-	srv.SetRecording(false)
+	srv := countingServer(t)
 
 	// The Redis client's own defaults (retries, 3s read timeout, no
 	// context deadlines on the socket): the bound must not depend on it.
 	rdb := redis.NewClient(&redis.Options{Addr: r.addr})
 	defer rdb.Close()
 	logs := &logBuffer{}
-	const timeout = 50 * time.Millisecond
+	const timeout = 200 * time.Millisecond
 	lim := newLimiter(t, rdb, redislimit.Options{
 		Rate: 2000, Fallback: 500, Timeout: timeout, ProbeInterval: 100 * time.Millisecond,
 		Logger: logs.logger(),
@@ -118,7 +115,7 @@ func TestRedisDownFallsBackAndReturns(t *testing.T) {
 	say("back on the shared limit")
 	sendsMore(500)
 	ctx := context.Background()
-	keys, err := rdb.Keys(ctx, "rate:*").Result()
+	keys, err := rdb.Keys(ctx, "mipush:*:tat").Result()
 	require.NoError(t, err)
 	require.Len(t, keys, 1, "the restarted Redis holds the limit again")
 	say("sending under the shared limit; longest Wait %v", timed.phase())
@@ -146,13 +143,19 @@ func TestRedisDownFallsBackAndReturns(t *testing.T) {
 	}
 
 	assert.Zero(t, failed.Load(), "no send failed")
-	// The bound is Timeout beyond the local limit's own pacing; 2s is far
-	// below the Redis client's 3s read timeout, which a Wait that waited
-	// for a hung Redis would have taken.
-	assert.Less(t, downLongest, 2*time.Second)
-	assert.Less(t, hungLongest, 2*time.Second)
+	// A Wait waits for Redis at most Timeout, and then for the second
+	// after which the others count this instance as absent; 2.5s is far
+	// below what waiting on the Redis client would take (a 3s read
+	// timeout, and retries).
+	assert.Less(t, downLongest, 2500*time.Millisecond)
+	assert.Less(t, hungLongest, 2500*time.Millisecond)
+	// Each outage made the Limiter fall back at least once (how often a
+	// loaded machine makes it fall back too is not fixed), every fallback
+	// was followed by a return, and the log names no secret.
 	out := logs.String()
-	assert.Equal(t, 2, strings.Count(out, "Redis unreachable"), out)
-	assert.Equal(t, 2, strings.Count(out, "Redis reachable again"), out)
+	fell, back := strings.Count(out, "Redis unreachable"), strings.Count(out, "Redis reachable again")
+	assert.GreaterOrEqual(t, fell, 2, out)
+	assert.Equal(t, fell, back, out)
+	assert.True(t, lim.Shared())
 	assert.NotContains(t, out, "down-secret")
 }

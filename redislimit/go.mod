@@ -3,7 +3,6 @@ module github.com/mipush-go/mipush/redislimit
 go 1.26.0
 
 require (
-	github.com/go-redis/redis_rate/v10 v10.0.1
 	github.com/mipush-go/mipush v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1

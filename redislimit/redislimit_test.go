@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +21,12 @@ import (
 	"github.com/mipush-go/mipush/redislimit"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(senderEnv) != "" {
+		os.Exit(runSender()) // a sender of TestFleetProcesses
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // logBuffer collects a Limiter's log records for assertions and the
 // test's transcript.
@@ -101,7 +108,7 @@ func TestWaitReservesInBatches(t *testing.T) {
 		assert.NotContains(t, k, secret)
 		assert.Contains(t, k, app)
 	}
-	assert.Contains(t, keys, "rate:mipush:{"+app+"}")
+	assert.Contains(t, keys, "mipush:{"+app+"}:tat")
 }
 
 // evalCalls is how many scripts Redis has run.
@@ -122,31 +129,46 @@ func evalCalls(t testing.TB, rdb *redis.Client) int64 {
 	return total
 }
 
-// The limit holds across Limiters: two of them share one app's quota.
+// The limit holds across Limiters: two of them, each with four callers
+// asking as fast as they can, get no more turns together than one app's
+// quota allows (its burst and its rate over the time taken), and another
+// app has a quota of its own.
 func TestLimitIsShared(t *testing.T) {
 	r := startRedis(t)
 	r.flush(t)
-	o := redislimit.Options{Rate: 10, Burst: 10, MaxBatch: 1}
-	a, b := newLimiter(t, r.client(t), o), newLimiter(t, r.client(t), o)
+	const rate, burst = 10, 10
+	o := redislimit.Options{Rate: rate, Burst: burst, MaxBatch: 1}
+	lims := []*redislimit.Limiter{newLimiter(t, r.client(t), o), newLimiter(t, r.client(t), o)}
 	app := mipush.AppDigest("s")
-	ctx := context.Background()
-	for i := range 10 {
-		l := a
-		if i%2 == 1 {
-			l = b
+	var turns atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	stop := start.Add(500 * time.Millisecond)
+	for _, l := range lims {
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(stop) {
+					ctx, cancel := context.WithDeadline(context.Background(), stop)
+					if l.Wait(ctx, app, 1) == nil {
+						turns.Add(1)
+					}
+					cancel()
+				}
+			}()
 		}
-		require.NoError(t, l.Wait(ctx, app, 1))
 	}
-	// The burst is spent; the next request is due in 100ms, later than
-	// this deadline allows for either Limiter.
-	for _, l := range []*redislimit.Limiter{a, b} {
-		ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-		err := l.Wait(ctx, app, 1)
-		cancel()
-		require.ErrorIs(t, err, context.DeadlineExceeded)
-	}
-	// Another app has a quota of its own.
-	require.NoError(t, b.Wait(ctx, mipush.AppDigest("other"), 1))
+	wg.Wait()
+	elapsed := time.Since(start)
+	limit := burst + rate*elapsed.Seconds()
+	t.Logf("%d turns in %v; the limit allows %.1f", turns.Load(), elapsed, limit)
+	assert.LessOrEqual(t, float64(turns.Load()), limit, "the two share one quota")
+	assert.Positive(t, turns.Load(), "turns are given")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, lims[1].Wait(ctx, mipush.AppDigest("other"), 1), "another app has a quota of its own")
 }
 
 // A back-off of one Limiter pauses the others of the same app, through
