@@ -68,6 +68,10 @@ type LogLine struct {
 	// Bad are the targets of a successful send to registration ids that the
 	// server reported as bad (SetBadRegIDs, SetBadRegIDFunc).
 	Bad []string `json:"bad,omitempty"`
+	// Warnings are the request's Warnings: what the server accepted but
+	// the real service may not (a notification without
+	// extra.notify_effect).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Accepted reports whether the server accepted the request: it answered
@@ -148,7 +152,7 @@ func (p *player) overRate(t time.Time) bool {
 // logAndDelay writes the log line of r, which has its answer, and returns
 // the scripted delay.
 func (p *player) logAndDelay(r *Request) time.Duration {
-	l := LogLine{Seq: r.Seq, Time: r.Time, Path: r.Path, Targets: r.Targets, Status: r.Status, Code: r.Code}
+	l := LogLine{Seq: r.Seq, Time: r.Time, Path: r.Path, Targets: r.Targets, Status: r.Status, Code: r.Code, Warnings: r.Warnings}
 	if l.Accepted() && strings.Contains(r.Path, "regid") {
 		if b := p.s.beh.Load(); b.hasBad() {
 			for _, t := range r.Targets {

@@ -63,6 +63,8 @@ func TestScriptFailuresAndLog(t *testing.T) {
 			assert.Equal(t, []string{"r1", "bad-1"}, lines[0].Targets)
 			assert.Equal(t, []string{"bad-1"}, lines[0].Bad)
 			assert.True(t, lines[0].Accepted())
+			require.Len(t, lines[0].Warnings, 1, "a notification without extra.notify_effect is logged with its warning")
+			assert.Contains(t, lines[0].Warnings[0], "2024-09-30")
 			assert.Equal(t, []string{"r2", "x95"}, lines[1].Targets)
 			assert.Equal(t, 10017, lines[1].Code)
 			assert.False(t, lines[1].Accepted())

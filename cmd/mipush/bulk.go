@@ -23,8 +23,10 @@ Send to every regid of FILE ("-" for standard input). FILE is either
   one JSON object a line, a personalised send: a regid and the message
   fields that differ from the flags' message, one message each:
     {"regid": "r1", "title": "Hi Ann", "payload": "{\"order\":42}"}
-  with any of title, description, payload, notify_id and extra (an
-  object of extras laid over --extra).
+  with any of title, description, payload, notify_id, extra (an
+  object of extras laid over --extra) and template_param (an object of
+  this device's template variables laid over --template-param):
+    {"regid": "r2", "template_param": {"name": "Bo", "order": "43"}}
 
 --format says which (auto: JSON if the first line starts with "{"). Blank
 lines and lines starting with "#" are skipped; a UTF-8 byte order mark,

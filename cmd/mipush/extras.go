@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -53,6 +54,8 @@ var extraSetters = map[string]func(m *mipush.Message, v string) error{
 	"app_version_not_in":            listField(func(m *mipush.Message) *[]string { return &m.AppVersionsNotIn }),
 	"only_send_once":                boolField(func(m *mipush.Message) *bool { return &m.OnlySendOnce }),
 	"instant_notify":                boolField(func(m *mipush.Message) *bool { return &m.InstantNotify }),
+	"template_id":                   textField(func(m *mipush.Message) *string { return &m.TemplateID }),
+	"template_param":                setTemplateParams,
 	"notify_effect":                 setNotifyEffect,
 	"notification_style_type":       setStyle,
 	"notify_foreground":             setForeground,
@@ -138,6 +141,17 @@ func parseBool01(v string) (bool, error) {
 }
 
 // The setters of extras with enumerated or structured values.
+
+// setTemplateParams reads extra.template_param as Xiaomi's documentation
+// writes it: a JSON object of the template's variables, each a string.
+func setTemplateParams(m *mipush.Message, v string) error {
+	var params map[string]string
+	if err := json.Unmarshal([]byte(v), &params); err != nil || params == nil {
+		return fmt.Errorf(`want a JSON object of strings such as {"order":"42"}, got %q`, v)
+	}
+	m.TemplateParams = params
+	return nil
+}
 
 func setNotifyEffect(m *mipush.Message, v string) error {
 	n, err := strconv.Atoi(v)

@@ -22,8 +22,10 @@ trace, scheduled jobs, topic subscriptions) until it stops. Regids starting with
 reported as bad.
 
 To rehearse a campaign, --log writes one JSON line per request (seq,
-time, path, targets, status, code, and the bad regids of an accepted
-send), and faults can be scripted: --drop-rate drops connections at that
+time, path, targets, status, code, the bad regids of an accepted send,
+and warnings: what it accepted but the real service may not, such as a
+notification without extra.notify_effect, retired on 2024-09-30; --strict
+refuses those instead), and faults can be scripted: --drop-rate drops connections at that
 share of requests (before processing them: the client cannot know),
 --delay delays every answer, --fail CODE:PATTERN answers CODE to every
 request naming a target that matches PATTERN (e.g. 10017:r-9*), and
@@ -52,6 +54,7 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&script.Delay, "delay", 0, "delay every answer by this long")
 	fs.Var(&fails, "fail", "answer error CODE to the requests naming a target that matches PATTERN, given as `CODE:PATTERN` (repeatable)")
 	fs.IntVar(&script.RateLimit, "rate-limit", 0, "answer 10027 to the requests beyond `N` in one second (0: no limit)")
+	strict := fs.Bool("strict", false, "refuse what the real service may refuse (a notification without extra.notify_effect) instead of logging a warning")
 	if code, ok := fs.parse(args, stdout); !ok {
 		return code
 	}
@@ -76,7 +79,7 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "fake", usagef("--addr: want host:port, got %q", *addr))
 	}
 	opts := fakeOptions(*proto == "h2")
-	opts.Addr, opts.RememberSends = *addr, *remember
+	opts.Addr, opts.RememberSends, opts.Strict = *addr, *remember, *strict
 	if host != "" && net.ParseIP(host) == nil {
 		opts.DNSNames = []string{host} // a name: make the certificate valid for it
 	}

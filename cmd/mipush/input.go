@@ -192,6 +192,9 @@ type personalLine struct {
 	Payload     *string           `json:"payload"`
 	NotifyID    *int              `json:"notify_id"`
 	Extra       map[string]string `json:"extra"`
+	// TemplateParams are this device's template variables, laid over
+	// those of the flags (--template-param).
+	TemplateParams map[string]string `json:"template_param"`
 }
 
 // personalMessage parses one personalised line and returns its regid and
@@ -203,7 +206,7 @@ func personalMessage(line []byte, base *mipush.Message) (string, *mipush.Message
 	dec.DisallowUnknownFields()
 	var p personalLine
 	if err := dec.Decode(&p); err != nil {
-		return "", nil, fmt.Errorf("not a JSON object of regid, title, description, payload, notify_id and extra: %v", err)
+		return "", nil, fmt.Errorf("not a JSON object of regid, title, description, payload, notify_id, extra and template_param: %v", err)
 	}
 	if dec.More() {
 		return "", nil, fmt.Errorf("more than one JSON value")
@@ -231,6 +234,14 @@ func personalMessage(line []byte, base *mipush.Message) (string, *mipush.Message
 				return "", nil, fmt.Errorf("extra %s: %v", k, err)
 			}
 		}
+	}
+	if len(p.TemplateParams) > 0 {
+		params := maps.Clone(msg.TemplateParams) // the base's map is shared by every line
+		if params == nil {
+			params = make(map[string]string, len(p.TemplateParams))
+		}
+		maps.Copy(params, p.TemplateParams)
+		msg.TemplateParams = params
 	}
 	if err := msg.Validate(); err != nil {
 		return "", nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "mipush: "))

@@ -28,6 +28,8 @@ type messageFlags struct {
 	ttl         time.Duration
 	at          string
 	extras      pairFlag
+	template    string
+	tplParams   pairFlag
 	set         map[string]bool // the flags given on the command line
 }
 
@@ -44,6 +46,8 @@ func (f *messageFlags) register(fs *flagSet) {
 	fs.DurationVar(&f.ttl, "ttl", 0, "time_to_live: how long the server keeps the message for an offline device (e.g. 2h)")
 	fs.StringVar(&f.at, "at", "", "time_to_send: schedule the message at this RFC 3339 `time`, at most 7 days ahead")
 	fs.Var(&f.extras, "extra", "an extra as `key=value`, without the \"extra.\" prefix (repeatable), e.g. channel_id=news")
+	fs.StringVar(&f.template, "template", "", "extra.template_id: the `id` of the template of a private channel (required there since 2026-06)")
+	fs.Var(&f.tplParams, "template-param", "a template variable as `name=value` (repeatable; sent in extra.template_param)")
 }
 
 // messageHelp describes the message flags and the message file.
@@ -59,8 +63,19 @@ both (the flags win). The file holds the form fields of the MiPush API:
 
 time_to_live may also be milliseconds and time_to_send epoch milliseconds.
 Documented extras (channel_id, jobkey, notify_effect, intent_uri, web_uri,
-sound_uri, callback, locale, model, ...) go to their typed fields; others
-are sent as given. The message is checked before anything is sent.
+sound_uri, callback, locale, model, template_id, template_param, ...) go to
+their typed fields; others are sent as given. The message is checked before
+anything is sent.
+
+Since 2026-06 a message on a private channel needs the channel's template:
+
+  mipush send --package com.example.app --extra channel_id=orders \
+    --template tpl-shipped --template-param order=42 --template-param eta=Friday \
+    --title Shipped --description "Order 42 ships Friday" --regid r1
+
+(in a file: "extra": {"template_id": "tpl-shipped",
+"template_param": "{\"order\":\"42\",\"eta\":\"Friday\"}"}). Each value is
+1 to 128 characters, not only spaces, without emoji; at most 9 variables.
 `
 
 // build returns the message, checked with Message.Validate.
@@ -124,6 +139,18 @@ func (f *messageFlags) buildUnchecked() (*mipush.Message, error) {
 			return nil, usagef("--extra %s: %v", kv.key, err)
 		}
 	}
+	if f.set["template"] {
+		msg.TemplateID = f.template
+	}
+	if len(f.tplParams) > 0 {
+		msg.TemplateParams = maps.Clone(msg.TemplateParams)
+		if msg.TemplateParams == nil {
+			msg.TemplateParams = make(map[string]string, len(f.tplParams))
+		}
+		for _, kv := range f.tplParams {
+			msg.TemplateParams[kv.key] = kv.value
+		}
+	}
 	return msg, nil
 }
 
@@ -136,7 +163,7 @@ func (f *messageFlags) noteSet(fs *flagSet) {
 
 // messageFlagNames are the flags that messageFlags registers.
 var messageFlagNames = []string{"message", "package", "title", "description", "payload", "pass-through",
-	"notify-type", "notify-id", "ttl", "at", "extra"}
+	"notify-type", "notify-id", "ttl", "at", "extra", "template", "template-param"}
 
 // anySet reports whether any message flag was given.
 func (f *messageFlags) anySet() bool {
