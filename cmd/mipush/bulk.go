@@ -192,7 +192,7 @@ func bulkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sf.register(fs)
 	mf.register(fs)
 	bf.register(fs)
-	if code, ok := fs.parse(args, stdout); !ok {
+	if code, ok := fs.parse(args, stdout, anyArgs); !ok {
 		return code
 	}
 	mf.noteSet(fs)

@@ -28,11 +28,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	conns := fs.Int("conns", 1, "connections in the client's pool")
 	h1 := fs.Bool("http1", false, "make the fake server speak HTTP/1.1 only (default: HTTP/2)")
 	badEvery := fs.Int("bad-every", 1000, "make every Nth send go to an invalid regid (0: none)")
-	if code, ok := fs.parse(args, stdout); !ok {
+	if code, ok := fs.parse(args, stdout, 0); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "demo", usagef("unexpected argument %q", fs.Arg(0)))
 	}
 	if *n < 0 || *perSend < 1 || *perSend > mipush.MaxTargets || *conns < 1 || *badEvery < 0 {
 		return fail(stderr, "demo", usagef("-n and -bad-every must not be negative, -regids must be 1 to 1000, -conns at least 1"))

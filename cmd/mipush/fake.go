@@ -55,7 +55,7 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(&fails, "fail", "answer error CODE to the requests naming a target that matches PATTERN, given as `CODE:PATTERN` (repeatable)")
 	fs.IntVar(&script.RateLimit, "rate-limit", 0, "answer 10027 to the requests beyond `N` in one second (0: no limit)")
 	strict := fs.Bool("strict", false, "refuse what the real service may refuse (a notification without extra.notify_effect) instead of logging a warning")
-	if code, ok := fs.parse(args, stdout); !ok {
+	if code, ok := fs.parse(args, stdout, 0); !ok {
 		return code
 	}
 	for _, f := range fails {
@@ -64,9 +64,6 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "fake", usagef("--fail: %v", err))
 		}
 		script.Failures = append(script.Failures, pf)
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "fake", usagef("unexpected argument %q", fs.Arg(0)))
 	}
 	if *remember < 1 {
 		return fail(stderr, "fake", usagef("--remember: want a positive number, got %d", *remember))

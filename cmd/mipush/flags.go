@@ -26,12 +26,20 @@ func newFlags(name, synopsis, about string, stderr io.Writer) *flagSet {
 	return &flagSet{FlagSet: fs, name: name, synopsis: synopsis, about: about, stderr: stderr}
 }
 
-// parse parses args. It returns ok, or the exit code to return at once:
-// exitOK after --help, exitUsage after an error (already reported).
-func (fs *flagSet) parse(args []string, stdout io.Writer) (code int, ok bool) {
+// anyArgs is parse's maxArgs for a command that checks its arguments
+// itself.
+const anyArgs = -1
+
+// parse parses args, which may hold at most maxArgs arguments that are not
+// flags (anyArgs: any number). It returns ok, or the exit code to return at
+// once: exitOK after --help, exitUsage after an error (already reported).
+func (fs *flagSet) parse(args []string, stdout io.Writer, maxArgs int) (code int, ok bool) {
 	err := fs.parseInterspersed(args)
 	switch {
 	case err == nil:
+		if maxArgs != anyArgs && fs.NArg() > maxArgs {
+			return fail(fs.stderr, fs.name, usagef("unexpected argument %q", fs.Arg(maxArgs))), false
+		}
 		return 0, true
 	case errors.Is(err, flag.ErrHelp):
 		fs.printUsage(stdout)

@@ -10,6 +10,17 @@ import (
 	"github.com/mipush-go/mipush"
 )
 
+// managementFlags returns the flag set of a management command (stats,
+// trace, topic, revoke) with the flags they all have: the server's and
+// --json, which prints what the command prints as JSON.
+func managementFlags(name, synopsis, about string, stderr io.Writer) (fs *flagSet, sf *serverFlags, asJSON *bool) {
+	fs = newFlags(name, synopsis, about, stderr)
+	sf = new(serverFlags)
+	sf.register(fs)
+	asJSON = fs.Bool("json", false, "print the result as JSON")
+	return fs, sf, asJSON
+}
+
 // manage runs one management call against the server the flags name and
 // prints its result: as JSON with asJSON, else with text.
 func manage[T any](ctx context.Context, name string, sf *serverFlags, stdout, stderr io.Writer, asJSON bool,

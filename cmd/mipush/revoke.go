@@ -28,23 +28,17 @@ const retiredRevoke = "recalling by %s was retired on 2026-12-01 (Xiaomi's notic
 
 // revokeCmd recalls or stops a message.
 func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("revoke", "[flags] --package PKG (--notify-id N TARGET | --stop (--message IDS | --job KEYS))", revokeAbout, stderr)
-	var sf serverFlags
+	fs, sf, asJSON := managementFlags("revoke", "[flags] --package PKG (--notify-id N TARGET | --stop (--message IDS | --job KEYS))", revokeAbout, stderr)
 	var tf targetFlags
 	var msgIDs, jobs listFlag
-	sf.register(fs)
 	tf.register(fs, false)
 	pkg := fs.String("package", "", "the app's `package` name (required)")
 	fs.Var(&msgIDs, "message", "with --stop: the message `ids` to stop, comma-separated")
 	fs.Var(&jobs, "job", "with --stop: the job `keys` whose messages to stop, comma-separated")
 	notifyID := fs.Int("notify-id", -1, "revoke the notification with this notify_id on the devices of a target")
 	stop := fs.Bool("stop", false, "stop delivering the messages of --message or --job instead of revoking them")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if code, ok := fs.parse(args, stdout); !ok {
+	if code, ok := fs.parse(args, stdout, 0); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "revoke", usagef("unexpected argument %q", fs.Arg(0)))
 	}
 	if *pkg == "" {
 		return fail(stderr, "revoke", usagef("--package is required"))
@@ -53,7 +47,7 @@ func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return fail(stderr, "revoke", err)
 	}
-	return manage(ctx, "revoke", &sf, stdout, stderr, *asJSON, asCallResult(call), printCallResult)
+	return manage(ctx, "revoke", sf, stdout, stderr, *asJSON, asCallResult(call), printCallResult)
 }
 
 // revokeCall chooses the call the flags ask for.

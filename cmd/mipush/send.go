@@ -118,11 +118,8 @@ func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pf.register(fs, false)
 	yes := fs.Bool("yes", false, "confirm --all: send to every device of the app (asked for when standard input is a terminal)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if code, ok := fs.parse(args, stdout); !ok {
+	if code, ok := fs.parse(args, stdout, 0); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "send", usagef("unexpected argument %q", fs.Arg(0)))
 	}
 	mf.noteSet(fs)
 	if err := confirmAll(tf.all, *yes, isTerminal(os.Stdin)); err != nil {

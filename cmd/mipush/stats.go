@@ -19,18 +19,12 @@ last 7 days, today included.
 
 // statsCmd prints the message counters of an app.
 func statsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("stats", "[flags] --package PKG [--from DATE] [--to DATE]", statsAbout, stderr)
-	var sf serverFlags
-	sf.register(fs)
+	fs, sf, asJSON := managementFlags("stats", "[flags] --package PKG [--from DATE] [--to DATE]", statsAbout, stderr)
 	pkg := fs.String("package", "", "the app's `package` name (required)")
 	from := fs.String("from", "", "first `date`, e.g. 2026-01-02 (default: 6 days before --to)")
 	to := fs.String("to", "", "last `date` (default: today)")
-	asJSON := fs.Bool("json", false, "print the counters as JSON")
-	if code, ok := fs.parse(args, stdout); !ok {
+	if code, ok := fs.parse(args, stdout, 0); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "stats", usagef("unexpected argument %q", fs.Arg(0)))
 	}
 	if *pkg == "" {
 		return fail(stderr, "stats", usagef("--package is required"))
@@ -51,7 +45,7 @@ func statsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if start.Format(time.DateOnly) > end.Format(time.DateOnly) {
 		return fail(stderr, "stats", usagef("--from %s is after --to %s", start.Format(time.DateOnly), end.Format(time.DateOnly)))
 	}
-	return manage(ctx, "stats", &sf, stdout, stderr, *asJSON,
+	return manage(ctx, "stats", sf, stdout, stderr, *asJSON,
 		func(ctx context.Context, c *mipush.Client) ([]dayStats, error) {
 			days, err := c.Stats(ctx, *pkg, start, end)
 			if err != nil {

@@ -14,16 +14,13 @@ unsubscribe them from it. ACTION is subscribe or unsubscribe.
 
 // topicCmd subscribes devices to a topic or unsubscribes them.
 func topicCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("topic", "subscribe|unsubscribe [flags] --topic T (--regid ID,... | --alias A,...)", topicAbout, stderr)
-	var sf serverFlags
+	fs, sf, asJSON := managementFlags("topic", "subscribe|unsubscribe [flags] --topic T (--regid ID,... | --alias A,...)", topicAbout, stderr)
 	var regids, aliases listFlag
-	sf.register(fs)
 	topic := fs.String("topic", "", "the `topic` (required)")
 	fs.Var(&regids, "regid", "these registration `ids` (comma-separated, repeatable; up to 1000)")
 	fs.Var(&aliases, "alias", "the devices of these `aliases` (comma-separated, repeatable; up to 1000)")
 	category := fs.String("category", "", "the optional `category` parameter")
 	pkg := fs.String("package", "", "the app's `package` name (optional)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if len(args) == 0 || (args[0] != "subscribe" && args[0] != "unsubscribe") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 			fs.printUsage(stdout)
@@ -32,12 +29,10 @@ func topicCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, "topic", usagef("want subscribe or unsubscribe first (see \"mipush topic --help\")"))
 	}
 	subscribe := args[0] == "subscribe"
-	if code, ok := fs.parse(args[1:], stdout); !ok {
+	if code, ok := fs.parse(args[1:], stdout, 0); !ok {
 		return code
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fail(stderr, "topic", usagef("unexpected argument %q", fs.Arg(0)))
 	case *topic == "":
 		return fail(stderr, "topic", usagef("--topic is required"))
 	case (len(regids) > 0) == (len(aliases) > 0):
@@ -55,5 +50,5 @@ func topicCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return c.UnsubscribeAliases(ctx, aliases, *topic, opts)
 	}
-	return manage(ctx, "topic", &sf, stdout, stderr, *asJSON, asCallResult(call), printCallResult)
+	return manage(ctx, "topic", sf, stdout, stderr, *asJSON, asCallResult(call), printCallResult)
 }

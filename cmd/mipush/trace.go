@@ -18,18 +18,12 @@ which the server knows no delivery is an error (exit status 1).
 
 // traceCmd prints the delivery status of messages.
 func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("trace", "[flags] MSG_ID | --job KEY | --from TIME --to TIME", traceAbout, stderr)
-	var sf serverFlags
-	sf.register(fs)
+	fs, sf, asJSON := managementFlags("trace", "[flags] MSG_ID | --job KEY | --from TIME --to TIME", traceAbout, stderr)
 	job := fs.String("job", "", "trace the messages sent with this job `key` (extra.jobkey)")
 	from := fs.String("from", "", "trace the messages sent from this `time` (RFC 3339, or a date)")
 	to := fs.String("to", "", "... to this `time` (default: now)")
-	asJSON := fs.Bool("json", false, "print the status as JSON")
-	if code, ok := fs.parse(args, stdout); !ok {
+	if code, ok := fs.parse(args, stdout, 1); !ok {
 		return code
-	}
-	if fs.NArg() > 1 {
-		return fail(stderr, "trace", usagef("unexpected argument %q", fs.Arg(1)))
 	}
 	msgID := fs.Arg(0)
 	n := 0
@@ -42,7 +36,7 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, "trace", usagef("name one of: a message id, --job, or --from (with --to)"))
 	}
 	if *from == "" {
-		return manage(ctx, "trace", &sf, stdout, stderr, *asJSON,
+		return manage(ctx, "trace", sf, stdout, stderr, *asJSON,
 			func(ctx context.Context, c *mipush.Client) (status, error) {
 				var s *mipush.MessageStatus
 				var err error
@@ -78,7 +72,7 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if end.Before(begin) {
 		return fail(stderr, "trace", usagef("--to is before --from"))
 	}
-	return manage(ctx, "trace", &sf, stdout, stderr, *asJSON,
+	return manage(ctx, "trace", sf, stdout, stderr, *asJSON,
 		func(ctx context.Context, c *mipush.Client) ([]status, error) {
 			ss, err := c.TraceRange(ctx, begin, end)
 			if err != nil {

@@ -15,11 +15,8 @@ const libraryPath = "github.com/mipush-go/mipush"
 // Go version, from the build information. "mipush --version" is the same.
 func versionCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("version", "", "Print the version of the command's module, of the library and of Go\nthat built it (from the build information; \"(devel)\" for a build from a\nsource tree). \"mipush --version\" is the same.", stderr)
-	if code, ok := fs.parse(args, stdout); !ok {
+	if code, ok := fs.parse(args, stdout, 0); !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, "version", usagef("unexpected argument %q", fs.Arg(0)))
 	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
