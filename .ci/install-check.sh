@@ -18,7 +18,7 @@
 # What "go install m@v" needs (tested here): it reads m's go.mod from the
 # proxy and ignores both the repository's go.work and m's go.sum, so the
 # command's go.sum need not (and before the first release cannot) hold a
-# hash of the library. See README "Releasing".
+# hash of the library. See docs/releasing.md.
 #
 # Usage: .ci/install-check.sh  (exit status 0 when both installs work)
 set -euo pipefail

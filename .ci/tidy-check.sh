@@ -4,7 +4,7 @@
 #
 # The library is checked as it is. The other modules (the command,
 # redislimit, mipushprom) require the
-# library at its next release (see README "Releasing"), which does not
+# library at its next release (see docs/releasing.md), which does not
 # exist until it is tagged; "go mod tidy" ignores go.work, so each
 # is checked with a copy of its go.mod that replaces the library by this
 # work tree (-modfile), leaving the real go.mod free of replace

@@ -54,7 +54,7 @@
 // ProbeInterval and Timeout it keeps its local limit too, while the other
 // instances return. Stops shared or cleared while Redis was unreachable
 // are written when it answers again, with what remains of them, and the
-// stops of the fleet are read then. See the README's "Running a fleet"
+// stops of the fleet are read then. See docs/fleet.md in the repository
 // for what holds during each kind of fault, split brains included.
 package redislimit
 

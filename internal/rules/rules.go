@@ -13,7 +13,8 @@
 // template guide (2026-06-02), D2320 subscription messages (2026-07-03),
 // D2367 revoke-endpoint change (2026-10-22); J2 is the decompiled official
 // Java HTTP/2 SDK. Table lists every rule with its evidence, for the
-// README's fidelity section (a test keeps the two in step).
+// fidelity page the README links, docs/fidelity.md (a test keeps the two
+// in step).
 package rules
 
 import (
@@ -242,7 +243,7 @@ func SortedKeys(m map[string]string) []string {
 
 // Rule is one row of Table.
 type Rule struct {
-	Name   string // a short name, as the README lists it
+	Name   string // a short name, as docs/fidelity.md lists it
 	Rule   string // what the rule says
 	Tag    string // "C" confirmed, "I" inferred, "N" no evidence (our choice)
 	Source string // where it comes from, with the date when one is known
