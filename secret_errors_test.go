@@ -54,7 +54,6 @@ var leakScenarios = []struct {
 	}},
 	{"retired call", func(t *testing.T, opts mipush.Options) []any {
 		_, c := newPair(t, true, opts)
-		//lint:ignore SA1019 the retired call is the scenario
 		_, err := c.RevokeTopic(context.Background(), "com.example.app", 1, "news")
 		require.ErrorIs(t, err, mipush.ErrRetired)
 		return []any{err}
