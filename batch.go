@@ -2,7 +2,6 @@ package mipush
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -433,31 +432,4 @@ func (e *engine) sendPart(c *call, i int, err error) {
 	if !e.retryThen(pc, 0, turn) {
 		e.finish(pc, nil, err)
 	}
-}
-
-// splittable reports whether a batch refused with err is worth sending
-// again message by message: a permanent refusal that may come from one
-// message's content. Answers about the app (its secret, quota, blacklist,
-// rights), the request (path, method), throttling and broken connections
-// would refuse every part alike. No public source says how the server
-// treats one bad message in a batch, so every other permanent answer
-// splits.
-func splittable(err error) bool {
-	var ff *failFastError
-	if errors.As(err, &ff) {
-		return false
-	}
-	var ae *APIError
-	if !errors.As(err, &ae) || classify(ae) != classFail {
-		return false
-	}
-	switch Code(ae.Code) {
-	case 0: // an HTTP status alone: only a malformed or too large request
-		return ae.HTTPStatus == 400 || ae.HTTPStatus == 413
-	case CodeIllegalRequest, CodeIPOverQuota, CodeBlacklisted, CodeDailyLimit, CodeForbidden,
-		CodeAuthFailed, CodeTokenAuthFailed, CodeRestricted, CodeIllegalApp, CodeBadAppID,
-		CodeBadAppKey, CodeBadSecret, CodeOverQuota:
-		return false
-	}
-	return true
 }

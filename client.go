@@ -145,14 +145,3 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	}
 	return c.e.shutdown(ctx)
 }
-
-// start is the common path of every send method (PushTo*, Send,
-// SendAsync, Start, PushBulk): value is the caller's Send.Value, and p,
-// if not nil, the Pending of Client.Start. Management calls take
-// startRequest instead; both end in engine.send or engine.accept.
-func (c *Client) start(ctx context.Context, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
-	if err := c.usable(ctx); err != nil {
-		return nil, err
-	}
-	return c.e.send(ctx, string(*c.auth), t, msg, value, p, async)
-}

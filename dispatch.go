@@ -2,11 +2,8 @@ package mipush
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"reflect"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -144,34 +141,6 @@ func runCallback(d *dispatcher, c *call) {
 	defer d.running.Add(-1)
 	defer d.e.recoverCallback(c, false)
 	d.e.deliverOutcome(c)
-}
-
-// recoverCallback, deferred around user code on the dispatcher, recovers
-// a panic of OnError or OnSuccess (hook: of OnInvalidTargets) and logs
-// it at error level with its stack, through Options.Logger or, when that
-// is nil, slog.Default(), as a panic is never to pass unseen. A panicking
-// callback so costs its own outcome's handling, not the delivery of the
-// outcomes queued behind it, nor the process: the client cannot know
-// which of them the panic concerns, and a re-panic after delivery would
-// have no end of delivery to wait for in a long-running client.
-func (e *engine) recoverCallback(c *call, hook bool) {
-	v := recover()
-	if v == nil {
-		return
-	}
-	name := "OnSuccess"
-	switch {
-	case hook:
-		name = "OnInvalidTargets"
-	case c.err != nil:
-		name = "OnError"
-	}
-	log := e.s.failureLogger
-	if log == nil {
-		log = slog.Default()
-	}
-	log.Error("mipush: callback panicked; the outcomes after it are still delivered",
-		"callback", name, "target", c.target.String(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 }
 
 // maxCallbackFrames bounds the frames onCallback looks through: a client

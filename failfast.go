@@ -1,9 +1,7 @@
 package mipush
 
 import (
-	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,12 +28,6 @@ import (
 // When Options.Limiter implements StopSharer, quota stops are shared with
 // every client that uses it (see stopshare.go); wrong-secret stops stay
 // local.
-
-// ErrStopped marks a call the client failed without sending it, because a
-// client-side stop was in force for its app secret or message class (see
-// Options.DisableFailFast). The error also unwraps to the *APIError that
-// armed the stop, so IsAuth or IsQuotaExceeded holds for it too.
-var ErrStopped = errors.New("mipush: not sent: stopped by an earlier answer")
 
 // Defaults of the probe intervals of the client-side stops.
 const (
@@ -64,59 +56,10 @@ type stop struct {
 	app   string    // AppDigest of the secret, for the StopSharer; "" without one
 }
 
-// failFastError fails a call without sending it, because of a stop. It
-// holds what it says, never the stop's key: that key carries the app
-// secret, which fmt would print from a field (%#v, %d) whatever its type.
-type failFastError struct {
-	cause   *APIError
-	quota   bool      // a daily-quota stop; false: a wrong-secret stop
-	class   string    // a quota stop's message class
-	next    time.Time // when the next probe may go
-	probing bool      // a probe is out now
-}
-
 // stopError returns the error with which s fails a call now.
 func stopError(s *stop) *failFastError {
 	return &failFastError{cause: s.cause, quota: s.key.quota, class: s.key.class, next: s.next, probing: s.probe != nil}
 }
-
-func (e *failFastError) Error() string {
-	b := make([]byte, 0, 160)
-	b = append(b, "mipush: not sent: "...)
-	if e.quota {
-		b = append(b, "sends of the "...)
-		b = appendClass(b, e.class)
-		b = append(b, " stopped after a daily-quota answer"...)
-	} else if e.cause != nil && e.cause.Code == CodeBlacklisted {
-		b = append(b, "calls with this app secret stopped: the server says the app is in its blacklist"...)
-	} else {
-		b = append(b, "calls with this app secret stopped after an authentication failure"...)
-	}
-	if e.probing {
-		b = append(b, "; a probe is out"...)
-	} else {
-		b = append(b, "; next probe at "...)
-		b = e.next.UTC().AppendFormat(b, time.RFC3339)
-	}
-	b = append(b, ": "...)
-	b = append(b, e.cause.Error()...)
-	return string(b)
-}
-
-// appendClass names a message class in a text.
-func appendClass(b []byte, class string) []byte {
-	if class == "" {
-		return append(b, "default message class"...)
-	}
-	b = append(b, "message class (channel) "...)
-	return strconv.AppendQuote(b, class)
-}
-
-// Unwrap returns the answer that armed the stop.
-func (e *failFastError) Unwrap() error { return e.cause }
-
-// Is makes errors.Is(err, ErrStopped) hold.
-func (e *failFastError) Is(target error) bool { return target == ErrStopped }
 
 // quotaStopKey is the quota stop a single send of msg with auth falls under.
 func quotaStopKey(auth string, msg *Message) stopKey {
@@ -218,19 +161,6 @@ func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
 		}
 	}
 	return nil
-}
-
-// stopKind says which stop an answer arms, if any.
-// A blacklisted app (10031) is stopped as a wrong secret is: every
-// request would be refused. The codes are in internal/rules.
-func stopKind(ae *APIError) (auth, quota bool) {
-	return ae.Code.stopsApp(), ae.Code.stopsClass()
-}
-
-// isAuthCode reports whether ae arms a wrong-secret stop.
-func isAuthCode(ae *APIError) bool {
-	auth, _ := stopKind(ae)
-	return auth
 }
 
 // stopEvent is something to log once the lock is released.

@@ -111,21 +111,6 @@ func (l localLimiter) Wait(ctx context.Context, _ string, n int) error {
 	return err
 }
 
-// turnAfterDeadline is the error of a send whose turn under
-// Options.RateLimit comes after its context's deadline: it fails at once,
-// with context.DeadlineExceeded (which it wraps), as a send whose wait
-// for a Limiter runs into the deadline does.
-type turnAfterDeadline struct{}
-
-func (turnAfterDeadline) Error() string {
-	return "mipush: the turn under Options.RateLimit comes after the context's deadline: " + context.DeadlineExceeded.Error()
-}
-
-func (turnAfterDeadline) Unwrap() error { return context.DeadlineExceeded }
-
-// Timeout reports true, as context.DeadlineExceeded does.
-func (turnAfterDeadline) Timeout() bool { return true }
-
 // bothLimiters applies Options.RateLimit first, then Options.Limiter.
 type bothLimiters struct{ first, then Limiter }
 
@@ -200,9 +185,4 @@ func (e *engine) slowDown(auth string, d time.Duration) {
 	if b, ok := e.s.Limiter.(Backoffer); ok {
 		b.Backoff(e.apps.of(auth), d)
 	}
-}
-
-// slowsApp reports whether an answer with code c asks the app to slow down.
-func slowsApp(c Code) bool {
-	return c == CodeTooFrequent || c == CodeTotalTooFrequent
 }

@@ -2,53 +2,11 @@ package mipush
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/url"
 	"slices"
 	"strings"
 )
-
-// Send is one send described as a value: whom it addresses, the message,
-// and a value of the caller's own that comes back with its outcome.
-type Send struct {
-	// Target is whom the send addresses. The client does not keep the
-	// caller's IDs slice: the caller may reuse it as soon as the call
-	// returns.
-	Target Target
-	// Message is the notification; it must not change until the send's
-	// outcome is reported (it is encoded at once, but outcomes carry it).
-	Message *Message
-	// Value is the caller's own, for tying the outcome to its record (an
-	// offset to commit, a row to mark): it comes back unchanged as
-	// SendError.Value, SendResult.Value and InvalidTargets.Value. The
-	// client never looks at it. nil costs nothing; a pointer or any value
-	// that fits in an interface without boxing adds no allocation.
-	Value any
-}
-
-// Send is PushToRegID and its siblings for a Send value: it sends s and
-// waits for the server's answer or for ctx to end. A failure after
-// acceptance is a *SendError carrying s.Value.
-func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	return c.start(ctx, s.Target, s.Message, s.Value, nil, false)
-}
-
-// SendAsync is PushToRegIDAsync and its siblings for a Send value: it
-// validates and encodes at once (returning bad input and queueing
-// nothing), then queues the send; its outcome is reported exactly once,
-// later, to Options.OnError or Options.OnSuccess with s.Value, and any
-// targets the server calls invalid to Options.OnInvalidTargets.
-func (c *Client) SendAsync(ctx context.Context, s Send) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	_, err := c.start(ctx, s.Target, s.Message, s.Value, nil, true)
-	return err
-}
 
 // InvalidTargets is what Options.OnInvalidTargets receives: targets of one
 // send that the server called invalid, for the caller to prune.
@@ -72,18 +30,6 @@ type InvalidTargets struct {
 	Message *Message
 	// Value is the send's Send.Value, or nil.
 	Value any
-}
-
-// check reports what makes s no send at all: an unknown target kind or no
-// message. The rest is checked as for every send.
-func (s Send) check() error {
-	if k := s.Target.Kind; k < TargetRegID || k > TargetAll {
-		return &ValidationError{Field: "Send.Target.Kind", Reason: "must be TargetRegID, TargetAlias, TargetUserAccount, TargetTopic, TargetTopics or TargetAll, got " + k.String()}
-	}
-	if s.Message == nil {
-		return &ValidationError{Field: "Send.Message", Reason: "is nil"}
-	}
-	return nil
 }
 
 // keepTarget sets the ids c keeps for its outcome. An async send of
@@ -185,20 +131,6 @@ func (e *engine) rejectedIDs(c *call, err error) ([]string, *APIError, bool) {
 	return c.target.IDs, ae, true
 }
 
-// needsDelivery reports whether the outcome of async call c must go to
-// the dispatcher: a callback or the invalid-targets hook wants it, or a
-// failure nobody else hears of is to be logged.
-func (e *engine) needsDelivery(c *call, res *Result, err error) bool {
-	_, _, invalid := e.invalidIDs(c, res, err)
-	switch {
-	case c.handle:
-		return invalid
-	case err != nil:
-		return e.s.OnError != nil || !e.s.DisableFailureLog || invalid
-	}
-	return e.s.OnSuccess != nil || invalid
-}
-
 // badRegIDs returns the bad regids of answer res that are c's own: all of
 // them, or for a message of a batch (whose answer is shared by every
 // message in it) its one target if the answer lists it.
@@ -213,81 +145,6 @@ func (c *call) badRegIDs(res *Result) []string {
 		return c.target.IDs
 	}
 	return nil
-}
-
-// deliverOutcome runs, on the dispatcher, what the outcome of async call c
-// calls for: the invalid-targets hook first, then OnError or OnSuccess
-// (or, for a failure without OnError, a rate-limited log line). For a
-// blocking send's hook job (c not async) it runs the hook only and lets
-// the waiting caller go on.
-func (e *engine) deliverOutcome(c *call) {
-	if !c.async {
-		e.runHook(c)
-		close(c.hooked)
-		return
-	}
-	c.targetIDs()
-	e.runHook(c)
-	switch {
-	case c.handle:
-		c.resolve()
-	case c.err != nil && e.s.OnError != nil:
-		e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
-	case c.err != nil:
-		if !e.s.DisableFailureLog {
-			e.fails.log(e.s.failureLogger, c)
-		}
-	case e.s.OnSuccess != nil:
-		e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
-	}
-}
-
-// runHook passes the invalid targets of c, if any, to the invalid-targets
-// hook; a panic of the hook is recovered here, so that the outcome is
-// still delivered.
-func (e *engine) runHook(c *call) {
-	if inv := e.invalidTargets(c, c.res, c.err); inv != nil {
-		defer e.recoverCallback(c, true)
-		e.s.OnInvalidTargets(inv)
-	}
-}
-
-// delivered ends a call the dispatcher has delivered: an async send is
-// reported; a hook job's caller was let go by deliverOutcome.
-func (e *engine) delivered(c *call) {
-	if c.async {
-		e.reported(c)
-	}
-}
-
-// reportInvalidSync passes the invalid targets of blocking send c to the
-// invalid-targets hook before the call returns. The hook runs on the
-// dispatcher, in order with the callbacks, so that it never runs on two
-// goroutines at once: c goes into the dispatcher's queue as a hook job
-// and the caller waits for it (handing delivery on first if it is itself
-// a callback), or until ctx ends, after which the hook still runs.
-func (e *engine) reportInvalidSync(ctx context.Context, c *call) {
-	if _, _, ok := e.invalidIDs(c, c.res, c.err); !ok {
-		return
-	}
-	c.hooked = make(chan struct{})
-	d := &e.disp
-	if d.onCallback() {
-		d.unblock()
-	}
-	if !d.push(c) {
-		// The client is closed and its dispatcher gone: no callback runs
-		// any more but the hooks of blocking sends that end this late,
-		// which take turns.
-		e.lateHooks.Lock()
-		defer e.lateHooks.Unlock()
-		e.runHook(c)
-		return
-	}
-	select {
-	case <-c.hooked:
-	case <-ctx.Done():
-	}
 }
 
 // needsResult reports whether the answer to c must be decoded into a

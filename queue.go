@@ -1,29 +1,10 @@
 package mipush
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/mipush-go/mipush/internal/wire"
 )
-
-// ErrQueueTimeout is wrapped in the error of a send that no connection
-// took within Options.QueueTimeout: the host could not be reached, or its
-// connections could take no request (an HTTP/2 server that allows no
-// streams, or answers every connection with GOAWAY). Such a send was never
-// written. It does not match context.DeadlineExceeded: the caller's
-// context did not end.
-var ErrQueueTimeout = errors.New("mipush: no connection took the request within Options.QueueTimeout")
-
-// queueTimeoutError is ErrQueueTimeout with the bound and, if known, the
-// last reason a connection could not take the request.
-func queueTimeoutError(d time.Duration, last error) error {
-	if last != nil {
-		return fmt.Errorf("%w (%v); last error: %w", ErrQueueTimeout, d, last)
-	}
-	return fmt.Errorf("%w (%v)", ErrQueueTimeout, d)
-}
 
 // queueExpired reports whether c has waited for a connection longer than
 // QueueTimeout.
