@@ -120,13 +120,13 @@ func (t *throttle) wait() time.Duration {
 
 // tooFrequent starts or extends the pause of the app of auth after a
 // "too frequent" answer and returns its length.
-func (e *engine) tooFrequent(auth string) time.Duration {
+func (e *pipeline) tooFrequent(auth string) time.Duration {
 	e.throttle.Store(true)
 	return e.apps.get(auth).throttle.tooFrequent()
 }
 
 // answeredOK ends the run of "too frequent" answers of the app of auth.
-func (e *engine) answeredOK(auth string) {
+func (e *pipeline) answeredOK(auth string) {
 	if e.throttle.Load() {
 		e.apps.get(auth).throttle.ok()
 	}
@@ -134,7 +134,7 @@ func (e *engine) answeredOK(auth string) {
 
 // pauseOf returns how long acceptance of the app of auth must still pause.
 // Until some app is answered "too frequent" it costs one atomic load.
-func (e *engine) pauseOf(auth string) time.Duration {
+func (e *pipeline) pauseOf(auth string) time.Duration {
 	if !e.throttle.Load() {
 		return 0
 	}
@@ -148,7 +148,7 @@ const maxUnprocessedRetries = 6
 
 // mayRetry reports whether c may be sent again: attempts are left and the
 // client-wide retry budget pays for it.
-func (e *engine) mayRetry(c *call, cost int64) bool {
+func (e *pipeline) mayRetry(c *call, cost int64) bool {
 	if c.tries() < e.s.MaxAttempts && e.budget.take(cost) {
 		e.count.retried.Add(1)
 		c.queued = time.Now() // the retry waits for a connection afresh
@@ -159,7 +159,7 @@ func (e *engine) mayRetry(c *call, cost int64) bool {
 
 // unprocessedDelay is no delay for the first re-queue (another connection
 // takes it at once) and a growing one after, so a failing dial does not spin.
-func (e *engine) unprocessedDelay(c *call) time.Duration {
+func (e *pipeline) unprocessedDelay(c *call) time.Duration {
 	if c.unprocessed == 0 {
 		return 0
 	}
@@ -170,13 +170,13 @@ func (e *engine) unprocessedDelay(c *call) time.Duration {
 // then re-queued, or finished with ErrClosed if its pool has shut down);
 // false means the retry timers were cancelled by Close and the caller must
 // finish c itself.
-func (e *engine) retry(c *call, d time.Duration) bool {
+func (e *pipeline) retry(c *call, d time.Duration) bool {
 	return e.retryThen(c, d, nil)
 }
 
 // retryThen is retry that, if before is not nil, runs it on the timer's
 // goroutine before c is queued.
-func (e *engine) retryThen(c *call, d time.Duration, before func()) bool {
+func (e *pipeline) retryThen(c *call, d time.Duration, before func()) bool {
 	if c.failover {
 		e.route(c, c.pool.authority) // prefer another host for the retry
 	}
@@ -210,7 +210,7 @@ func (e *engine) retryThen(c *call, d time.Duration, before func()) bool {
 
 // cancelRetries finishes every send waiting for a retry timer with err.
 // Whoever removes a call from the map owns it: the timer or this.
-func (e *engine) cancelRetries(err error) {
+func (e *pipeline) cancelRetries(err error) {
 	e.retryMu.Lock()
 	waiting := e.retrying
 	e.retrying = nil

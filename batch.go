@@ -133,7 +133,7 @@ type batch struct {
 
 // batcher gathers batchable async sends into batches.
 type batcher struct {
-	e      *engine
+	e      *pipeline
 	max    int
 	linger time.Duration
 
@@ -184,7 +184,7 @@ func lapse(turns []time.Time, now time.Time) []time.Time {
 	return turns[:copy(turns, turns[i:])]
 }
 
-func newBatcher(e *engine, o BatchOptions) *batcher {
+func newBatcher(e *pipeline, o BatchOptions) *batcher {
 	if !o.Enabled {
 		return nil
 	}
@@ -199,7 +199,7 @@ func newBatcher(e *engine, o BatchOptions) *batcher {
 }
 
 // batchable reports whether an async send of msg to t can join a batch.
-func (e *engine) batchable(t Target, msg *Message) bool {
+func (e *pipeline) batchable(t Target, msg *Message) bool {
 	if e.batcher == nil || msg == nil || len(t.IDs) != 1 {
 		return false
 	}
@@ -342,7 +342,7 @@ func (bt *batcher) flushAll() {
 }
 
 // flushBatches sends every batch being gathered now (Flush, Close).
-func (e *engine) flushBatches() {
+func (e *pipeline) flushBatches() {
 	if e.batcher != nil {
 		e.batcher.flushAll()
 	}
@@ -359,7 +359,7 @@ func (bt *batcher) send(b *batch) {
 }
 
 // batchCall returns the call that sends b with body.
-func (e *engine) batchCall(b *batch, body []byte) *call {
+func (e *pipeline) batchCall(b *batch, body []byte) *call {
 	c := &call{e: e, target: Target{Kind: b.key.kind}, async: true, batch: b}
 	c.ex.Req = wire.Request{Method: "POST", Path: batchPath(b.key.kind), Auth: b.key.auth, Body: body}
 	c.ex.Done = e.onDone
@@ -373,7 +373,7 @@ func (e *engine) batchCall(b *batch, body []byte) *call {
 // finishBatch records the outcome of a batch's request c for each of its
 // messages, or splits a batch refused for what may be one message's
 // content.
-func (e *engine) finishBatch(c *call, res *Result, err error) {
+func (e *pipeline) finishBatch(c *call, res *Result, err error) {
 	b := c.batch
 	if err != nil && !b.split && len(b.members) > 1 && splittable(err) {
 		for i := range b.members {
@@ -396,7 +396,7 @@ func (e *engine) finishBatch(c *call, res *Result, err error) {
 // whose one target is listed fails with the 20301 answer a send to no
 // valid target gets, and the others succeed with a Result that lists
 // none.
-func (e *engine) finishBadRegIDs(c *call, res *Result) {
+func (e *pipeline) finishBadRegIDs(c *call, res *Result) {
 	valid := *res
 	valid.BadRegIDs = nil
 	for _, m := range c.batch.members {
@@ -413,7 +413,7 @@ func (e *engine) finishBadRegIDs(c *call, res *Result) {
 // sendPart sends member i of the refused batch of c again, alone: a
 // one-message request of the same bytes, after its turn of the rate
 // limit. If Close has stopped retries, the member fails with err.
-func (e *engine) sendPart(c *call, i int, err error) {
+func (e *pipeline) sendPart(c *call, i int, err error) {
 	b := c.batch
 	span := b.spans[i]
 	body := make([]byte, 0, len(batchBodyStart)+span[1]-span[0]+32)

@@ -59,7 +59,7 @@ func BenchmarkStopCheck(b *testing.B) {
 				sh.ShareStop(AppDigest("s"), "other", time.Now().Add(time.Hour))
 				s.Limiter = sh
 			}
-			e := &engine{}
+			e := &pipeline{}
 			e.blocked.init(s)
 			c := &call{e: e, quotaKey: stopKey{auth: "key=s", quota: true}}
 			c.ex.Req.Auth = "key=s"

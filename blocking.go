@@ -59,7 +59,7 @@ func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
 // goroutines at once: c goes into the dispatcher's queue as a hook job
 // and the caller waits for it (handing delivery on first if it is itself
 // a callback), or until ctx ends, after which the hook still runs.
-func (e *engine) reportInvalidSync(ctx context.Context, c *call) {
+func (e *pipeline) reportInvalidSync(ctx context.Context, c *call) {
 	if _, _, ok := e.invalidIDs(c, c.res, c.err); !ok {
 		return
 	}

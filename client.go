@@ -18,7 +18,7 @@ import (
 //
 // A Client never prints its app secret, with any fmt verb.
 type Client struct {
-	e    *engine
+	e    *pipeline
 	err  error   // invalid Options: every call returns it
 	auth *secret // "key=<secret>"; a pointer, so even a raw print of the struct shows no text
 	view bool    // made by WithSecret: does not own e
@@ -33,7 +33,7 @@ func NewClient(opts Options) *Client {
 	}
 	s := newSettings(opts)
 	auth := s.auth
-	return &Client{e: newEngine(s), auth: &auth}
+	return &Client{e: newPipeline(s), auth: &auth}
 }
 
 // String describes the client without its secret.

@@ -32,7 +32,7 @@ import (
 // Lock order: d.mu is a leaf; no other lock is taken while it is held,
 // and it is never held while a callback runs.
 type dispatcher struct {
-	e *engine
+	e *pipeline
 
 	mu       sync.Mutex // guards the fields up to wake
 	queue    []*call    // outcomes not yet delivered, oldest at head
@@ -53,7 +53,7 @@ type dispatcher struct {
 	callbackEntry uintptr // runCallback's entry address, looked for by onCallback
 }
 
-func (d *dispatcher) start(e *engine) {
+func (d *dispatcher) start(e *pipeline) {
 	d.e = e
 	d.callbackEntry = reflect.ValueOf(runCallback).Pointer()
 	d.wake = make(chan struct{}, 1)

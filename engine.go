@@ -3,6 +3,7 @@ package mipush
 import (
 	"context"
 	"errors"
+	"github.com/mipush-go/mipush/internal/engine"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,7 +53,7 @@ import (
 //     reads res and err after done is closed.
 type call struct {
 	ex     wire.Exchange
-	e      *engine
+	e      *pipeline
 	pool   *pool
 	msg    *Message
 	target Target // as sent: its IDs are the call's own (see keepIDs)
@@ -95,40 +96,40 @@ type call struct {
 // tries is how many attempts of c reached the server.
 func (c *call) tries() int { return int(c.attempts.Load()) }
 
-// engine is what Client shares with its views: the pools, the bound on
+// pipeline is what Client shares with its views: the pools, the bound on
 // accepted sends, the outcome dispatcher and the retry timers.
 //
 // Locks, and the order they are taken in (a lock is only taken while
 // holding those before it in this list):
 //
-//	engine.poolsMu  guards pools and retired, and the counters of retired
-//	                pools folded into count (Metrics holds it while it
-//	                visits the pools)
-//	pool.connsMu    guards a pool's conns (with dial's gone/registered)
+//	pipeline.poolsMu guards pools and retired, and the counters of retired
+//	                 pools folded into count (Metrics holds it while it
+//	                 visits the pools)
+//	pool.connsMu     guards a pool's conns (with dial's gone/registered)
 //
 // and leaves, held with no other lock and only for a few field updates:
 //
 //	pool.mu (RW)       a pool's closed and retired: enqueue and the
 //	                   opening of grown slots (read) against shutdown
 //	                   and retirement (write); a queued send never blocks
-//	engine.retryMu     guards retrying (the retry timers)
-//	engine.idleMu      guards idle (idleWaited is its lock-free hint)
+//	pipeline.retryMu   guards retrying (the retry timers)
+//	pipeline.idleMu    guards idle (idleWaited is its lock-free hint)
 //	dispatcher.mu      guards the dispatcher's queue and hand-off state
 //	batcher.mu         the batches being gathered and the spare turns
 //	blocks.mu          the client-side stops (failfast.go)
-//	hostList.mu        the failover host list (failover.go)
+//	engine.HostList    the failover host list (internal/engine/hosts.go)
 //	failureLog.mu      the failure log's counters (not held while logging)
-//	engine.lateHooks   taken alone, by the invalid-targets hook of a
+//	pipeline.lateHooks taken alone, by the invalid-targets hook of a
 //	                   blocking send that ends after Close ended the
 //	                   dispatcher: the one lock held while user code runs,
 //	                   harmless as every call into a closed client returns
 //	                   at once
 //
-// Everything else the engine shares is atomic or set once in newEngine.
+// Everything else the engine shares is atomic or set once in newPipeline.
 // No lock is held across network I/O (dialling, the TLS and HTTP/2
 // handshakes, reads and writes), nor while user code runs: callbacks,
 // Observer methods, Logger records, Options.DialContext and Proxy.
-type engine struct {
+type pipeline struct {
 	s settings
 
 	sem     chan struct{} // one token per accepted, unfinished send
@@ -168,8 +169,8 @@ type engine struct {
 	apps     apps        // per app secret: its digest and its pause
 	jobKeys  jobKeys
 	count    counters
-	hosts    *hostList // failover; nil when Options.Host pins the host
-	batcher  *batcher  // nil unless Options.Batch is enabled
+	hosts    *engine.HostList // failover; nil when Options.Host pins the host
+	batcher  *batcher         // nil unless Options.Batch is enabled
 
 	onDone  func(*wire.Exchange, *wire.Response, error)
 	dropped func(*wire.Exchange)
@@ -180,8 +181,8 @@ type engine struct {
 	shutdownErr  error
 }
 
-func newEngine(s settings) *engine {
-	e := &engine{
+func newPipeline(s settings) *pipeline {
+	e := &pipeline{
 		s:            s,
 		sem:          make(chan struct{}, s.MaxPending),
 		closing:      make(chan struct{}),
@@ -199,7 +200,7 @@ func newEngine(s settings) *engine {
 	e.blocked.init(s)
 	e.batcher = newBatcher(e, s.Batch)
 	if s.Host == "" && s.Region == RegionChina {
-		e.hosts = newHostList()
+		e.hosts = engine.NewHostList()
 	}
 	e.disp.start(e)
 	return e
@@ -208,7 +209,7 @@ func newEngine(s settings) *engine {
 // accept accepts c (fail-fast, pacing, a MaxPending token), queues it
 // and, for a sync call, waits for its outcome. Every call goes through
 // it: sends from send, management calls from Client.startRequest.
-func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
+func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 	c.ex.Done = e.onDone
 	c.ex.Dropped = e.dropped
 	c.ex.Gate = e.gate
@@ -264,7 +265,7 @@ func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
 
 // pace waits, before a send is accepted, for the limiter (if set) and
 // for a pause of its app after "too frequent" answers.
-func (e *engine) pace(ctx context.Context, c *call) error {
+func (e *pipeline) pace(ctx context.Context, c *call) error {
 	if d := e.pauseOf(c.ex.Req.Auth); d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -282,7 +283,7 @@ func (e *engine) pace(ctx context.Context, c *call) error {
 // from a callback finds room as soon as any send in flight ends. While
 // MaxPending outcomes wait for callbacks, acquire waits for that backlog
 // to shrink first (see dispatcher.unblock).
-func (e *engine) acquire(ctx context.Context) error {
+func (e *pipeline) acquire(ctx context.Context) error {
 	if e.disp.queued.Load() >= int64(e.s.MaxPending) {
 		if err := e.waitBacklog(ctx); err != nil {
 			return err
@@ -304,7 +305,7 @@ func (e *engine) acquire(ctx context.Context) error {
 }
 
 // waitBacklog waits while MaxPending outcomes wait for their callbacks.
-func (e *engine) waitBacklog(ctx context.Context) error {
+func (e *pipeline) waitBacklog(ctx context.Context) error {
 	d := &e.disp
 	d.roomWaiters.Add(1)
 	defer d.roomWaiters.Add(-1)
@@ -327,7 +328,7 @@ func (e *engine) waitBacklog(ctx context.Context) error {
 }
 
 // release returns a token; finished reports that an accepted send ended.
-func (e *engine) release(finished bool) {
+func (e *pipeline) release(finished bool) {
 	<-e.sem
 	if finished {
 		e.active.Add(-1)
@@ -338,7 +339,7 @@ func (e *engine) release(finished bool) {
 // settle wakes the waits of Flush and Close when what they wait for may
 // have come: no sends (or no async sends) left but callbacks that handed
 // delivery on, which may be the waiters themselves.
-func (e *engine) settle() {
+func (e *pipeline) settle() {
 	if !e.idleWaited.Load() {
 		return // nobody waits: the common case costs one load
 	}
@@ -348,7 +349,7 @@ func (e *engine) settle() {
 	}
 }
 
-func (e *engine) signalIdle() {
+func (e *pipeline) signalIdle() {
 	e.idleMu.Lock()
 	if e.idle != nil {
 		close(e.idle)
@@ -358,7 +359,7 @@ func (e *engine) signalIdle() {
 	e.idleMu.Unlock()
 }
 
-func (e *engine) idleChan() <-chan struct{} {
+func (e *pipeline) idleChan() <-chan struct{} {
 	e.idleMu.Lock()
 	defer e.idleMu.Unlock()
 	if e.idle == nil {
@@ -372,7 +373,7 @@ func (e *engine) idleChan() <-chan struct{} {
 // callback it waits only until n drops to the callbacks that handed
 // delivery on (this one among them) and hands delivery on itself, so that
 // it never waits for itself.
-func (e *engine) waitZero(ctx context.Context, n *atomic.Int64) error {
+func (e *pipeline) waitZero(ctx context.Context, n *atomic.Int64) error {
 	d := &e.disp
 	inCallback := d.onCallback()
 	for {
@@ -394,7 +395,7 @@ func (e *engine) waitZero(ctx context.Context, n *atomic.Int64) error {
 }
 
 // answers counts the answers the client has had from any server.
-func (e *engine) answers() int64 {
+func (e *pipeline) answers() int64 {
 	return e.count.succeeded.Load() + e.count.failedAPI.Load()
 }
 
@@ -403,7 +404,7 @@ func (e *engine) answers() int64 {
 const callbackGrace = time.Second
 
 // shutdown runs once; later calls wait for the first.
-func (e *engine) shutdown(ctx context.Context) error {
+func (e *pipeline) shutdown(ctx context.Context) error {
 	first := false
 	e.shutdownOnce.Do(func() {
 		first = true

@@ -15,22 +15,22 @@ import (
 // finished; finish (outcome.go) records its single outcome.
 
 // exchangeDropped releases a withdrawn sync call that a connection met.
-func (e *engine) exchangeDropped(ex *wire.Exchange) {
+func (e *pipeline) exchangeDropped(ex *wire.Exchange) {
 	e.release(true)
 }
 
 // exchangeDone is called by a connection with the outcome of one attempt.
 // It runs on the connection's reader and must not block.
-func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
+func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
 	c := ex.Value.(*call)
 	if e.hosts != nil && c.failover {
 		if resp != nil {
-			if gone := e.hosts.update(resp); len(gone) > 0 {
+			if gone := e.hosts.Update(resp); len(gone) > 0 {
 				e.retireHosts(gone)
 			}
-			e.hosts.report(c.pool.authority, resp.Status < 500, time.Since(c.start))
+			e.hosts.Record(c.pool.authority, resp.Status < 500, time.Since(c.start))
 		} else {
-			e.hosts.report(c.pool.authority, false, 0)
+			e.hosts.Record(c.pool.authority, false, 0)
 		}
 	}
 	if err != nil {
@@ -105,7 +105,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 // exchangeGate stops a queued call that a client-side stop has covered
 // since it was accepted, or that waited longer than QueueTimeout, before
 // it is written, or lets it out as the stop's probe (see blocks).
-func (e *engine) exchangeGate(ex *wire.Exchange) error {
+func (e *pipeline) exchangeGate(ex *wire.Exchange) error {
 	c := ex.Value.(*call)
 	if e.queueExpired(c) {
 		return queueTimeoutError(e.s.QueueTimeout, c.lastErr)

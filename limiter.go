@@ -159,7 +159,7 @@ func (a *apps) get(auth string) *app {
 func (a *apps) of(auth string) string { return a.get(auth).digest }
 
 // waitTurn waits for the limiter, if any, before a request of c is sent.
-func (e *engine) waitTurn(ctx context.Context, c *call) error {
+func (e *pipeline) waitTurn(ctx context.Context, c *call) error {
 	if e.limiter == nil {
 		return nil
 	}
@@ -171,7 +171,7 @@ func (e *engine) waitTurn(ctx context.Context, c *call) error {
 // the limiter (until the pool shuts down) and is queued. If the wait ends
 // without a turn the attempt is queued anyway and the pool, which is then
 // closed, fails it.
-func (e *engine) retryAnswered(c *call) bool {
+func (e *pipeline) retryAnswered(c *call) bool {
 	d := backoff(c.tries())
 	if e.limiter == nil {
 		return e.retry(c, d)
@@ -181,7 +181,7 @@ func (e *engine) retryAnswered(c *call) bool {
 
 // slowDown tells the limiter, if it listens, that the server asked the app
 // of auth to slow down for d.
-func (e *engine) slowDown(auth string, d time.Duration) {
+func (e *pipeline) slowDown(auth string, d time.Duration) {
 	if b, ok := e.s.Limiter.(Backoffer); ok {
 		b.Backoff(e.apps.of(auth), d)
 	}

@@ -146,6 +146,8 @@
 // Options.DisableFailureLog is set.
 package mipush
 
+import "github.com/mipush-go/mipush/internal/engine"
+
 // Where things are (for readers of the code; not API). One send goes
 // down the list from encode to outcome:
 //
@@ -180,7 +182,7 @@ package mipush
 // Hosts of the MiPush server API.
 const (
 	// ProductionHost is the message host for China, the default.
-	ProductionHost = "api.xmpush.xiaomi.com"
+	ProductionHost = engine.DefaultHost
 	// SandboxHost serves iOS test messages only.
 	SandboxHost = "sandbox.xmpush.xiaomi.com"
 )

@@ -110,7 +110,7 @@ func (c *Client) Metrics() Metrics {
 }
 
 // countOutcome updates the counters for a finished call.
-func (e *engine) countOutcome(err error) {
+func (e *pipeline) countOutcome(err error) {
 	if err == nil {
 		e.count.succeeded.Add(1)
 		return
@@ -167,7 +167,7 @@ type ConnInfo struct {
 }
 
 // observeDone reports c's outcome to the Observer, if one is set.
-func (e *engine) observeDone(c *call, err error) {
+func (e *pipeline) observeDone(c *call, err error) {
 	o := e.s.Observer
 	if o == nil {
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"github.com/mipush-go/mipush/internal/engine"
 	"io"
 	"log/slog"
 	"net"
@@ -453,7 +454,7 @@ func newSettings(o Options) settings {
 	if host == "" {
 		host, _ = s.Region.hosts()
 	}
-	s.addr, s.authority = hostAddr(host)
+	s.addr, s.authority = engine.HostAddr(host)
 	s.auth = secret("key=" + s.AppSecret)
 	return s
 }

@@ -37,7 +37,7 @@ type InvalidTargets struct {
 // OnSuccess, no Observer) keeps none: they are derived from the encoded
 // body if its outcome needs them (see targetIDs), so that a bulk sender
 // with only OnError pays nothing for them. Otherwise they are copied now.
-func (e *engine) keepTarget(c *call, ids []string) {
+func (e *pipeline) keepTarget(c *call, ids []string) {
 	if c.async && !c.handle && len(ids) > 1 && c.prune && e.s.OnSuccess == nil && e.s.Observer == nil {
 		c.target.IDs, c.lazy = nil, true
 		return
@@ -93,7 +93,7 @@ func prunable(k TargetKind) bool {
 // invalidTargets returns what the server called invalid in the outcome of
 // c (res on success, err on failure), or nil: the bad_regids of a
 // success, or every target of a send rejected with 20301.
-func (e *engine) invalidTargets(c *call, res *Result, err error) *InvalidTargets {
+func (e *pipeline) invalidTargets(c *call, res *Result, err error) *InvalidTargets {
 	ids, ae, ok := e.invalidIDs(c, res, err)
 	if !ok {
 		return nil
@@ -109,7 +109,7 @@ func (e *engine) invalidTargets(c *call, res *Result, err error) *InvalidTargets
 // invalidIDs says, without building anything, whether the outcome of c
 // has targets for the invalid-targets hook: the bad regids of a success,
 // or (with the 20301 answer) every target of a failure.
-func (e *engine) invalidIDs(c *call, res *Result, err error) ([]string, *APIError, bool) {
+func (e *pipeline) invalidIDs(c *call, res *Result, err error) ([]string, *APIError, bool) {
 	if e.s.OnInvalidTargets == nil || !c.prune {
 		return nil, nil, false
 	}
@@ -123,7 +123,7 @@ func (e *engine) invalidIDs(c *call, res *Result, err error) ([]string, *APIErro
 // rejectedIDs is invalidIDs for a failure: every target, if the answer
 // was 20301. Apart, so that the APIError errors.As needs is allocated on
 // failures only.
-func (e *engine) rejectedIDs(c *call, err error) ([]string, *APIError, bool) {
+func (e *pipeline) rejectedIDs(c *call, err error) ([]string, *APIError, bool) {
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Code != CodeNoValidTargets || (len(c.target.IDs) == 0 && !c.lazy) {
 		return nil, nil, false
@@ -151,7 +151,7 @@ func (c *call) badRegIDs(res *Result) []string {
 // Result: someone reads it (a blocking caller, a Pending, OnSuccess), or
 // it is not a plain success, or it may list bad regids the
 // invalid-targets hook wants.
-func (e *engine) needsResult(c *call, status int, body []byte) bool {
+func (e *pipeline) needsResult(c *call, status int, body []byte) bool {
 	return !c.async || c.handle || e.s.OnSuccess != nil || !sendSucceeded(status, body) || e.wantsBadRegIDs(c, status, body)
 }
 
@@ -159,7 +159,7 @@ func (e *engine) needsResult(c *call, status int, body []byte) bool {
 // decoded, because the invalid-targets hook wants the bad regids it may
 // list, or because c is a batch's request, whose bad regids fail their
 // messages (finishBadRegIDs).
-func (e *engine) wantsBadRegIDs(c *call, status int, body []byte) bool {
+func (e *pipeline) wantsBadRegIDs(c *call, status int, body []byte) bool {
 	if c.batch == nil && (e.s.OnInvalidTargets == nil || !c.prune) {
 		return false
 	}
@@ -169,14 +169,14 @@ func (e *engine) wantsBadRegIDs(c *call, status int, body []byte) bool {
 
 // finishUnlessWithdrawn finishes c with err unless its sync caller has
 // already withdrawn it.
-func (e *engine) finishUnlessWithdrawn(c *call, err error) {
+func (e *pipeline) finishUnlessWithdrawn(c *call, err error) {
 	if c.ex.Take() {
 		e.finish(c, nil, err)
 	}
 }
 
 // finish records the single outcome of c.
-func (e *engine) finish(c *call, res *Result, err error) {
+func (e *pipeline) finish(c *call, res *Result, err error) {
 	if c.batch != nil {
 		e.finishBatch(c, res, err)
 		return
@@ -204,7 +204,7 @@ func (e *engine) finish(c *call, res *Result, err error) {
 }
 
 // reported ends an async call once its callback (if any) has returned.
-func (e *engine) reported(c *call) {
+func (e *pipeline) reported(c *call) {
 	e.asyncPending.Add(-1)
 	e.active.Add(-1)
 	e.settle()

@@ -59,7 +59,7 @@ func (c *Client) start(ctx context.Context, t Target, msg *Message, value any, p
 // SendAsync and Start once Send.check passed) calls send; an async send that may be coalesced goes from here
 // to the batcher (batch.go), every other call to accept. Client.startRequest
 // (the management calls) builds its call itself and calls accept.
-func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
+func (e *pipeline) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ const maxScratch = 64 << 10
 // more bytes. It encodes into a reused buffer and copies the result into
 // one allocation of its exact size: cheaper than a sizing pass over the
 // message, and the body then holds no slack while it waits in the queue.
-func (e *engine) encodeBody(t Target, msg *Message, room int) ([]byte, error) {
+func (e *pipeline) encodeBody(t Target, msg *Message, room int) ([]byte, error) {
 	sp, _ := e.scratch.Get().(*[]byte)
 	if sp == nil {
 		sp = new([]byte)
@@ -273,7 +273,7 @@ func (p Pending) Format(f fmt.State, verb rune) {
 // needsDelivery reports whether the outcome of async call c must go to
 // the dispatcher: a callback or the invalid-targets hook wants it, or a
 // failure nobody else hears of is to be logged.
-func (e *engine) needsDelivery(c *call, res *Result, err error) bool {
+func (e *pipeline) needsDelivery(c *call, res *Result, err error) bool {
 	_, _, invalid := e.invalidIDs(c, res, err)
 	switch {
 	case c.handle:
@@ -289,7 +289,7 @@ func (e *engine) needsDelivery(c *call, res *Result, err error) bool {
 // (or, for a failure without OnError, a rate-limited log line). For a
 // blocking send's hook job (c not async) it runs the hook only and lets
 // the waiting caller go on.
-func (e *engine) deliverOutcome(c *call) {
+func (e *pipeline) deliverOutcome(c *call) {
 	if !c.async {
 		e.runHook(c)
 		close(c.hooked)
@@ -314,7 +314,7 @@ func (e *engine) deliverOutcome(c *call) {
 // runHook passes the invalid targets of c, if any, to the invalid-targets
 // hook; a panic of the hook is recovered here, so that the outcome is
 // still delivered.
-func (e *engine) runHook(c *call) {
+func (e *pipeline) runHook(c *call) {
 	if inv := e.invalidTargets(c, c.res, c.err); inv != nil {
 		defer e.recoverCallback(c, true)
 		e.s.OnInvalidTargets(inv)
@@ -329,7 +329,7 @@ func (e *engine) runHook(c *call) {
 // outcomes queued behind it, nor the process: the client cannot know
 // which of them the panic concerns, and a re-panic after delivery would
 // have no end of delivery to wait for in a long-running client.
-func (e *engine) recoverCallback(c *call, hook bool) {
+func (e *pipeline) recoverCallback(c *call, hook bool) {
 	v := recover()
 	if v == nil {
 		return
@@ -351,7 +351,7 @@ func (e *engine) recoverCallback(c *call, hook bool) {
 
 // delivered ends a call the dispatcher has delivered: an async send is
 // reported; a hook job's caller was let go by deliverOutcome.
-func (e *engine) delivered(c *call) {
+func (e *pipeline) delivered(c *call) {
 	if c.async {
 		e.reported(c)
 	}

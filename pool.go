@@ -19,7 +19,7 @@ const (
 // requests from one shared queue, so a busy or recycling connection never
 // holds up the others.
 type pool struct {
-	e         *engine
+	e         *pipeline
 	addr      string // host:port dialled
 	authority string // Host header / :authority
 
@@ -46,7 +46,7 @@ type pool struct {
 }
 
 // pool returns the pool for addr, starting it on first use.
-func (e *engine) pool(addr, authority string) *pool {
+func (e *pipeline) pool(addr, authority string) *pool {
 	p, _ := e.poolIf(addr, authority, nil)
 	return p
 }
@@ -56,7 +56,7 @@ func (e *engine) pool(addr, authority string) *pool {
 // failover route makes a pool only for a host still on the list, so a
 // pool is never made again for a host that retireHosts (which takes
 // poolsMu after the list changed) has just retired.
-func (e *engine) poolIf(addr, authority string, allowed func() bool) (*pool, bool) {
+func (e *pipeline) poolIf(addr, authority string, allowed func() bool) (*pool, bool) {
 	e.poolsMu.Lock()
 	defer e.poolsMu.Unlock()
 	if p, ok := e.pools[addr]; ok {

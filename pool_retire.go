@@ -1,5 +1,7 @@
 package mipush
 
+import "github.com/mipush-go/mipush/internal/engine"
+
 // A host that leaves the failover host list keeps its pool only until the
 // requests it has in flight are answered: retireHosts takes the pool out of
 // the engine's map, so that no new send is routed to it, and shuts it down
@@ -9,12 +11,12 @@ package mipush
 
 // retireHosts retires the pools of hosts, in the background: it is called
 // from a connection's reader, which must not block.
-func (e *engine) retireHosts(hosts []string) {
+func (e *pipeline) retireHosts(hosts []string) {
 	if e.closed.Load() {
 		return // Close shuts every pool down
 	}
 	for _, host := range hosts {
-		addr, _ := hostAddr(host)
+		addr, _ := engine.HostAddr(host)
 		e.poolsMu.Lock()
 		p, ok := e.pools[addr]
 		if ok {
@@ -44,7 +46,7 @@ func (e *engine) retireHosts(hosts []string) {
 
 // reroute gives c, which met the retired pool p, a pool again: the host
 // list's pick for a failover send, else a fresh pool for p's host.
-func (e *engine) reroute(c *call, p *pool) {
+func (e *pipeline) reroute(c *call, p *pool) {
 	if c.failover {
 		e.route(c, p.authority)
 		return

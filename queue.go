@@ -8,7 +8,7 @@ import (
 
 // queueExpired reports whether c has waited for a connection longer than
 // QueueTimeout.
-func (e *engine) queueExpired(c *call) bool {
+func (e *pipeline) queueExpired(c *call) bool {
 	return time.Since(c.queued) > e.s.QueueTimeout
 }
 

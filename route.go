@@ -1,9 +1,7 @@
 package mipush
 
 import (
-	"net"
-	"strings"
-
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -15,7 +13,7 @@ import (
 // route chooses the pool of a send: the failover host list's pick in the
 // China region (avoiding the host named, when it can), else the configured
 // host.
-func (e *engine) route(c *call, avoid string) {
+func (e *pipeline) route(c *call, avoid string) {
 	if e.hosts == nil {
 		c.pool = e.pool(e.s.addr, e.s.authority)
 		return
@@ -23,15 +21,15 @@ func (e *engine) route(c *call, avoid string) {
 	var ask bool
 	for tries := 0; ; tries++ {
 		var host string
-		host, ask = e.hosts.pick(avoid)
-		addr, authority := hostAddr(host)
+		host, ask = e.hosts.Pick(avoid)
+		addr, authority := engine.HostAddr(host)
 		if tries == 3 {
 			// The list keeps changing under us: the default host, whose
 			// pool is never retired.
-			c.pool = e.pool(hostAddr(ProductionHost))
+			c.pool = e.pool(engine.HostAddr(ProductionHost))
 			break
 		}
-		if p, ok := e.poolIf(addr, authority, func() bool { return e.hosts.listed(host) }); ok {
+		if p, ok := e.poolIf(addr, authority, func() bool { return e.hosts.Listed(host) }); ok {
 			c.pool = p
 			break
 		}
@@ -42,19 +40,4 @@ func (e *engine) route(c *call, avoid string) {
 	} else {
 		c.ex.Req.Header = nil
 	}
-}
-
-// hostAddr returns the address to dial and the authority to send for a
-// "host" or "host:port" value; port 443 is implied and not sent.
-func hostAddr(host string) (addr, authority string) {
-	if h, port, err := net.SplitHostPort(host); err == nil {
-		if port == "443" {
-			if strings.Contains(h, ":") {
-				h = "[" + h + "]" // IPv6 literal
-			}
-			return host, h
-		}
-		return host, host
-	}
-	return net.JoinHostPort(host, "443"), host
 }

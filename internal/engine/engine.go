@@ -1,0 +1,10 @@
+// Package engine is the mechanism under package mipush's sends: the
+// failover host list, the backoff and retry budget, the callback
+// goroutine and its hand-over rule. It never imports package mipush:
+// what an answer means (codes, stops, splits) is the root's, and reaches
+// the engine only through the small interfaces it declares.
+package engine
+
+// DefaultHost is the message host for China: the host of the failover
+// list that never leaves it (mipush.ProductionHost).
+const DefaultHost = "api.xmpush.xiaomi.com"
