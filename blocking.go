@@ -65,10 +65,10 @@ func (e *pipeline) reportInvalidSync(ctx context.Context, c *call) {
 	}
 	c.hooked = make(chan struct{})
 	d := &e.disp
-	if d.onCallback() {
-		d.unblock()
+	if d.OnCallback() {
+		d.Unblock()
 	}
-	if !d.push(c) {
+	if !d.Push(c) {
 		// The client is closed and its dispatcher gone: no callback runs
 		// any more but the hooks of blocking sends that end this late,
 		// which take turns.

@@ -114,7 +114,7 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 //	                   and retirement (write); a queued send never blocks
 //	pipeline.retryMu   guards retrying (the retry timers)
 //	pipeline.idleMu    guards idle (idleWaited is its lock-free hint)
-//	dispatcher.mu      guards the dispatcher's queue and hand-off state
+//	engine.Dispatcher  its queue and hand-off state (internal/engine/dispatch.go)
 //	batcher.mu         the batches being gathered and the spare turns
 //	blocks.mu          the client-side stops (failfast.go)
 //	engine.HostList    the failover host list (internal/engine/hosts.go)
@@ -153,7 +153,7 @@ type pipeline struct {
 	// idleWaited is set while idle exists: someone waits on it.
 	idleWaited atomic.Bool
 
-	disp      dispatcher
+	disp      engine.Dispatcher
 	lateHooks sync.Mutex // hooks of blocking sends that end after the dispatcher
 	scratch   sync.Pool  // *[]byte buffers for encodeBody
 
@@ -202,7 +202,7 @@ func newPipeline(s settings) *pipeline {
 	if s.Host == "" && s.Region == RegionChina {
 		e.hosts = engine.NewHostList()
 	}
-	e.disp.start(e)
+	e.disp.Start(e, s.MaxPending)
 	return e
 }
 
@@ -282,9 +282,9 @@ func (e *pipeline) pace(ctx context.Context, c *call) error {
 // sends whose outcome is not yet decided, never by a callback, so a send
 // from a callback finds room as soon as any send in flight ends. While
 // MaxPending outcomes wait for callbacks, acquire waits for that backlog
-// to shrink first (see dispatcher.unblock).
+// to shrink first (see engine.Dispatcher.Unblock).
 func (e *pipeline) acquire(ctx context.Context) error {
-	if e.disp.queued.Load() >= int64(e.s.MaxPending) {
+	if e.disp.Queued() >= int64(e.s.MaxPending) {
 		if err := e.waitBacklog(ctx); err != nil {
 			return err
 		}
@@ -307,15 +307,15 @@ func (e *pipeline) acquire(ctx context.Context) error {
 // waitBacklog waits while MaxPending outcomes wait for their callbacks.
 func (e *pipeline) waitBacklog(ctx context.Context) error {
 	d := &e.disp
-	d.roomWaiters.Add(1)
-	defer d.roomWaiters.Add(-1)
+	d.WaitRoom(true)
+	defer d.WaitRoom(false)
 	for {
 		ch := e.idleChan()
-		if d.queued.Load() < int64(e.s.MaxPending) {
+		if d.Queued() < int64(e.s.MaxPending) {
 			return nil
 		}
-		if d.onCallback() {
-			d.unblock()
+		if d.OnCallback() {
+			d.Unblock()
 		}
 		select {
 		case <-ch:
@@ -343,7 +343,7 @@ func (e *pipeline) settle() {
 	if !e.idleWaited.Load() {
 		return // nobody waits: the common case costs one load
 	}
-	o := e.disp.overlapping.Load()
+	o := e.disp.Overlapping()
 	if e.active.Load() <= o || e.asyncPending.Load() <= o {
 		e.signalIdle()
 	}
@@ -375,13 +375,13 @@ func (e *pipeline) idleChan() <-chan struct{} {
 // it never waits for itself.
 func (e *pipeline) waitZero(ctx context.Context, n *atomic.Int64) error {
 	d := &e.disp
-	inCallback := d.onCallback()
+	inCallback := d.OnCallback()
 	for {
 		ch := e.idleChan()
 		floor := int64(0)
 		if inCallback {
-			d.unblock()
-			floor = d.overlapping.Load()
+			d.Unblock()
+			floor = d.Overlapping()
 		}
 		if n.Load() <= floor {
 			return nil
@@ -416,7 +416,7 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 		e.flushBatches() // batches opened meanwhile; none opens after closed
 	}
 	if !first {
-		if e.disp.onCallback() {
+		if e.disp.OnCallback() {
 			// Re-entrant, from a callback: the first call may be waiting
 			// for this callback and has no result yet.
 			return nil
@@ -458,7 +458,7 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 	if werr := e.waitZero(wctx, &e.active); werr != nil && err == nil {
 		err = werr
 	}
-	e.disp.shutdown(wctx)
+	e.disp.Shutdown(wctx)
 	e.fails.flush(e.s.failureLogger)
 	e.shutdownErr = err
 	close(e.shutdownDone)

@@ -196,7 +196,7 @@ func (e *pipeline) finish(c *call, res *Result, err error) {
 	// while the callback waits or runs.
 	<-e.sem
 	if e.needsDelivery(c, res, err) {
-		e.disp.push(c)
+		e.disp.Push(c)
 		return
 	}
 	c.resolve()

@@ -237,8 +237,8 @@ func (p *Pending) handOn() {
 	select {
 	case <-p.c.done:
 	default:
-		if d := &p.c.e.disp; d.onCallback() {
-			d.unblock()
+		if d := &p.c.e.disp; d.OnCallback() {
+			d.Unblock()
 		}
 	}
 }
@@ -349,10 +349,25 @@ func (e *pipeline) recoverCallback(c *call, hook bool) {
 		"callback", name, "target", c.target.String(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 }
 
-// delivered ends a call the dispatcher has delivered: an async send is
+// Deliver runs, on the dispatcher, the callbacks of the outcome of item
+// (a *call); a panic of one is recovered and logged.
+func (e *pipeline) Deliver(item any) {
+	c := item.(*call)
+	defer e.recoverCallback(c, false)
+	e.deliverOutcome(c)
+}
+
+// Delivered ends a call the dispatcher has delivered: an async send is
 // reported; a hook job's caller was let go by deliverOutcome.
-func (e *pipeline) delivered(c *call) {
-	if c.async {
+func (e *pipeline) Delivered(item any) {
+	if c := item.(*call); c.async {
 		e.reported(c)
 	}
 }
+
+// Room wakes the sends that wait for the callbacks' backlog to shrink.
+func (e *pipeline) Room() { e.signalIdle() }
+
+// HandedOn wakes the waits of Flush and Close, which stop at the
+// callbacks that handed delivery on.
+func (e *pipeline) HandedOn() { e.settle() }

@@ -99,7 +99,7 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 	// on the dispatcher) sends the chunks itself, one after the other, so
 	// that waiting for room can deliver the outcomes that free it.
 	workers := min(len(chunks), c.e.s.MaxPending)
-	if c.e.disp.onCallback() {
+	if c.e.disp.OnCallback() {
 		workers = 0
 		for i := range chunks {
 			ch := &chunks[i]
