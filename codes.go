@@ -1,8 +1,6 @@
 package mipush
 
-import (
-	"strconv"
-)
+import "strconv"
 
 // Code is a MiPush error code, as in APIError.Code. The constants name
 // every code of the official table (dev.mi.com pId=1560, 服务端错误码参考,

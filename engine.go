@@ -3,11 +3,11 @@ package mipush
 import (
 	"context"
 	"errors"
-	"github.com/mipush-go/mipush/internal/engine"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -162,11 +162,11 @@ type pipeline struct {
 	retryMu  sync.Mutex
 	retrying map[*call]*time.Timer
 
-	blocked  blocks      // fail-fast state per app secret
-	budget   *budget     // retry tokens; nil: unlimited
-	throttle atomic.Bool // set once an app is answered "too frequent" (see pauseOf)
-	limiter  Limiter     // nil: requests are not paced
-	apps     apps        // per app secret: its digest and its pause
+	blocked  blocks         // fail-fast state per app secret
+	budget   *engine.Budget // retry tokens; nil: unlimited
+	throttle atomic.Bool    // set once an app is answered "too frequent" (see pauseOf)
+	limiter  Limiter        // nil: requests are not paced
+	apps     apps           // per app secret: its digest and its pause
 	jobKeys  jobKeys
 	count    counters
 	hosts    *engine.HostList // failover; nil when Options.Host pins the host
@@ -194,7 +194,7 @@ func newPipeline(s settings) *pipeline {
 	e.onDone = e.exchangeDone
 	e.dropped = e.exchangeDropped
 	e.gate = e.exchangeGate
-	e.budget = newBudget(s.RetryBudget)
+	e.budget = engine.NewBudget(s.RetryBudget)
 	e.limiter = newLimiter(s)
 	e.jobKeys.init()
 	e.blocked.init(s)

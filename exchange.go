@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -57,7 +58,7 @@ func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err erro
 		case classMaybe:
 			c.attempts.Add(1)
 			c.maybe.Store(true)
-			if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
+			if e.s.RetryMaybeProcessed && e.mayRetry(c, engine.RetryCostTransport) && e.retryAnswered(c) {
 				return
 			}
 			e.finish(c, nil, transportError(err, true))
@@ -81,13 +82,13 @@ func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err erro
 		}
 		switch decide(err, true) {
 		case classRetry:
-			if e.mayRetry(c, retryCost) && e.retryAnswered(c) {
+			if e.mayRetry(c, engine.RetryCost) && e.retryAnswered(c) {
 				return
 			}
 		case classMaybe:
 			err = errors.Join(err, ErrMaybeProcessed)
 			c.maybe.Store(true)
-			if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
+			if e.s.RetryMaybeProcessed && e.mayRetry(c, engine.RetryCostTransport) && e.retryAnswered(c) {
 				return
 			}
 		}
@@ -97,7 +98,7 @@ func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err erro
 	e.blocked.settle(c, true, nil)
 	e.answeredOK(ex.Req.Auth)
 	if c.tries() == 1 {
-		e.budget.refund(retryRefund)
+		e.budget.Refund(engine.RetryRefund)
 	}
 	e.finish(c, res, nil)
 }

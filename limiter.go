@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Limiter paces the requests of a client (Options.Limiter). The client
@@ -140,7 +142,7 @@ func newLimiter(s settings) Limiter {
 // by, and its pause after "too frequent" answers.
 type app struct {
 	digest   string
-	throttle throttle
+	throttle engine.Throttle
 }
 
 // apps holds the app of each Authorization value ("key=<secret>"), so
@@ -172,7 +174,7 @@ func (e *pipeline) waitTurn(ctx context.Context, c *call) error {
 // without a turn the attempt is queued anyway and the pool, which is then
 // closed, fails it.
 func (e *pipeline) retryAnswered(c *call) bool {
-	d := backoff(c.tries())
+	d := engine.Backoff(c.tries())
 	if e.limiter == nil {
 		return e.retry(c, d)
 	}

@@ -85,7 +85,7 @@ func (c *Client) Metrics() Metrics {
 	}
 	m.FailedOther = m.Failed - m.FailedAPI - m.MaybeProcessed
 	if e.budget != nil {
-		m.RetryBudget = e.budget.tokens.Load()
+		m.RetryBudget = e.budget.Tokens()
 	}
 	e.poolsMu.Lock()
 	m.ConnsDialled, m.ConnsRecycled = e.count.goneDialled.Load(), e.count.goneRecycled.Load()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"github.com/mipush-go/mipush/internal/engine"
 	"io"
 	"log/slog"
 	"net"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Defaults for the zero values of Options.
@@ -458,3 +459,8 @@ func newSettings(o Options) settings {
 	s.auth = secret("key=" + s.AppSecret)
 	return s
 }
+
+// DefaultRetryBudget is the tokens of a full retry budget when
+// Options.RetryBudget is 0: a retry after a retryable answer costs 5, one
+// after a broken connection or a timeout 10, and a success refunds 1.
+const DefaultRetryBudget = 500

@@ -1,8 +1,9 @@
 package mipush
 
 import (
-	"github.com/mipush-go/mipush/internal/engine"
 	"strconv"
+
+	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Region selects the MiPush hosts for devices of one region
