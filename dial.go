@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/h1conn"
 	"github.com/mipush-go/mipush/internal/h2conn"
 	"github.com/mipush-go/mipush/internal/wire"
@@ -84,7 +85,7 @@ func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
 	}
 	var raw net.Conn
 	if proxy != nil {
-		raw, err = dialProxy(ctx, dialFn, proxy, p.addr)
+		raw, err = engine.DialProxy(ctx, dialFn, proxy, p.addr)
 	} else {
 		raw, err = dialFn(ctx, "tcp", p.addr)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/rules"
 	"github.com/mipush-go/mipush/internal/wire"
 )
@@ -74,9 +75,9 @@ func decide(err error, answered bool) errClass {
 // cannot fix: the server's certificate was rejected, the handshake refused,
 // or the proxy refused the tunnel. (A client-side stop is decide's.)
 func permanent(err error) bool {
-	var pr *proxyRefusal
+	var pr *engine.ProxyRefusal
 	if errors.As(err, &pr) {
-		return pr.permanent()
+		return pr.Permanent()
 	}
 	// A TLS alert from the server during the handshake (no shared
 	// version or cipher, a rejected client certificate) will recur.

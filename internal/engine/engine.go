@@ -1,6 +1,8 @@
 // Package engine is the mechanism under package mipush's sends: the
-// failover host list, the backoff and retry budget, the callback
-// goroutine and its hand-over rule. It never imports package mipush:
+// failover host list (hosts.go), the tunnel through an HTTP proxy
+// (proxy.go), backoff, the retry budget and the per-app throttle
+// (backoff.go), and the callback goroutine with its hand-over rule
+// (dispatch.go). It never imports package mipush:
 // what an answer means (codes, stops, splits) is the root's, and reaches
 // the engine only through the small interfaces it declares.
 package engine
