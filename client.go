@@ -54,9 +54,6 @@ func (c Client) describe() string {
 	return "mipush.Client{host: " + c.e.s.authority + "}"
 }
 
-// GoString is String, so %#v does not leak the secret either.
-func (c *Client) GoString() string { return c.String() }
-
 // Format writes the description String gives for every verb, so no verb
 // prints the secret, of a Client value or a *Client.
 func (c Client) Format(f fmt.State, verb rune) { io.WriteString(f, c.describe()) }

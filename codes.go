@@ -83,12 +83,6 @@ const (
 	CodeOverQuota                     Code = 200001 // daily over-quota
 )
 
-// CodeSendFailed is the old name of CodeNoValidTargets.
-//
-// Deprecated: use CodeNoValidTargets; the server sends 20301 only when no
-// target of a send is valid.
-const CodeSendFailed = CodeNoValidTargets
-
 // String returns the code's meaning, e.g. "system busy (10002)".
 func (c Code) String() string {
 	m := c.meaning()
