@@ -251,7 +251,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 	if e.closed.Load() {
 		return ErrClosed
 	}
-	if err := e.blocked.checkAuth(auth); err != nil {
+	if err := e.blocked.stopForAuth(auth); err != nil {
 		e.count.stopped.Add(1)
 		return err
 	}
@@ -307,7 +307,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		}
 		bt.mu.Unlock()
 		if full {
-			bt.send(b)
+			bt.emit(b)
 		}
 		return nil
 	}
@@ -322,7 +322,7 @@ func (bt *batcher) expire(b *batch) {
 	}
 	bt.mu.Unlock()
 	if mine {
-		bt.send(b)
+		bt.emit(b)
 	}
 }
 
@@ -337,7 +337,7 @@ func (bt *batcher) flushAll() {
 	}
 	bt.mu.Unlock()
 	for _, b := range batches {
-		bt.send(b)
+		bt.emit(b)
 	}
 }
 
@@ -348,9 +348,9 @@ func (e *pipeline) flushBatches() {
 	}
 }
 
-// send queues the request of a complete batch. Its members were accepted
+// emit queues the request of a complete batch. Its members were accepted
 // (and the rate limit paid) when they joined.
-func (bt *batcher) send(b *batch) {
+func (bt *batcher) emit(b *batch) {
 	e := bt.e
 	body := appendBatchBodyEnd(b.body, b.key.at)
 	c := e.batchCall(b, body)

@@ -65,7 +65,7 @@ func BenchmarkStopCheck(b *testing.B) {
 			c.ex.Req.Auth = "key=s"
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := e.blocked.check(c, false); err != nil {
+				if err := e.blocked.stopFor(c, false); err != nil {
 					b.Fatal(err)
 				}
 			}

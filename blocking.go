@@ -47,7 +47,7 @@ func (c *Client) PushToAll(ctx context.Context, msg *Message) (*Result, error) {
 // waits for the server's answer or for ctx to end. A failure after
 // acceptance is a *SendError carrying s.Value.
 func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
-	if err := s.check(); err != nil {
+	if err := s.validate(); err != nil {
 		return nil, err
 	}
 	return c.start(ctx, s.Target, s.Message, s.Value, nil, false)

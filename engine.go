@@ -19,7 +19,7 @@ import (
 // channel send, a CompareAndSwap, a mutex), and a field is written only
 // by the owner of the stage named beside it below.
 //
-//   - Built (engine.send, Client.startRequest, batchCall, batcher.add):
+//   - Built (pipeline.submit, Client.startRequest, batchCall, batcher.add):
 //     the sender's goroutine sets ex.Req, msg, target and oneID, value,
 //     async, handle, prune, lazy, jobKey, quotaKey, batched and batch;
 //     route sets pool, failover and ex.Req.Header. Of those only the
@@ -27,7 +27,7 @@ import (
 //     target.IDs and lazy (targetIDs, at delivery).
 //     A batched message (batched) is never queued itself: it waits in
 //     its batch until finishBatch finishes it with the batch's request.
-//   - Accepted (engine.accept): still the sender. It sets ex's hooks,
+//   - Accepted (pipeline.accept): still the sender. It sets ex's hooks,
 //     done, start and queued, then gives the call away with
 //     pool.enqueue. From then on the sender reads only what is fixed
 //     (msg, target, value, jobKey), the atomics attempts and maybe, and
@@ -220,7 +220,7 @@ func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
-	if err := e.blocked.check(c, false); err != nil {
+	if err := e.blocked.stopFor(c, false); err != nil {
 		e.count.stopped.Add(1)
 		return nil, err
 	}
@@ -332,14 +332,14 @@ func (e *pipeline) release(finished bool) {
 	<-e.sem
 	if finished {
 		e.active.Add(-1)
-		e.settle()
+		e.wakeWaiters()
 	}
 }
 
-// settle wakes the waits of Flush and Close when what they wait for may
+// wakeWaiters wakes the waits of Flush and Close when what they wait for may
 // have come: no sends (or no async sends) left but callbacks that handed
 // delivery on, which may be the waiters themselves.
-func (e *pipeline) settle() {
+func (e *pipeline) wakeWaiters() {
 	if !e.idleWaited.Load() {
 		return // nobody waits: the common case costs one load
 	}

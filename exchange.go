@@ -35,7 +35,7 @@ func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err erro
 		}
 	}
 	if err != nil {
-		e.blocked.settle(c, false, nil)
+		e.blocked.learn(c, false, nil)
 		var we *wire.Error
 		if errors.As(err, &we) && we.NotProcessed {
 			if e.queueExpired(c) && !errors.Is(err, ErrQueueTimeout) {
@@ -76,7 +76,7 @@ func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err erro
 	if err != nil {
 		var ae *APIError
 		errors.As(err, &ae)
-		e.blocked.settle(c, true, ae)
+		e.blocked.learn(c, true, ae)
 		if ae != nil && slowsApp(ae.Code) {
 			e.slowDown(ex.Req.Auth, e.tooFrequent(ex.Req.Auth))
 		}
@@ -95,7 +95,7 @@ func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err erro
 		e.finish(c, nil, err)
 		return
 	}
-	e.blocked.settle(c, true, nil)
+	e.blocked.learn(c, true, nil)
 	e.answeredOK(ex.Req.Auth)
 	if c.tries() == 1 {
 		e.budget.Refund(engine.RetryRefund)
@@ -111,7 +111,7 @@ func (e *pipeline) exchangeGate(ex *wire.Exchange) error {
 	if e.queueExpired(c) {
 		return queueTimeoutError(e.s.QueueTimeout, c.lastErr)
 	}
-	return e.blocked.check(c, true)
+	return e.blocked.stopFor(c, true)
 }
 
 // transportError wraps a connection failure for the caller.

@@ -101,11 +101,11 @@ func (b *blocks) keys(c *call) (keys [2]stopKey, n int) {
 	return keys, 1
 }
 
-// check returns the error that stops c now, or nil. With claim (just
+// stopFor returns the error that stops c now, or nil. With claim (just
 // before an attempt is written) c takes the probe of every stop covering
 // it whose interval has passed; without (when c is accepted) such a stop
 // lets c through to the queue, where the gate decides.
-func (b *blocks) check(c *call, claim bool) error {
+func (b *blocks) stopFor(c *call, claim bool) error {
 	if b.sharer != nil && !claim && c.quotaKey.quota {
 		b.adopt(c)
 	}
@@ -113,29 +113,29 @@ func (b *blocks) check(c *call, claim bool) error {
 		return nil
 	}
 	keys, n := b.keys(c)
-	return b.checkKeys(keys[:n], c, claim)
+	return b.stopForKeys(keys[:n], c, claim)
 }
 
-// checkAuth returns the error that stops every call with auth now, or
+// stopForAuth returns the error that stops every call with auth now, or
 // nil, without claiming a probe: for a message joining a batch, whose
 // request takes the probe when it is written.
-func (b *blocks) checkAuth(auth string) error {
+func (b *blocks) stopForAuth(auth string) error {
 	if b.n.Load() == 0 {
 		return nil
 	}
-	return b.checkKeys([]stopKey{{auth: auth}}, nil, false)
+	return b.stopForKeys([]stopKey{{auth: auth}}, nil, false)
 }
 
-// checkKeys is check for the stops of keys, c being the call that may
+// stopForKeys is stopFor for the stops of keys, c being the call that may
 // hold or claim their probe.
-func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
+func (b *blocks) stopForKeys(keys []stopKey, c *call, claim bool) error {
 	now := time.Now()
 	var extended stopEvent
 	b.mu.Lock()
 	defer func() {
 		b.mu.Unlock()
 		if extended.cause != nil {
-			b.report(extended, "")
+			b.announce(extended, "")
 		}
 	}()
 	var free [2]*stop
@@ -181,11 +181,11 @@ const (
 	stopExtended // re-armed, without a probe, until another client's later end
 )
 
-// settle records the outcome of one attempt of c that went out: ae is
+// learn records the outcome of one attempt of c that went out: ae is
 // the error answer, nil for a success; answered is false when no answer
 // came (the connection failed). It arms or re-arms a stop after a
-// wrong-secret or daily-quota answer and settles the probes c holds.
-func (b *blocks) settle(c *call, answered bool, ae *APIError) {
+// wrong-secret or daily-quota answer and ends the probes c holds.
+func (b *blocks) learn(c *call, answered bool, ae *APIError) {
 	var armAuth, armQuota bool
 	if ae != nil {
 		armAuth, armQuota = stopKind(ae)
@@ -235,7 +235,7 @@ func (b *blocks) settle(c *call, answered bool, ae *APIError) {
 	}
 	b.mu.Unlock()
 	for _, ev := range events[:ne] {
-		b.report(ev, "probe")
+		b.announce(ev, "probe")
 	}
 }
 
@@ -273,13 +273,13 @@ func (b *blocks) clear(auth string) {
 	}
 	b.mu.Unlock()
 	for _, ev := range events {
-		b.report(ev, "Unblock")
+		b.announce(ev, "Unblock")
 	}
 }
 
-// report logs a stop's start (warn), a failed probe or an extension
+// announce logs a stop's start (warn), a failed probe or an extension
 // (debug) or its end (info). The secret is never logged.
-func (b *blocks) report(ev stopEvent, by string) {
+func (b *blocks) announce(ev stopEvent, by string) {
 	scope := "app secret"
 	if ev.key.quota {
 		scope = "message class"

@@ -207,5 +207,5 @@ func (e *pipeline) finish(c *call, res *Result, err error) {
 func (e *pipeline) reported(c *call) {
 	e.asyncPending.Add(-1)
 	e.active.Add(-1)
-	e.settle()
+	e.wakeWaiters()
 }

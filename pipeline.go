@@ -28,9 +28,9 @@ type Send struct {
 	Value any
 }
 
-// check reports what makes s no send at all: an unknown target kind or no
+// validate reports what makes s no send at all: an unknown target kind or no
 // message. The rest is checked as for every send.
-func (s Send) check() error {
+func (s Send) validate() error {
 	if k := s.Target.Kind; k < TargetRegID || k > TargetAll {
 		return &ValidationError{Field: "Send.Target.Kind", Reason: "must be TargetRegID, TargetAlias, TargetUserAccount, TargetTopic, TargetTopics or TargetAll, got " + k.String()}
 	}
@@ -43,23 +43,23 @@ func (s Send) check() error {
 // start is the common path of every send method (PushTo*, Send,
 // SendAsync, Start, PushBulk): value is the caller's Send.Value, and p,
 // if not nil, the Pending of Client.Start. Management calls take
-// startRequest instead; both end in engine.send or engine.accept.
+// startRequest instead; both end in pipeline.submit or pipeline.accept.
 func (c *Client) start(ctx context.Context, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := c.usable(ctx); err != nil {
 		return nil, err
 	}
-	return c.e.send(ctx, string(*c.auth), t, msg, value, p, async)
+	return c.e.submit(ctx, string(*c.auth), t, msg, value, p, async)
 }
 
-// send validates and encodes, accepts the send (waiting for room while
+// submit validates and encodes, accepts the send (waiting for room while
 // ctx allows), queues it, and for a sync send waits for its outcome.
 // A send given a Pending p is async and reports its outcome to p.
 //
 // The ways in: Client.start (the PushTo* methods, PushBulk, and Send,
-// SendAsync and Start once Send.check passed) calls send; an async send that may be coalesced goes from here
+// SendAsync and Start once Send.validate passed) calls send; an async send that may be coalesced goes from here
 // to the batcher (batch.go), every other call to accept. Client.startRequest
 // (the management calls) builds its call itself and calls accept.
-func (e *pipeline) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
+func (e *pipeline) submit(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (c *Client) PushToAllAsync(ctx context.Context, msg *Message) error {
 // later, to Options.OnError or Options.OnSuccess with s.Value, and any
 // targets the server calls invalid to Options.OnInvalidTargets.
 func (c *Client) SendAsync(ctx context.Context, s Send) error {
-	if err := s.check(); err != nil {
+	if err := s.validate(); err != nil {
 		return err
 	}
 	_, err := c.start(ctx, s.Target, s.Message, s.Value, nil, true)
@@ -184,7 +184,7 @@ type Pending struct {
 // calls invalid still go to Options.OnInvalidTargets first. Flush waits for
 // it like any async send.
 func (c *Client) Start(ctx context.Context, s Send) (*Pending, error) {
-	if err := s.check(); err != nil {
+	if err := s.validate(); err != nil {
 		return nil, err
 	}
 	p := new(Pending)
@@ -370,4 +370,4 @@ func (e *pipeline) Room() { e.signalIdle() }
 
 // HandedOn wakes the waits of Flush and Close, which stop at the
 // callbacks that handed delivery on.
-func (e *pipeline) HandedOn() { e.settle() }
+func (e *pipeline) HandedOn() { e.wakeWaiters() }
