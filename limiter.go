@@ -168,23 +168,33 @@ func (e *pipeline) waitTurn(ctx context.Context, c *call) error {
 	return e.limiter.Wait(ctx, e.apps.of(c.ex.Req.Auth), 1)
 }
 
-// retryAnswered schedules another attempt of c, whose last attempt the
-// server answered or may have processed: after the backoff, it waits for
-// the limiter (until the pool shuts down) and is queued. If the wait ends
-// without a turn the attempt is queued anyway and the pool, which is then
-// closed, fails it.
-func (e *pipeline) retryAnswered(c *call) bool {
-	d := engine.Backoff(c.tries())
-	if e.limiter == nil {
-		return e.retry(c, d)
-	}
-	return e.retryThen(c, d, func() { _ = e.waitTurn(c.pool.ctx, c) })
-}
-
 // slowDown tells the limiter, if it listens, that the server asked the app
 // of auth to slow down for d.
 func (e *pipeline) slowDown(auth string, d time.Duration) {
 	if b, ok := e.s.Limiter.(Backoffer); ok {
 		b.Backoff(e.apps.of(auth), d)
 	}
+}
+
+// tooFrequent starts or extends the pause of the app of auth after a
+// "too frequent" answer and returns its length.
+func (e *pipeline) tooFrequent(auth string) time.Duration {
+	e.throttle.Store(true)
+	return e.apps.get(auth).throttle.TooFrequent()
+}
+
+// answeredOK ends the run of "too frequent" answers of the app of auth.
+func (e *pipeline) answeredOK(auth string) {
+	if e.throttle.Load() {
+		e.apps.get(auth).throttle.OK()
+	}
+}
+
+// pauseOf returns how long acceptance of the app of auth must still pause.
+// Until some app is answered "too frequent" it costs one atomic load.
+func (e *pipeline) pauseOf(auth string) time.Duration {
+	if !e.throttle.Load() {
+		return 0
+	}
+	return e.apps.get(auth).throttle.Wait()
 }

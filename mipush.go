@@ -182,9 +182,10 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	result*.go             decoding the answer; lenient.go the number rules
 //	retry.go               the one table of what an answer means: retry, re-queue, maybe
 //	                       processed, permanent, stop, split
-//	requeue.go             attempts left, retry timers, the per-app pause after "too frequent"
+//	requeue.go             attempts left, the retry timers
 //	failfast.go            client-side stops; stopshare.go sharing them through a Limiter;
-//	                       limiter.go pacing; quota.go the daily-quota answer
+//	                       limiter.go pacing and the per-app pause after "too frequent";
+//	                       quota.go the daily-quota answer
 //	outcome.go             finish: the single outcome of a call, invalid targets
 //	outcome_log.go         the failure log when OnError is nil
 //	observe.go             Metrics and Observer

@@ -6,29 +6,6 @@ import (
 	"github.com/mipush-go/mipush/internal/engine"
 )
 
-// tooFrequent starts or extends the pause of the app of auth after a
-// "too frequent" answer and returns its length.
-func (e *pipeline) tooFrequent(auth string) time.Duration {
-	e.throttle.Store(true)
-	return e.apps.get(auth).throttle.TooFrequent()
-}
-
-// answeredOK ends the run of "too frequent" answers of the app of auth.
-func (e *pipeline) answeredOK(auth string) {
-	if e.throttle.Load() {
-		e.apps.get(auth).throttle.OK()
-	}
-}
-
-// pauseOf returns how long acceptance of the app of auth must still pause.
-// Until some app is answered "too frequent" it costs one atomic load.
-func (e *pipeline) pauseOf(auth string) time.Duration {
-	if !e.throttle.Load() {
-		return 0
-	}
-	return e.apps.get(auth).throttle.Wait()
-}
-
 // maxUnprocessedRetries bounds how often one send is re-queued because the
 // server surely did not process it (a GOAWAY, a Connection: close, a failed
 // dial). Such retries do not count against Options.MaxAttempts.
@@ -107,4 +84,17 @@ func (e *pipeline) cancelRetries(err error) {
 		t.Stop()
 		e.finishUnlessWithdrawn(c, err)
 	}
+}
+
+// retryAnswered schedules another attempt of c, whose last attempt the
+// server answered or may have processed: after the backoff, it waits for
+// the limiter (until the pool shuts down) and is queued. If the wait ends
+// without a turn the attempt is queued anyway and the pool, which is then
+// closed, fails it.
+func (e *pipeline) retryAnswered(c *call) bool {
+	d := engine.Backoff(c.tries())
+	if e.limiter == nil {
+		return e.retry(c, d)
+	}
+	return e.retryThen(c, d, func() { _ = e.waitTurn(c.pool.ctx, c) })
 }
