@@ -4,61 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
-	"time"
 
 	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/h1conn"
 	"github.com/mipush-go/mipush/internal/h2conn"
 	"github.com/mipush-go/mipush/internal/wire"
 )
-
-// tlsConfig returns the client TLS configuration for a host: the caller's
-// config (cloned), verification as the caller set it, at least TLS 1.2,
-// and ALPN offering h2 (unless disabled) and http/1.1.
-func (s *settings) tlsConfig(authority string) *tls.Config {
-	var cfg *tls.Config
-	if s.TLSConfig != nil {
-		cfg = s.TLSConfig.Clone()
-	} else {
-		cfg = &tls.Config{}
-	}
-	if cfg.MinVersion < tls.VersionTLS12 {
-		cfg.MinVersion = tls.VersionTLS12
-	}
-	if s.DisableHTTP2 {
-		cfg.NextProtos = []string{"http/1.1"}
-	} else {
-		cfg.NextProtos = []string{"h2", "http/1.1"}
-	}
-	if cfg.ServerName == "" {
-		host := authority
-		if h, _, err := net.SplitHostPort(authority); err == nil {
-			host = h
-		}
-		if len(host) > 1 && host[0] == '[' {
-			host = host[1 : len(host)-1]
-		}
-		cfg.ServerName = host
-	}
-	return cfg
-}
-
-// dialTimeoutError is a dial, TLS handshake or HTTP/2 handshake that did
-// not finish within DialTimeout. It keeps the cause's text but not the
-// cause, so that it does not match context.DeadlineExceeded: no context
-// of the caller's ended.
-type dialTimeoutError struct {
-	addr    string
-	timeout time.Duration
-	cause   string
-}
-
-func (e *dialTimeoutError) Error() string {
-	return "mipush: connecting to " + e.addr + " took longer than DialTimeout (" + e.timeout.String() + "): " + e.cause
-}
-
-// Timeout reports true, as net.Error timeouts do.
-func (e *dialTimeoutError) Timeout() bool { return true }
 
 // dial opens, handshakes and starts one connection of the pool.
 func (p *pool) dial() (wire.Conn, error) {
@@ -67,7 +18,7 @@ func (p *pool) dial() (wire.Conn, error) {
 	defer cancel()
 	conn, err := p.dialCtx(ctx)
 	if err != nil && ctx.Err() != nil && p.ctx.Err() == nil {
-		err = &dialTimeoutError{addr: p.addr, timeout: s.DialTimeout, cause: err.Error()}
+		err = &engine.DialTimeoutError{Addr: p.addr, Bound: s.DialTimeout, Cause: err.Error()}
 	}
 	return conn, err
 }
@@ -92,7 +43,7 @@ func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := tls.Client(raw, s.tlsConfig(p.authority))
+	tc := tls.Client(raw, engine.TLSConfig(s.TLSConfig, s.DisableHTTP2, p.authority))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		raw.Close()
 		return nil, err

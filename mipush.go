@@ -194,8 +194,9 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	client.go, options.go, view.go   Client, Options, WithSecret
 //	api_*.go, request.go, params.go  management calls
 //	codes.go               the error codes; errors.go the error types and their tests (IsRetryable, ...)
-//	internal/engine        the mechanism: the failover host list, the proxy tunnel, backoff and
-//	                       the retry budget, the callback goroutine and its hand-over rule
+//	internal/engine        the mechanism: the failover host list, the TLS config and the proxy
+//	                       tunnel, backoff and the retry budget, the callback goroutine and
+//	                       its hand-over rule
 //	receipt/               the delivery-receipt handler (a package of its own)
 //	internal/lenient, errtext, chinatime, ascii  rules shared with mipushtest and receipt
 //	internal/rules         the service's rules, each with its source: limits, templates, retired paths, stopping codes

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -130,7 +131,7 @@ func (p *pool) runSlot() {
 				if p.live.Load() == 0 {
 					p.failQueued(err)
 				}
-				if !sleepCtx(p.ctx, delay) {
+				if !engine.SleepCtx(p.ctx, delay) {
 					return
 				}
 				delay = min(2*delay, dialBackoffMax)
@@ -151,7 +152,7 @@ func (p *pool) runSlot() {
 			if time.Since(born) < time.Second && p.e.answers() == answersAtBirth {
 				// A server that closes connections as soon as they open,
 				// answering nothing, must not make this a busy dial loop.
-				if !sleepCtx(p.ctx, delay) {
+				if !engine.SleepCtx(p.ctx, delay) {
 					return
 				}
 				delay = min(2*delay, dialBackoffMax)
@@ -183,18 +184,6 @@ func (p *pool) runSlot() {
 		if timer != nil {
 			timer.Stop()
 		}
-	}
-}
-
-// sleepCtx waits for d or ctx; it reports whether d elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 

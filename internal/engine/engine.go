@@ -1,6 +1,6 @@
 // Package engine is the mechanism under package mipush's sends: the
-// failover host list (hosts.go), the tunnel through an HTTP proxy
-// (proxy.go), backoff, the retry budget and the per-app throttle
+// failover host list (hosts.go), dialling: the TLS configuration and the
+// tunnel through an HTTP proxy (dial.go, proxy.go), backoff, the retry budget and the per-app throttle
 // (backoff.go), and the callback goroutine with its hand-over rule
 // (dispatch.go). It never imports package mipush:
 // what an answer means (codes, stops, splits) is the root's, and reaches
