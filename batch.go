@@ -255,14 +255,14 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		e.count.stopped.Add(1)
 		return err
 	}
-	if err := e.acquire(ctx); err != nil {
+	if err := e.adm.Acquire(ctx); err != nil {
 		return err
 	}
 	for {
 		bt.mu.Lock()
 		if e.closed.Load() {
 			bt.mu.Unlock()
-			e.release(false)
+			e.adm.Release(false)
 			return ErrClosed
 		}
 		b := bt.open[key]
@@ -273,7 +273,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 			// for the app's next batch.
 			bt.mu.Unlock()
 			if err := e.pace(ctx, m); err != nil {
-				e.release(false)
+				e.adm.Release(false)
 				return err
 			}
 			bt.mu.Lock()
@@ -294,8 +294,8 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		b.body = appendFormEscaped(b.body, *sp)
 		b.spans = append(b.spans, [2]int{lo, len(b.body)})
 		b.members = append(b.members, m)
-		e.active.Add(1)
-		e.asyncPending.Add(1)
+		e.adm.Active.Add(1)
+		e.adm.AsyncPending.Add(1)
 		e.count.accepted.Add(1)
 		if e.s.Observer != nil || e.hosts != nil {
 			m.start = time.Now()

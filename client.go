@@ -99,7 +99,7 @@ func (c *Client) Flush(ctx context.Context) error {
 		return err
 	}
 	c.e.flushBatches()
-	return c.e.waitZero(ctx, &c.e.asyncPending)
+	return c.e.adm.WaitZero(ctx, &c.e.adm.AsyncPending)
 }
 
 // Close stops accepting sends, waits up to Options.CloseTimeout for the

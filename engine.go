@@ -113,7 +113,7 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 //	                   opening of grown slots (read) against shutdown
 //	                   and retirement (write); a queued send never blocks
 //	pipeline.retryMu   guards retrying (the retry timers)
-//	pipeline.idleMu    guards idle (idleWaited is its lock-free hint)
+//	engine.Admission   its idle channel (internal/engine/admit.go)
 //	engine.Dispatcher  its queue and hand-off state (internal/engine/dispatch.go)
 //	batcher.mu         the batches being gathered and the spare turns
 //	blocks.mu          the client-side stops (failfast.go)
@@ -132,26 +132,14 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 type pipeline struct {
 	s settings
 
-	sem     chan struct{} // one token per accepted, unfinished send
-	closing chan struct{} // closed when Close starts
-	closed  atomic.Bool
+	closed atomic.Bool
 
 	poolsMu  sync.Mutex
 	pools    map[string]*pool
 	retired  map[*pool]struct{} // pools of hosts that left the host list, closing
 	retiring sync.WaitGroup     // their shutdowns
 
-	// active counts every accepted call (sync and async sends, each
-	// message of a batch, management calls) not yet ended: a sync call
-	// ends at its outcome, an async one once its callback has returned.
-	// Metrics.Pending reports it; Close waits for it to drop to zero.
-	// asyncPending counts the async ones among them; Flush waits for it.
-	active       atomic.Int64
-	asyncPending atomic.Int64
-	idleMu       sync.Mutex
-	idle         chan struct{} // closed when asyncPending or active drops to zero
-	// idleWaited is set while idle exists: someone waits on it.
-	idleWaited atomic.Bool
+	adm engine.Admission // MaxPending, the active calls, the waits of Flush and Close
 
 	disp      engine.Dispatcher
 	lateHooks sync.Mutex // hooks of blocking sends that end after the dispatcher
@@ -184,8 +172,6 @@ type pipeline struct {
 func newPipeline(s settings) *pipeline {
 	e := &pipeline{
 		s:            s,
-		sem:          make(chan struct{}, s.MaxPending),
-		closing:      make(chan struct{}),
 		pools:        make(map[string]*pool),
 		retired:      make(map[*pool]struct{}),
 		retrying:     make(map[*call]*time.Timer),
@@ -202,6 +188,7 @@ func newPipeline(s settings) *pipeline {
 	if s.Host == "" && s.Region == RegionChina {
 		e.hosts = engine.NewHostList()
 	}
+	e.adm.Init(s.MaxPending, &e.disp)
 	e.disp.Start(e, s.MaxPending)
 	return e
 }
@@ -227,16 +214,16 @@ func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 	if err := e.pace(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := e.acquire(ctx); err != nil {
+	if err := e.adm.Acquire(ctx); err != nil {
 		return nil, err
 	}
 	if e.closed.Load() {
-		e.release(false)
+		e.adm.Release(false)
 		return nil, ErrClosed
 	}
-	e.active.Add(1)
+	e.adm.Active.Add(1)
 	if c.async {
-		e.asyncPending.Add(1)
+		e.adm.AsyncPending.Add(1)
 	}
 	e.count.accepted.Add(1)
 	c.start = time.Now()
@@ -278,122 +265,6 @@ func (e *pipeline) pace(ctx context.Context, c *call) error {
 	return e.waitTurn(ctx, c)
 }
 
-// acquire takes a token for one accepted send. Tokens are held only by
-// sends whose outcome is not yet decided, never by a callback, so a send
-// from a callback finds room as soon as any send in flight ends. While
-// MaxPending outcomes wait for callbacks, acquire waits for that backlog
-// to shrink first (see engine.Dispatcher.Unblock).
-func (e *pipeline) acquire(ctx context.Context) error {
-	if e.disp.Queued() >= int64(e.s.MaxPending) {
-		if err := e.waitBacklog(ctx); err != nil {
-			return err
-		}
-	}
-	select {
-	case e.sem <- struct{}{}:
-		return nil
-	default:
-	}
-	select {
-	case e.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-e.closing:
-		return ErrClosed
-	}
-}
-
-// waitBacklog waits while MaxPending outcomes wait for their callbacks.
-func (e *pipeline) waitBacklog(ctx context.Context) error {
-	d := &e.disp
-	d.WaitRoom(true)
-	defer d.WaitRoom(false)
-	for {
-		ch := e.idleChan()
-		if d.Queued() < int64(e.s.MaxPending) {
-			return nil
-		}
-		if d.OnCallback() {
-			d.Unblock()
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-e.closing:
-			return ErrClosed
-		}
-	}
-}
-
-// release returns a token; finished reports that an accepted send ended.
-func (e *pipeline) release(finished bool) {
-	<-e.sem
-	if finished {
-		e.active.Add(-1)
-		e.wakeWaiters()
-	}
-}
-
-// wakeWaiters wakes the waits of Flush and Close when what they wait for may
-// have come: no sends (or no async sends) left but callbacks that handed
-// delivery on, which may be the waiters themselves.
-func (e *pipeline) wakeWaiters() {
-	if !e.idleWaited.Load() {
-		return // nobody waits: the common case costs one load
-	}
-	o := e.disp.Overlapping()
-	if e.active.Load() <= o || e.asyncPending.Load() <= o {
-		e.signalIdle()
-	}
-}
-
-func (e *pipeline) signalIdle() {
-	e.idleMu.Lock()
-	if e.idle != nil {
-		close(e.idle)
-		e.idle = nil
-		e.idleWaited.Store(false)
-	}
-	e.idleMu.Unlock()
-}
-
-func (e *pipeline) idleChan() <-chan struct{} {
-	e.idleMu.Lock()
-	defer e.idleMu.Unlock()
-	if e.idle == nil {
-		e.idle = make(chan struct{})
-		e.idleWaited.Store(true)
-	}
-	return e.idle
-}
-
-// waitZero waits until n drops to zero, or ctx ends. Called from a
-// callback it waits only until n drops to the callbacks that handed
-// delivery on (this one among them) and hands delivery on itself, so that
-// it never waits for itself.
-func (e *pipeline) waitZero(ctx context.Context, n *atomic.Int64) error {
-	d := &e.disp
-	inCallback := d.OnCallback()
-	for {
-		ch := e.idleChan()
-		floor := int64(0)
-		if inCallback {
-			d.Unblock()
-			floor = d.Overlapping()
-		}
-		if n.Load() <= floor {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
 // answers counts the answers the client has had from any server.
 func (e *pipeline) answers() int64 {
 	return e.count.succeeded.Load() + e.count.failedAPI.Load()
@@ -410,7 +281,7 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 		first = true
 		e.flushBatches() // before closed is set: a pool opened after it is closed
 		e.closed.Store(true)
-		close(e.closing)
+		e.adm.Close()
 	})
 	if first {
 		e.flushBatches() // batches opened meanwhile; none opens after closed
@@ -424,7 +295,7 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 		<-e.shutdownDone
 		return e.shutdownErr
 	}
-	err := e.waitZero(ctx, &e.active)
+	err := e.adm.WaitZero(ctx, &e.adm.Active)
 	graceful := err == nil
 	e.poolsMu.Lock()
 	pools := make([]*pool, 0, len(e.pools))
@@ -455,7 +326,7 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 		wctx, cancel = context.WithTimeout(context.Background(), callbackGrace)
 		defer cancel()
 	}
-	if werr := e.waitZero(wctx, &e.active); werr != nil && err == nil {
+	if werr := e.adm.WaitZero(wctx, &e.adm.Active); werr != nil && err == nil {
 		err = werr
 	}
 	e.disp.Shutdown(wctx)

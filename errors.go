@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Sentinel errors, for errors.Is.
 var (
 	// ErrClosed is returned by a send on a Client that is closed or closing.
-	ErrClosed = errors.New("mipush: client closed")
+	ErrClosed = engine.ErrClosed // "mipush: client closed"
 	// ErrMaybeProcessed marks a send whose connection broke, or whose
 	// context ended, after the request was written: the server may have
 	// processed it. Sending it again may deliver it twice.

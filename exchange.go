@@ -17,7 +17,7 @@ import (
 
 // exchangeDropped releases a withdrawn sync call that a connection met.
 func (e *pipeline) exchangeDropped(ex *wire.Exchange) {
-	e.release(true)
+	e.adm.Release(true)
 }
 
 // exchangeDone is called by a connection with the outcome of one attempt.

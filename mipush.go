@@ -171,7 +171,7 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	target.go              Target: kinds, limits, validation, the form of its ids
 //	message*.go            Message, its extras, validation and encoding
 //	engine.go              the call and who owns it at each stage, the lock order; accept
-//	                       (MaxPending, pacing), the Flush/Close waits, shutdown
+//	                       (stops, pacing, a MaxPending token), shutdown
 //	route.go               which host (pool) a send goes to; pool_retire.go hosts that left the list
 //	pool.go, pool_grow.go  connections to one host, its shared queue; more connections when streams run short
 //	queue.go               QueueTimeout of queued sends
@@ -194,9 +194,9 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	client.go, options.go, view.go   Client, Options, WithSecret
 //	api_*.go, request.go, params.go  management calls
 //	codes.go               the error codes; errors.go the error types and their tests (IsRetryable, ...)
-//	internal/engine        the mechanism: the failover host list, the TLS config and the proxy
-//	                       tunnel, backoff and the retry budget, the callback goroutine and
-//	                       its hand-over rule
+//	internal/engine        the mechanism: admission (MaxPending, the Flush/Close waits), the
+//	                       failover host list, the TLS config and the proxy tunnel, backoff
+//	                       and the retry budget, the callback goroutine and its hand-over rule
 //	receipt/               the delivery-receipt handler (a package of its own)
 //	internal/lenient, errtext, chinatime, ascii  rules shared with mipushtest and receipt
 //	internal/rules         the service's rules, each with its source: limits, templates, retired paths, stopping codes

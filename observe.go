@@ -68,7 +68,7 @@ func (c *Client) Metrics() Metrics {
 	e := c.e
 	m := Metrics{
 		DialErrors:     e.count.dialErrors.Load(),
-		Pending:        e.active.Load(),
+		Pending:        e.adm.Active.Load(),
 		Accepted:       e.count.accepted.Load(),
 		Succeeded:      e.count.succeeded.Load(),
 		Failed:         e.count.failed.Load(),

@@ -189,12 +189,12 @@ func (e *pipeline) finish(c *call, res *Result, err error) {
 			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
 		}
 		close(c.done)
-		e.release(true)
+		e.adm.Release(true)
 		return
 	}
 	// The outcome is decided: its token is free for the next send even
 	// while the callback waits or runs.
-	<-e.sem
+	e.adm.Free()
 	if e.needsDelivery(c, res, err) {
 		e.disp.Push(c)
 		return
@@ -204,8 +204,4 @@ func (e *pipeline) finish(c *call, res *Result, err error) {
 }
 
 // reported ends an async call once its callback (if any) has returned.
-func (e *pipeline) reported(c *call) {
-	e.asyncPending.Add(-1)
-	e.active.Add(-1)
-	e.wakeWaiters()
-}
+func (e *pipeline) reported(c *call) { e.adm.AsyncEnded() }

@@ -366,8 +366,8 @@ func (e *pipeline) Delivered(item any) {
 }
 
 // Room wakes the sends that wait for the callbacks' backlog to shrink.
-func (e *pipeline) Room() { e.signalIdle() }
+func (e *pipeline) Room() { e.adm.Signal() }
 
 // HandedOn wakes the waits of Flush and Close, which stop at the
 // callbacks that handed delivery on.
-func (e *pipeline) HandedOn() { e.wakeWaiters() }
+func (e *pipeline) HandedOn() { e.adm.Wake() }

@@ -1,5 +1,6 @@
-// Package engine is the mechanism under package mipush's sends: the
-// failover host list (hosts.go), dialling: the TLS configuration and the
+// Package engine is the mechanism under package mipush's sends:
+// admission (the MaxPending bound and the waits of Flush and Close,
+// admit.go), the failover host list (hosts.go), dialling: the TLS configuration and the
 // tunnel through an HTTP proxy (dial.go, proxy.go), backoff, the retry budget and the per-app throttle
 // (backoff.go), and the callback goroutine with its hand-over rule
 // (dispatch.go). It never imports package mipush:
