@@ -355,7 +355,7 @@ func (bt *batcher) emit(b *batch) {
 	body := appendBatchBodyEnd(b.body, b.key.at)
 	c := e.batchCall(b, body)
 	e.route(c, "")
-	c.pool.enqueue(c)
+	c.pool.Enqueue(&c.ex)
 }
 
 // batchCall returns the call that sends b with body.
@@ -427,7 +427,7 @@ func (e *pipeline) sendPart(c *call, i int, err error) {
 	pc.pool, pc.failover, pc.ex.Req.Header = c.pool, c.failover, c.ex.Req.Header
 	var turn func()
 	if e.limiter != nil {
-		turn = func() { _ = e.waitTurn(pc.pool.ctx, pc) }
+		turn = func() { _ = e.waitTurn(pc.pool.Context(), pc) }
 	}
 	if !e.retryThen(pc, 0, turn) {
 		e.finish(pc, nil, err)

@@ -54,7 +54,7 @@ import (
 type call struct {
 	ex     wire.Exchange
 	e      *pipeline
-	pool   *pool
+	pool   *engine.Pool
 	msg    *Message
 	target Target // as sent: its IDs are the call's own (see keepIDs)
 	value  any    // Send.Value, returned with the outcome
@@ -105,11 +105,11 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 //	pipeline.poolsMu guards pools and retired, and the counters of retired
 //	                 pools folded into count (Metrics holds it while it
 //	                 visits the pools)
-//	pool.connsMu     guards a pool's conns (with dial's gone/registered)
+//	Pool.connsMu     guards a pool's conns (internal/engine/pool.go)
 //
 // and leaves, held with no other lock and only for a few field updates:
 //
-//	pool.mu (RW)       a pool's closed and retired: enqueue and the
+//	Pool.mu (RW)       a pool's closed and retired: Enqueue and the
 //	                   opening of grown slots (read) against shutdown
 //	                   and retirement (write); a queued send never blocks
 //	pipeline.retryMu   guards retrying (the retry timers)
@@ -134,10 +134,11 @@ type pipeline struct {
 
 	closed atomic.Bool
 
+	poolCfg  engine.PoolConfig // what every pool's connections share
 	poolsMu  sync.Mutex
-	pools    map[string]*pool
-	retired  map[*pool]struct{} // pools of hosts that left the host list, closing
-	retiring sync.WaitGroup     // their shutdowns
+	pools    map[string]*engine.Pool
+	retired  map[*engine.Pool]struct{} // pools of hosts that left the host list, closing
+	retiring sync.WaitGroup            // their shutdowns
 
 	adm engine.Admission // MaxPending, the active calls, the waits of Flush and Close
 
@@ -172,10 +173,25 @@ type pipeline struct {
 func newPipeline(s settings) *pipeline {
 	e := &pipeline{
 		s:            s,
-		pools:        make(map[string]*pool),
-		retired:      make(map[*pool]struct{}),
+		pools:        make(map[string]*engine.Pool),
+		retired:      make(map[*engine.Pool]struct{}),
 		retrying:     make(map[*call]*time.Timer),
 		shutdownDone: make(chan struct{}),
+	}
+	e.poolCfg = engine.PoolConfig{
+		Conns: s.Conns, MaxPending: s.MaxPending,
+		ConnMaxAge: s.ConnMaxAge, QueueTimeout: s.QueueTimeout, DialTimeout: s.DialTimeout,
+		DialContext: s.DialContext, Proxy: s.Proxy, TLSConfig: s.TLSConfig, DisableHTTP2: s.DisableHTTP2,
+		Wire: wire.Config{
+			Window:    s.Window,
+			UserAgent: s.UserAgent,
+			MaxBody:   s.MaxResponseBytes,
+			Timeout:   s.RequestTimeout,
+		},
+		Logger: s.Logger,
+	}
+	if s.PingInterval > 0 {
+		e.poolCfg.Wire.PingIdle, e.poolCfg.Wire.PingTimeout = s.PingInterval, s.PingTimeout
 	}
 	e.onDone = e.exchangeDone
 	e.dropped = e.exchangeDropped
@@ -228,7 +244,7 @@ func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 	e.count.accepted.Add(1)
 	c.start = time.Now()
 	c.queued = c.start
-	c.pool.enqueue(c)
+	c.pool.Enqueue(&c.ex)
 	if c.async {
 		return nil, nil
 	}
@@ -265,8 +281,8 @@ func (e *pipeline) pace(ctx context.Context, c *call) error {
 	return e.waitTurn(ctx, c)
 }
 
-// answers counts the answers the client has had from any server.
-func (e *pipeline) answers() int64 {
+// Answers counts the answers the client has had from any server.
+func (e *pipeline) Answers() int64 {
 	return e.count.succeeded.Load() + e.count.failedAPI.Load()
 }
 
@@ -298,24 +314,24 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 	err := e.adm.WaitZero(ctx, &e.adm.Active)
 	graceful := err == nil
 	e.poolsMu.Lock()
-	pools := make([]*pool, 0, len(e.pools))
+	pools := make([]*engine.Pool, 0, len(e.pools))
 	for _, p := range e.pools {
 		pools = append(pools, p)
 	}
 	if !graceful {
 		for p := range e.retired {
-			p.closeNow()
+			p.CloseNow()
 		}
 	}
 	e.poolsMu.Unlock()
 	if !graceful {
 		for _, p := range pools {
-			p.closeNow()
+			p.CloseNow()
 		}
 	}
 	e.cancelRetries(ErrClosed)
 	for _, p := range pools {
-		p.shutdown(graceful)
+		p.Shutdown(graceful)
 	}
 	e.retiring.Wait() // pools of hosts that left the host list
 	// Every send has its outcome now; wait for the callbacks to run,

@@ -29,9 +29,9 @@ func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err erro
 			if gone := e.hosts.Update(resp); len(gone) > 0 {
 				e.retireHosts(gone)
 			}
-			e.hosts.Record(c.pool.authority, resp.Status < 500, time.Since(c.start))
+			e.hosts.Record(c.pool.Authority(), resp.Status < 500, time.Since(c.start))
 		} else {
-			e.hosts.Record(c.pool.authority, false, 0)
+			e.hosts.Record(c.pool.Authority(), false, 0)
 		}
 	}
 	if err != nil {

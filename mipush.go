@@ -172,10 +172,12 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	message*.go            Message, its extras, validation and encoding
 //	engine.go              the call and who owns it at each stage, the lock order; accept
 //	                       (stops, pacing, a MaxPending token), shutdown
-//	route.go               which host (pool) a send goes to; pool_retire.go hosts that left the list
-//	pool.go, pool_grow.go  connections to one host, its shared queue; more connections when streams run short
-//	queue.go               QueueTimeout of queued sends
-//	dial.go, proxy.go      dialling: TLS config, the proxy option
+//	route.go               which host (pool) a send goes to, and what a pool asks of the
+//	                       pipeline (engine.PoolHost); pool_retire.go hosts that left the list
+//	queue.go               whether a call waited past QueueTimeout
+//	proxy.go               the Proxy option: NoProxy, ProxyFromEnvironment
+//	internal/engine        pool.go, pool_grow.go: the connections to one host, their shared
+//	                       queue, ConnMaxAge, the QueueTimeout sweep; dial.go dialling
 //	internal/h1conn, h2conn, wire   the connections: write, read, match answers to requests
 //	exchange.go            one attempt: the gate before the write, the answer after the read,
 //	                       and the transport rules (re-queue the unprocessed, RetryMaybeProcessed)
@@ -195,8 +197,8 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	api_*.go, request.go, params.go  management calls
 //	codes.go               the error codes; errors.go the error types and their tests (IsRetryable, ...)
 //	internal/engine        the mechanism: admission (MaxPending, the Flush/Close waits), the
-//	                       failover host list, the TLS config and the proxy tunnel, backoff
-//	                       and the retry budget, the callback goroutine and its hand-over rule
+//	                       pools and dialling, the failover host list, backoff and the retry
+//	                       budget, the callback goroutine and its hand-over rule
 //	receipt/               the delivery-receipt handler (a package of its own)
 //	internal/lenient, errtext, chinatime, ascii  rules shared with mipushtest and receipt
 //	internal/rules         the service's rules, each with its source: limits, templates, retired paths, stopping codes

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync/atomic"
 	"time"
+
+	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Metrics is a snapshot of a client's counters, from Client.Metrics. The
@@ -89,15 +91,12 @@ func (c *Client) Metrics() Metrics {
 	}
 	e.poolsMu.Lock()
 	m.ConnsDialled, m.ConnsRecycled = e.count.goneDialled.Load(), e.count.goneRecycled.Load()
-	add := func(p *pool) {
-		m.ConnsDialled += p.dialled.Load()
-		m.ConnsRecycled += p.recycled.Load()
-		m.ConnsOpen += int(p.live.Load())
-		p.connsMu.Lock()
-		for conn := range p.conns {
-			m.InFlight += conn.InFlight()
-		}
-		p.connsMu.Unlock()
+	add := func(p *engine.Pool) {
+		dialled, recycled, open, inFlight := p.Counts()
+		m.ConnsDialled += dialled
+		m.ConnsRecycled += recycled
+		m.ConnsOpen += open
+		m.InFlight += inFlight
 	}
 	for _, p := range e.pools {
 		add(p)

@@ -31,14 +31,13 @@ func (e *pipeline) retireHosts(hosts []string) {
 		e.s.Logger.Info("mipush: host left the host list; its connections close once idle", "host", host)
 		go func() {
 			defer e.retiring.Done()
-			p.mu.Lock()
-			p.retired = true
-			p.mu.Unlock()
-			p.shutdown(true)
+			p.Retire()
+			p.Shutdown(true)
 			e.poolsMu.Lock()
 			delete(e.retired, p)
-			e.count.goneDialled.Add(p.dialled.Load())
-			e.count.goneRecycled.Add(p.recycled.Load())
+			dialled, recycled, _, _ := p.Counts()
+			e.count.goneDialled.Add(dialled)
+			e.count.goneRecycled.Add(recycled)
 			e.poolsMu.Unlock()
 		}()
 	}
@@ -46,10 +45,10 @@ func (e *pipeline) retireHosts(hosts []string) {
 
 // reroute gives c, which met the retired pool p, a pool again: the host
 // list's pick for a failover send, else a fresh pool for p's host.
-func (e *pipeline) reroute(c *call, p *pool) {
+func (e *pipeline) reroute(c *call, p *engine.Pool) {
 	if c.failover {
-		e.route(c, p.authority)
+		e.route(c, p.Authority())
 		return
 	}
-	c.pool = e.pool(p.addr, p.authority)
+	c.pool = e.pool(p.Addr(), p.Authority())
 }

@@ -43,11 +43,11 @@ func (e *pipeline) retry(c *call, d time.Duration) bool {
 // goroutine before c is queued.
 func (e *pipeline) retryThen(c *call, d time.Duration, before func()) bool {
 	if c.failover {
-		e.route(c, c.pool.authority) // prefer another host for the retry
+		e.route(c, c.pool.Authority()) // prefer another host for the retry
 	}
 	if d == 0 && before == nil {
 		c.ex.Reset()
-		c.pool.enqueue(c)
+		c.pool.Enqueue(&c.ex)
 		return true
 	}
 	e.retryMu.Lock()
@@ -67,7 +67,7 @@ func (e *pipeline) retryThen(c *call, d time.Duration, before func()) bool {
 			if before != nil {
 				before()
 			}
-			c.pool.enqueue(c)
+			c.pool.Enqueue(&c.ex)
 		}
 	})
 	return true
@@ -96,5 +96,5 @@ func (e *pipeline) retryAnswered(c *call) bool {
 	if e.limiter == nil {
 		return e.retry(c, d)
 	}
-	return e.retryThen(c, d, func() { _ = e.waitTurn(c.pool.ctx, c) })
+	return e.retryThen(c, d, func() { _ = e.waitTurn(c.pool.Context(), c) })
 }

@@ -1,11 +1,16 @@
 // Package engine is the mechanism under package mipush's sends:
 // admission (the MaxPending bound and the waits of Flush and Close,
-// admit.go), the failover host list (hosts.go), dialling: the TLS configuration and the
-// tunnel through an HTTP proxy (dial.go, proxy.go), backoff, the retry budget and the per-app throttle
-// (backoff.go), and the callback goroutine with its hand-over rule
-// (dispatch.go). It never imports package mipush:
-// what an answer means (codes, stops, splits) is the root's, and reaches
-// the engine only through the small interfaces it declares.
+// admit.go), the pools of connections to each host with their shared
+// queue, ConnMaxAge recycling and the QueueTimeout sweep (pool.go,
+// pool_grow.go), dialling: TLS, proxies, handshakes (dial.go, proxy.go),
+// the failover host list (hosts.go), backoff, the retry budget and the
+// per-app throttle (backoff.go), and the callback goroutine with its
+// hand-over rule (dispatch.go).
+//
+// It never imports package mipush: it knows requests as wire.Exchange
+// values and calls back into the client only through the small
+// interfaces it declares (PoolHost, Deliverer). What an answer means
+// (codes, stops, splits) is the root's.
 package engine
 
 // DefaultHost is the message host for China: the host of the failover
