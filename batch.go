@@ -297,7 +297,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		e.adm.Active.Add(1)
 		e.adm.AsyncPending.Add(1)
 		e.count.accepted.Add(1)
-		if e.s.Observer != nil || e.hosts != nil {
+		if e.s.Observer != nil || e.pools.Hosts != nil {
 			m.start = time.Now()
 		}
 		full := len(b.members) >= bt.max

@@ -102,9 +102,8 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 // Locks, and the order they are taken in (a lock is only taken while
 // holding those before it in this list):
 //
-//	pipeline.poolsMu guards pools and retired, and the counters of retired
-//	                 pools folded into count (Metrics holds it while it
-//	                 visits the pools)
+//	Pools.mu         guards the map of pools and the retired ones
+//	                 (Metrics holds it while it visits the pools)
 //	Pool.connsMu     guards a pool's conns (internal/engine/pool.go)
 //
 // and leaves, held with no other lock and only for a few field updates:
@@ -134,11 +133,8 @@ type pipeline struct {
 
 	closed atomic.Bool
 
-	poolCfg  engine.PoolConfig // what every pool's connections share
-	poolsMu  sync.Mutex
-	pools    map[string]*engine.Pool
-	retired  map[*engine.Pool]struct{} // pools of hosts that left the host list, closing
-	retiring sync.WaitGroup            // their shutdowns
+	poolCfg engine.PoolConfig // what every pool's connections share
+	pools   engine.Pools      // a pool per host, and the routing to them
 
 	adm engine.Admission // MaxPending, the active calls, the waits of Flush and Close
 
@@ -158,8 +154,7 @@ type pipeline struct {
 	apps     apps           // per app secret: its digest and its pause
 	jobKeys  jobKeys
 	count    counters
-	hosts    *engine.HostList // failover; nil when Options.Host pins the host
-	batcher  *batcher         // nil unless Options.Batch is enabled
+	batcher  *batcher // nil unless Options.Batch is enabled
 
 	onDone  func(*wire.Exchange, *wire.Response, error)
 	dropped func(*wire.Exchange)
@@ -173,8 +168,6 @@ type pipeline struct {
 func newPipeline(s settings) *pipeline {
 	e := &pipeline{
 		s:            s,
-		pools:        make(map[string]*engine.Pool),
-		retired:      make(map[*engine.Pool]struct{}),
 		retrying:     make(map[*call]*time.Timer),
 		shutdownDone: make(chan struct{}),
 	}
@@ -201,9 +194,11 @@ func newPipeline(s settings) *pipeline {
 	e.jobKeys.init()
 	e.blocked.init(s)
 	e.batcher = newBatcher(e, s.Batch)
+	var hosts *engine.HostList // failover; nil when Options.Host pins the host
 	if s.Host == "" && s.Region == RegionChina {
-		e.hosts = engine.NewHostList()
+		hosts = engine.NewHostList()
 	}
+	e.pools.Init(&e.poolCfg, e, s.addr, s.authority, hosts)
 	e.adm.Init(s.MaxPending, &e.disp)
 	e.disp.Start(e, s.MaxPending)
 	return e
@@ -313,27 +308,12 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 	}
 	err := e.adm.WaitZero(ctx, &e.adm.Active)
 	graceful := err == nil
-	e.poolsMu.Lock()
-	pools := make([]*engine.Pool, 0, len(e.pools))
-	for _, p := range e.pools {
-		pools = append(pools, p)
-	}
-	if !graceful {
-		for p := range e.retired {
-			p.CloseNow()
-		}
-	}
-	e.poolsMu.Unlock()
-	if !graceful {
-		for _, p := range pools {
-			p.CloseNow()
-		}
-	}
+	pools := e.pools.Stopping(graceful)
 	e.cancelRetries(ErrClosed)
 	for _, p := range pools {
 		p.Shutdown(graceful)
 	}
-	e.retiring.Wait() // pools of hosts that left the host list
+	e.pools.WaitRetired() // pools of hosts that left the host list
 	// Every send has its outcome now; wait for the callbacks to run,
 	// within what is left of ctx or, if it has ended, a short grace.
 	wctx := ctx

@@ -24,14 +24,14 @@ func (e *pipeline) exchangeDropped(ex *wire.Exchange) {
 // It runs on the connection's reader and must not block.
 func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
 	c := ex.Value.(*call)
-	if e.hosts != nil && c.failover {
+	if e.pools.Hosts != nil && c.failover {
 		if resp != nil {
-			if gone := e.hosts.Update(resp); len(gone) > 0 {
-				e.retireHosts(gone)
+			if gone := e.pools.Hosts.Update(resp); len(gone) > 0 {
+				e.pools.Retire(gone)
 			}
-			e.hosts.Record(c.pool.Authority(), resp.Status < 500, time.Since(c.start))
+			e.pools.Hosts.Record(c.pool.Authority(), resp.Status < 500, time.Since(c.start))
 		} else {
-			e.hosts.Record(c.pool.Authority(), false, 0)
+			e.pools.Hosts.Record(c.pool.Authority(), false, 0)
 		}
 	}
 	if err != nil {

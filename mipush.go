@@ -172,11 +172,12 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	message*.go            Message, its extras, validation and encoding
 //	engine.go              the call and who owns it at each stage, the lock order; accept
 //	                       (stops, pacing, a MaxPending token), shutdown
-//	route.go               which host (pool) a send goes to, and what a pool asks of the
-//	                       pipeline (engine.PoolHost); pool_retire.go hosts that left the list
+//	route.go               which pool a send goes to (engine.Pools.Route), and what a pool
+//	                       asks of the pipeline (engine.PoolHost)
 //	queue.go               whether a call waited past QueueTimeout
 //	proxy.go               the Proxy option: NoProxy, ProxyFromEnvironment
-//	internal/engine        pool.go, pool_grow.go: the connections to one host, their shared
+//	internal/engine        pools.go: a pool per host, routing, hosts that left the list;
+//	                       pool.go, pool_grow.go: the connections to one host, their shared
 //	                       queue, ConnMaxAge, the QueueTimeout sweep; dial.go dialling
 //	internal/h1conn, h2conn, wire   the connections: write, read, match answers to requests
 //	exchange.go            one attempt: the gate before the write, the answer after the read,

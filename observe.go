@@ -4,8 +4,6 @@ import (
 	"errors"
 	"sync/atomic"
 	"time"
-
-	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Metrics is a snapshot of a client's counters, from Client.Metrics. The
@@ -58,8 +56,6 @@ type Metrics struct {
 // counters are the engine's live metrics.
 type counters struct {
 	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued, stopped atomic.Int64
-	// What the pools retired with their hosts (pool_retire.go) counted.
-	goneDialled, goneRecycled atomic.Int64
 }
 
 // Metrics returns a snapshot of the client's counters.
@@ -89,22 +85,7 @@ func (c *Client) Metrics() Metrics {
 	if e.budget != nil {
 		m.RetryBudget = e.budget.Tokens()
 	}
-	e.poolsMu.Lock()
-	m.ConnsDialled, m.ConnsRecycled = e.count.goneDialled.Load(), e.count.goneRecycled.Load()
-	add := func(p *engine.Pool) {
-		dialled, recycled, open, inFlight := p.Counts()
-		m.ConnsDialled += dialled
-		m.ConnsRecycled += recycled
-		m.ConnsOpen += open
-		m.InFlight += inFlight
-	}
-	for _, p := range e.pools {
-		add(p)
-	}
-	for p := range e.retired { // hosts that left the host list, closing
-		add(p)
-	}
-	e.poolsMu.Unlock()
+	m.ConnsDialled, m.ConnsRecycled, m.ConnsOpen, m.InFlight = e.pools.Counts()
 	return m
 }
 

@@ -1,8 +1,6 @@
 package mipush
 
-import (
-	"time"
-)
+import "time"
 
 // queueExpired reports whether c has waited for a connection longer than
 // QueueTimeout.

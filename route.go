@@ -5,34 +5,14 @@ import (
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
-// Routing: which pool (host) a send goes to. With the China region's
-// failover host list (internal/engine/hosts.go) each attempt picks a host; otherwise
-// the configured host is used. Hosts that leave the list are retired in
-// pool_retire.go.
-
-// route chooses the pool of a send: the failover host list's pick in the
-// China region (avoiding the host named, when it can), else the configured
-// host.
+// route chooses the pool of a send (engine.Pools.Route): the failover
+// host list's pick in the China region (avoiding the host named, when it
+// can), else the configured host.
 func (e *pipeline) route(c *call, avoid string) {
-	if e.hosts == nil {
-		c.pool = e.pool(e.s.addr, e.s.authority)
+	p, failover, ask := e.pools.Route(avoid)
+	c.pool = p
+	if !failover {
 		return
-	}
-	var ask bool
-	for tries := 0; ; tries++ {
-		var host string
-		host, ask = e.hosts.Pick(avoid)
-		addr, authority := engine.HostAddr(host)
-		if tries == 3 {
-			// The list keeps changing under us: the default host, whose
-			// pool is never retired.
-			c.pool = e.pool(engine.HostAddr(ProductionHost))
-			break
-		}
-		if p, ok := e.poolIf(addr, authority, func() bool { return e.hosts.Listed(host) }); ok {
-			c.pool = p
-			break
-		}
 	}
 	c.failover = true
 	if ask {
@@ -42,34 +22,14 @@ func (e *pipeline) route(c *call, avoid string) {
 	}
 }
 
-// pool returns the pool for addr, starting it on first use.
-func (e *pipeline) pool(addr, authority string) *engine.Pool {
-	p, _ := e.poolIf(addr, authority, nil)
-	return p
-}
-
-// poolIf is pool that, when no pool for addr exists, makes one only if
-// allowed (nil: always) reports true, deciding under poolsMu: the
-// failover route makes a pool only for a host still on the list, so a
-// pool is never made again for a host that retireHosts (which takes
-// poolsMu after the list changed) has just retired.
-func (e *pipeline) poolIf(addr, authority string, allowed func() bool) (*engine.Pool, bool) {
-	e.poolsMu.Lock()
-	defer e.poolsMu.Unlock()
-	if p, ok := e.pools[addr]; ok {
-		return p, true
+// reroute gives c, which met the retired pool p, a pool again: the host
+// list's pick for a failover send, else a fresh pool for p's host.
+func (e *pipeline) reroute(c *call, p *engine.Pool) {
+	if c.failover {
+		e.route(c, p.Authority())
+		return
 	}
-	if allowed != nil && !allowed() {
-		return nil, false
-	}
-	// Once Close has begun it will not see a new pool: such a pool
-	// starts nothing, so that calls routed to it end with ErrClosed.
-	start := !e.closed.Load()
-	p := engine.NewPool(&e.poolCfg, e, addr, authority, start)
-	if start {
-		e.pools[addr] = p
-	}
-	return p, true
+	c.pool = e.pools.Get(p.Addr(), p.Authority())
 }
 
 // The pipeline's side of its pools (engine.PoolHost).

@@ -1,8 +1,8 @@
 // Package engine is the mechanism under package mipush's sends:
 // admission (the MaxPending bound and the waits of Flush and Close,
-// admit.go), the pools of connections to each host with their shared
-// queue, ConnMaxAge recycling and the QueueTimeout sweep (pool.go,
-// pool_grow.go), dialling: TLS, proxies, handshakes (dial.go, proxy.go),
+// admit.go), routing and a pool of connections per host, with their
+// shared queue, ConnMaxAge recycling and the QueueTimeout sweep
+// (pools.go, pool.go, pool_grow.go), dialling: TLS, proxies, handshakes (dial.go, proxy.go),
 // the failover host list (hosts.go), backoff, the retry budget and the
 // per-app throttle (backoff.go), and the callback goroutine with its
 // hand-over rule (dispatch.go).
