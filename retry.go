@@ -40,7 +40,7 @@ const (
 //	answered anything else, or undecodable                 classFail
 //
 // The answered rows are classify, which failfast.go and IsRetryable
-// (codes.go) use too. The engine (exchangeDone) adds what depends on
+// (errors.go) use too. The engine (exchangeDone) adds what depends on
 // the call rather than the answer: the attempts and re-queues left, the
 // retry budget, Options.RetryMaybeProcessed.
 func decide(err error, answered bool) errClass {
