@@ -174,14 +174,14 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	                       (stops, pacing, a MaxPending token), shutdown
 //	route.go               which pool a send goes to (engine.Pools.Route), and what a pool
 //	                       asks of the pipeline (engine.PoolHost)
-//	queue.go               whether a call waited past QueueTimeout
 //	proxy.go               the Proxy option: NoProxy, ProxyFromEnvironment
 //	internal/engine        pools.go: a pool per host, routing, hosts that left the list;
 //	                       pool.go, pool_grow.go: the connections to one host, their shared
 //	                       queue, ConnMaxAge, the QueueTimeout sweep; dial.go dialling
 //	internal/h1conn, h2conn, wire   the connections: write, read, match answers to requests
-//	exchange.go            one attempt: the gate before the write, the answer after the read,
-//	                       and the transport rules (re-queue the unprocessed, RetryMaybeProcessed)
+//	exchange.go            one attempt: the gate before the write (stops, QueueTimeout), the
+//	                       answer after the read, and the transport rules (re-queue the
+//	                       unprocessed, RetryMaybeProcessed)
 //	result*.go             decoding the answer; lenient.go the number rules
 //	retry.go               the one table of what an answer means: retry, re-queue, maybe
 //	                       processed, permanent, stop, split
