@@ -36,8 +36,8 @@ import (
 //   - Queued (in a pool's queue, or on a retry timer): nobody writes it.
 //     It leaves the queue through ex.Take (a connection, or failQueued)
 //     or ex.Withdraw (its sync caller), and a retry timer through
-//     e.retrying: whoever removes it from the map owns it, the timer or
-//     cancelRetries. The gate (exchangeGate) reads queued and lastErr.
+//     e.retrying (engine.Timers): whoever takes it from them owns it,
+//     its timer or cancelRetries. The gate (exchangeGate) reads queued and lastErr.
 //   - On the wire: the connection owns ex and the engine nothing of
 //     it, until the connection calls ex.Done once.
 //   - Answered (exchangeDone, on the connection's reader): the sole
@@ -111,7 +111,7 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 //	Pool.mu (RW)       a pool's closed and retired: Enqueue and the
 //	                   opening of grown slots (read) against shutdown
 //	                   and retirement (write); a queued send never blocks
-//	pipeline.retryMu   guards retrying (the retry timers)
+//	engine.Timers      the retry timers (internal/engine/timers.go)
 //	engine.Admission   its idle channel (internal/engine/admit.go)
 //	engine.Dispatcher  its queue and hand-off state (internal/engine/dispatch.go)
 //	batcher.mu         the batches being gathered and the spare turns
@@ -144,8 +144,7 @@ type pipeline struct {
 
 	fails failureLog // failed async sends nobody else hears of
 
-	retryMu  sync.Mutex
-	retrying map[*call]*time.Timer
+	retrying engine.Timers // calls waiting to be sent again
 
 	blocked  blocks         // fail-fast state per app secret
 	budget   *engine.Budget // retry tokens; nil: unlimited
@@ -168,7 +167,6 @@ type pipeline struct {
 func newPipeline(s settings) *pipeline {
 	e := &pipeline{
 		s:            s,
-		retrying:     make(map[*call]*time.Timer),
 		shutdownDone: make(chan struct{}),
 	}
 	e.poolCfg = engine.PoolConfig{
@@ -186,6 +184,7 @@ func newPipeline(s settings) *pipeline {
 	if s.PingInterval > 0 {
 		e.poolCfg.Wire.PingIdle, e.poolCfg.Wire.PingTimeout = s.PingInterval, s.PingTimeout
 	}
+	e.retrying.Init()
 	e.onDone = e.exchangeDone
 	e.dropped = e.exchangeDropped
 	e.gate = e.exchangeGate

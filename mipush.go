@@ -185,7 +185,7 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	result*.go             decoding the answer; lenient.go the number rules
 //	retry.go               the one table of what an answer means: retry, re-queue, maybe
 //	                       processed, permanent, stop, split
-//	requeue.go             attempts left, the retry timers
+//	requeue.go             attempts left, and sending a call again (after engine.Timers)
 //	failfast.go            client-side stops; stopshare.go sharing them through a Limiter;
 //	                       limiter.go pacing and the per-app pause after "too frequent";
 //	                       quota.go the daily-quota answer
@@ -199,7 +199,8 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	codes.go               the error codes; errors.go the error types and their tests (IsRetryable, ...)
 //	internal/engine        the mechanism: admission (MaxPending, the Flush/Close waits), the
 //	                       pools and dialling, the failover host list, backoff and the retry
-//	                       budget, the callback goroutine and its hand-over rule
+//	                       budget, the retry timers, the callback goroutine and its
+//	                       hand-over rule
 //	receipt/               the delivery-receipt handler (a package of its own)
 //	internal/lenient, errtext, chinatime, ascii  rules shared with mipushtest and receipt
 //	internal/rules         the service's rules, each with its source: limits, templates, retired paths, stopping codes

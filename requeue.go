@@ -50,39 +50,18 @@ func (e *pipeline) retryThen(c *call, d time.Duration, before func()) bool {
 		c.pool.Enqueue(&c.ex)
 		return true
 	}
-	e.retryMu.Lock()
-	defer e.retryMu.Unlock()
-	if e.retrying == nil {
-		return false
-	}
-	// Reset now, so that a sync caller whose ctx ends during the backoff
-	// can withdraw the call: it has no request on the wire.
-	c.ex.Reset()
-	e.retrying[c] = time.AfterFunc(d, func() {
-		e.retryMu.Lock()
-		_, mine := e.retrying[c]
-		delete(e.retrying, c)
-		e.retryMu.Unlock()
-		if mine {
-			if before != nil {
-				before()
-			}
-			c.pool.Enqueue(&c.ex)
+	return e.retrying.After(&c.ex, d, func() {
+		if before != nil {
+			before()
 		}
+		c.pool.Enqueue(&c.ex)
 	})
-	return true
 }
 
 // cancelRetries finishes every send waiting for a retry timer with err.
-// Whoever removes a call from the map owns it: the timer or this.
 func (e *pipeline) cancelRetries(err error) {
-	e.retryMu.Lock()
-	waiting := e.retrying
-	e.retrying = nil
-	e.retryMu.Unlock()
-	for c, t := range waiting {
-		t.Stop()
-		e.finishUnlessWithdrawn(c, err)
+	for _, ex := range e.retrying.Cancel() {
+		e.finishUnlessWithdrawn(ex.Value.(*call), err)
 	}
 }
 

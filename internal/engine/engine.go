@@ -4,8 +4,9 @@
 // shared queue, ConnMaxAge recycling and the QueueTimeout sweep
 // (pools.go, pool.go, pool_grow.go); dialling: TLS, proxies, handshakes
 // (dial.go, proxy.go); the failover host list (hosts.go); backoff, the
-// retry budget and the per-app throttle (backoff.go); and the callback
-// goroutine with its hand-over rule (dispatch.go).
+// retry budget and the per-app throttle (backoff.go); the retry timers
+// (timers.go); and the callback goroutine with its hand-over rule
+// (dispatch.go).
 //
 // It never imports package mipush: it knows requests as wire.Exchange
 // values and calls back into the client only through the small
