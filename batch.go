@@ -2,7 +2,6 @@ package mipush
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,7 +133,7 @@ type batch struct {
 
 // batcher gathers batchable async sends into batches.
 type batcher struct {
-	e      *engine
+	e      *pipeline
 	max    int
 	linger time.Duration
 
@@ -185,7 +184,7 @@ func lapse(turns []time.Time, now time.Time) []time.Time {
 	return turns[:copy(turns, turns[i:])]
 }
 
-func newBatcher(e *engine, o BatchOptions) *batcher {
+func newBatcher(e *pipeline, o BatchOptions) *batcher {
 	if !o.Enabled {
 		return nil
 	}
@@ -200,7 +199,7 @@ func newBatcher(e *engine, o BatchOptions) *batcher {
 }
 
 // batchable reports whether an async send of msg to t can join a batch.
-func (e *engine) batchable(t Target, msg *Message) bool {
+func (e *pipeline) batchable(t Target, msg *Message) bool {
 	if e.batcher == nil || msg == nil || len(t.IDs) != 1 {
 		return false
 	}
@@ -252,18 +251,18 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 	if e.closed.Load() {
 		return ErrClosed
 	}
-	if err := e.blocked.checkAuth(auth); err != nil {
+	if err := e.blocked.stopForAuth(auth); err != nil {
 		e.count.stopped.Add(1)
 		return err
 	}
-	if err := e.acquire(ctx); err != nil {
+	if err := e.adm.Acquire(ctx); err != nil {
 		return err
 	}
 	for {
 		bt.mu.Lock()
 		if e.closed.Load() {
 			bt.mu.Unlock()
-			e.release(false)
+			e.adm.Release(false)
 			return ErrClosed
 		}
 		b := bt.open[key]
@@ -274,7 +273,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 			// for the app's next batch.
 			bt.mu.Unlock()
 			if err := e.pace(ctx, m); err != nil {
-				e.release(false)
+				e.adm.Release(false)
 				return err
 			}
 			bt.mu.Lock()
@@ -295,10 +294,10 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		b.body = appendFormEscaped(b.body, *sp)
 		b.spans = append(b.spans, [2]int{lo, len(b.body)})
 		b.members = append(b.members, m)
-		e.active.Add(1)
-		e.asyncPending.Add(1)
+		e.adm.Active.Add(1)
+		e.adm.AsyncPending.Add(1)
 		e.count.accepted.Add(1)
-		if e.s.Observer != nil || e.hosts != nil {
+		if e.s.Observer != nil || e.pools.Hosts != nil {
 			m.start = time.Now()
 		}
 		full := len(b.members) >= bt.max
@@ -308,7 +307,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		}
 		bt.mu.Unlock()
 		if full {
-			bt.send(b)
+			bt.emit(b)
 		}
 		return nil
 	}
@@ -323,7 +322,7 @@ func (bt *batcher) expire(b *batch) {
 	}
 	bt.mu.Unlock()
 	if mine {
-		bt.send(b)
+		bt.emit(b)
 	}
 }
 
@@ -338,29 +337,29 @@ func (bt *batcher) flushAll() {
 	}
 	bt.mu.Unlock()
 	for _, b := range batches {
-		bt.send(b)
+		bt.emit(b)
 	}
 }
 
 // flushBatches sends every batch being gathered now (Flush, Close).
-func (e *engine) flushBatches() {
+func (e *pipeline) flushBatches() {
 	if e.batcher != nil {
 		e.batcher.flushAll()
 	}
 }
 
-// send queues the request of a complete batch. Its members were accepted
+// emit queues the request of a complete batch. Its members were accepted
 // (and the rate limit paid) when they joined.
-func (bt *batcher) send(b *batch) {
+func (bt *batcher) emit(b *batch) {
 	e := bt.e
 	body := appendBatchBodyEnd(b.body, b.key.at)
 	c := e.batchCall(b, body)
 	e.route(c, "")
-	c.pool.enqueue(c)
+	c.pool.Enqueue(&c.ex)
 }
 
 // batchCall returns the call that sends b with body.
-func (e *engine) batchCall(b *batch, body []byte) *call {
+func (e *pipeline) batchCall(b *batch, body []byte) *call {
 	c := &call{e: e, target: Target{Kind: b.key.kind}, async: true, batch: b}
 	c.ex.Req = wire.Request{Method: "POST", Path: batchPath(b.key.kind), Auth: b.key.auth, Body: body}
 	c.ex.Done = e.onDone
@@ -374,7 +373,7 @@ func (e *engine) batchCall(b *batch, body []byte) *call {
 // finishBatch records the outcome of a batch's request c for each of its
 // messages, or splits a batch refused for what may be one message's
 // content.
-func (e *engine) finishBatch(c *call, res *Result, err error) {
+func (e *pipeline) finishBatch(c *call, res *Result, err error) {
 	b := c.batch
 	if err != nil && !b.split && len(b.members) > 1 && splittable(err) {
 		for i := range b.members {
@@ -397,7 +396,7 @@ func (e *engine) finishBatch(c *call, res *Result, err error) {
 // whose one target is listed fails with the 20301 answer a send to no
 // valid target gets, and the others succeed with a Result that lists
 // none.
-func (e *engine) finishBadRegIDs(c *call, res *Result) {
+func (e *pipeline) finishBadRegIDs(c *call, res *Result) {
 	valid := *res
 	valid.BadRegIDs = nil
 	for _, m := range c.batch.members {
@@ -414,7 +413,7 @@ func (e *engine) finishBadRegIDs(c *call, res *Result) {
 // sendPart sends member i of the refused batch of c again, alone: a
 // one-message request of the same bytes, after its turn of the rate
 // limit. If Close has stopped retries, the member fails with err.
-func (e *engine) sendPart(c *call, i int, err error) {
+func (e *pipeline) sendPart(c *call, i int, err error) {
 	b := c.batch
 	span := b.spans[i]
 	body := make([]byte, 0, len(batchBodyStart)+span[1]-span[0]+32)
@@ -428,36 +427,9 @@ func (e *engine) sendPart(c *call, i int, err error) {
 	pc.pool, pc.failover, pc.ex.Req.Header = c.pool, c.failover, c.ex.Req.Header
 	var turn func()
 	if e.limiter != nil {
-		turn = func() { _ = e.waitTurn(pc.pool.ctx, pc) }
+		turn = func() { _ = e.waitTurn(pc.pool.Context(), pc) }
 	}
 	if !e.retryThen(pc, 0, turn) {
 		e.finish(pc, nil, err)
 	}
-}
-
-// splittable reports whether a batch refused with err is worth sending
-// again message by message: a permanent refusal that may come from one
-// message's content. Answers about the app (its secret, quota, blacklist,
-// rights), the request (path, method), throttling and broken connections
-// would refuse every part alike. No public source says how the server
-// treats one bad message in a batch, so every other permanent answer
-// splits.
-func splittable(err error) bool {
-	var ff *failFastError
-	if errors.As(err, &ff) {
-		return false
-	}
-	var ae *APIError
-	if !errors.As(err, &ae) || classify(ae) != classFail {
-		return false
-	}
-	switch Code(ae.Code) {
-	case 0: // an HTTP status alone: only a malformed or too large request
-		return ae.HTTPStatus == 400 || ae.HTTPStatus == 413
-	case CodeIllegalRequest, CodeIPOverQuota, CodeBlacklisted, CodeDailyLimit, CodeForbidden,
-		CodeAuthFailed, CodeTokenAuthFailed, CodeRestricted, CodeIllegalApp, CodeBadAppID,
-		CodeBadAppKey, CodeBadSecret, CodeOverQuota:
-		return false
-	}
-	return true
 }

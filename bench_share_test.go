@@ -59,13 +59,13 @@ func BenchmarkStopCheck(b *testing.B) {
 				sh.ShareStop(AppDigest("s"), "other", time.Now().Add(time.Hour))
 				s.Limiter = sh
 			}
-			e := &engine{}
+			e := &pipeline{}
 			e.blocked.init(s)
 			c := &call{e: e, quotaKey: stopKey{auth: "key=s", quota: true}}
 			c.ex.Req.Auth = "key=s"
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := e.blocked.check(c, false); err != nil {
+				if err := e.blocked.stopFor(c, false); err != nil {
 					b.Fatal(err)
 				}
 			}

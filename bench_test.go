@@ -106,7 +106,7 @@ func startBenchServer(b *testing.B, h2 bool, rtt time.Duration) Options {
 func BenchmarkEncodeSend(b *testing.B) {
 	m := benchMessage()
 	t := Target{Kind: TargetRegID, IDs: []string{"regid-0123456789abcdef"}}
-	e := &engine{} // encodeBody needs only its scratch pool
+	e := &pipeline{} // encodeBody needs only its scratch pool
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.encodeBody(t, m, 0); err != nil {

@@ -18,7 +18,7 @@ import (
 //
 // A Client never prints its app secret, with any fmt verb.
 type Client struct {
-	e    *engine
+	e    *pipeline
 	err  error   // invalid Options: every call returns it
 	auth *secret // "key=<secret>"; a pointer, so even a raw print of the struct shows no text
 	view bool    // made by WithSecret: does not own e
@@ -33,7 +33,7 @@ func NewClient(opts Options) *Client {
 	}
 	s := newSettings(opts)
 	auth := s.auth
-	return &Client{e: newEngine(s), auth: &auth}
+	return &Client{e: newPipeline(s), auth: &auth}
 }
 
 // String describes the client without its secret.
@@ -53,9 +53,6 @@ func (c Client) describe() string {
 	}
 	return "mipush.Client{host: " + c.e.s.authority + "}"
 }
-
-// GoString is String, so %#v does not leak the secret either.
-func (c *Client) GoString() string { return c.String() }
 
 // Format writes the description String gives for every verb, so no verb
 // prints the secret, of a Client value or a *Client.
@@ -102,7 +99,7 @@ func (c *Client) Flush(ctx context.Context) error {
 		return err
 	}
 	c.e.flushBatches()
-	return c.e.waitZero(ctx, &c.e.asyncPending)
+	return c.e.adm.WaitZero(ctx, &c.e.adm.AsyncPending)
 }
 
 // Close stops accepting sends, waits up to Options.CloseTimeout for the
@@ -144,15 +141,4 @@ func (c *Client) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	return c.e.shutdown(ctx)
-}
-
-// start is the common path of every send method (PushTo*, Send,
-// SendAsync, Start, PushBulk): value is the caller's Send.Value, and p,
-// if not nil, the Pending of Client.Start. Management calls take
-// startRequest instead; both end in engine.send or engine.accept.
-func (c *Client) start(ctx context.Context, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
-	if err := c.usable(ctx); err != nil {
-		return nil, err
-	}
-	return c.e.send(ctx, string(*c.auth), t, msg, value, p, async)
 }

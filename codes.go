@@ -1,12 +1,6 @@
 package mipush
 
-import (
-	"context"
-	"errors"
-	"strconv"
-
-	"github.com/mipush-go/mipush/internal/rules"
-)
+import "strconv"
 
 // Code is a MiPush error code, as in APIError.Code. The constants name
 // every code of the official table (dev.mi.com pId=1560, 服务端错误码参考,
@@ -88,12 +82,6 @@ const (
 	Code65041                         Code = 65041  // in the table; meaning not in our sources
 	CodeOverQuota                     Code = 200001 // daily over-quota
 )
-
-// CodeSendFailed is the old name of CodeNoValidTargets.
-//
-// Deprecated: use CodeNoValidTargets; the server sends 20301 only when no
-// target of a send is valid.
-const CodeSendFailed = CodeNoValidTargets
 
 // String returns the code's meaning, e.g. "system busy (10002)".
 func (c Code) String() string {
@@ -213,80 +201,4 @@ func (c Code) meaning() string {
 		return "daily quota exceeded"
 	}
 	return ""
-}
-
-// Retryable reports whether the code means the server did not accept the
-// request and sending it again, later, may succeed.
-func (c Code) Retryable() bool {
-	switch c {
-	case CodeUnknown, CodeInternal, CodeSystemError, CodeSystemBusy, CodeRemoteService,
-		CodeTooFrequent, CodeTotalTooFrequent, CodeRequestExpired, CodePushCallFailed:
-		return true
-	}
-	return false
-}
-
-// IsRetryable reports whether err is a failure that sending again may
-// fix: a retryable API code, HTTP 503, or a request the server surely did
-// not process. A maybe-processed failure is not retryable by this test:
-// sending it again may deliver it twice (see ErrMaybeProcessed).
-func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, ErrMaybeProcessed) || errors.Is(err, ErrClosed) || errors.Is(err, ErrRetired) ||
-		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return false
-	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return classify(ae) == classRetry
-	}
-	var ff *failFastError
-	if errors.As(err, &ff) {
-		return false
-	}
-	return true // a transport failure before the request was written
-}
-
-// IsQuotaExceeded reports whether err is a daily-quota answer (10034 or
-// 200001), or a send the client stopped without sending it after one (see
-// Options.DisableFailFast). The quota is per message class: the sends of
-// other classes (messages with an approved private channel id have no
-// daily quota) and calls other than single sends may still succeed. The
-// answer's numbers are in the Quota field of the *APIError in err's chain.
-func IsQuotaExceeded(err error) bool {
-	return apiCode(err) == CodeDailyLimit || apiCode(err) == CodeOverQuota
-}
-
-// IsInvalidTarget reports whether err says the targets were all invalid
-// (20301, "No valid targets!"): drop them.
-func IsInvalidTarget(err error) bool { return apiCode(err) == CodeNoValidTargets }
-
-// IsAuth reports whether err is an authentication failure: a wrong app
-// secret (21301, 22008) or token (21302).
-func IsAuth(err error) bool {
-	switch apiCode(err) {
-	case CodeAuthFailed, CodeTokenAuthFailed, CodeBadSecret:
-		return true
-	}
-	return false
-}
-
-// stopsApp reports whether an answer with c stops every call of the app
-// secret (see failfast.go): a wrong secret, or an app in the blacklist.
-func (c Code) stopsApp() bool { return rules.StopsApp(int(c)) }
-
-// stopsClass reports whether an answer with c stops the single sends of
-// one message class: a daily quota.
-func (c Code) stopsClass() bool { return rules.StopsClass(int(c)) }
-
-// apiCode returns the code of the *APIError in err's chain, or 0.
-func apiCode(err error) Code {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Code
-	}
-	return 0
 }

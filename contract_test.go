@@ -94,7 +94,6 @@ func TestContract(t *testing.T) {
 		{"DeleteJobsByKey", (func(context.Context, string) (*mipush.Result, error))(c.DeleteJobsByKey)},
 		{"DiscardChannel", (func(context.Context, string) (*mipush.Result, error))(c.DiscardChannel)},
 		{"Flush", (func(context.Context) error)(c.Flush)},
-		{"GoString", (func() string)(c.GoString)},
 		{"Format", (func(fmt.State, rune))(c.Format)},
 		{"JobExists", (func(context.Context, string) (bool, error))(c.JobExists)},
 		{"Metrics", (func() mipush.Metrics)(c.Metrics)},

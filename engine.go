@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -18,7 +19,7 @@ import (
 // channel send, a CompareAndSwap, a mutex), and a field is written only
 // by the owner of the stage named beside it below.
 //
-//   - Built (engine.send, Client.startRequest, batchCall, batcher.add):
+//   - Built (pipeline.submit, Client.startRequest, batchCall, batcher.add):
 //     the sender's goroutine sets ex.Req, msg, target and oneID, value,
 //     async, handle, prune, lazy, jobKey, quotaKey, batched and batch;
 //     route sets pool, failover and ex.Req.Header. Of those only the
@@ -26,7 +27,7 @@ import (
 //     target.IDs and lazy (targetIDs, at delivery).
 //     A batched message (batched) is never queued itself: it waits in
 //     its batch until finishBatch finishes it with the batch's request.
-//   - Accepted (engine.accept): still the sender. It sets ex's hooks,
+//   - Accepted (pipeline.accept): still the sender. It sets ex's hooks,
 //     done, start and queued, then gives the call away with
 //     pool.enqueue. From then on the sender reads only what is fixed
 //     (msg, target, value, jobKey), the atomics attempts and maybe, and
@@ -35,8 +36,8 @@ import (
 //   - Queued (in a pool's queue, or on a retry timer): nobody writes it.
 //     It leaves the queue through ex.Take (a connection, or failQueued)
 //     or ex.Withdraw (its sync caller), and a retry timer through
-//     e.retrying: whoever removes it from the map owns it, the timer or
-//     cancelRetries. The gate (exchangeGate) reads queued and lastErr.
+//     e.retrying (engine.Timers): whoever takes it from them owns it,
+//     its timer or cancelRetries. The gate (exchangeGate) reads queued and lastErr.
 //   - On the wire: the connection owns ex and the engine nothing of
 //     it, until the connection calls ex.Done once.
 //   - Answered (exchangeDone, on the connection's reader): the sole
@@ -52,8 +53,8 @@ import (
 //     reads res and err after done is closed.
 type call struct {
 	ex     wire.Exchange
-	e      *engine
-	pool   *pool
+	e      *pipeline
+	pool   *engine.Pool
 	msg    *Message
 	target Target // as sent: its IDs are the call's own (see keepIDs)
 	value  any    // Send.Value, returned with the outcome
@@ -95,81 +96,64 @@ type call struct {
 // tries is how many attempts of c reached the server.
 func (c *call) tries() int { return int(c.attempts.Load()) }
 
-// engine is what Client shares with its views: the pools, the bound on
+// pipeline is what Client shares with its views: the pools, the bound on
 // accepted sends, the outcome dispatcher and the retry timers.
 //
 // Locks, and the order they are taken in (a lock is only taken while
 // holding those before it in this list):
 //
-//	engine.poolsMu  guards pools and retired, and the counters of retired
-//	                pools folded into count (Metrics holds it while it
-//	                visits the pools)
-//	pool.connsMu    guards a pool's conns (with dial's gone/registered)
+//	Pools.mu         guards the map of pools and the retired ones
+//	                 (Metrics holds it while it visits the pools)
+//	Pool.connsMu     guards a pool's conns (internal/engine/pool.go)
 //
 // and leaves, held with no other lock and only for a few field updates:
 //
-//	pool.mu (RW)       a pool's closed and retired: enqueue and the
+//	Pool.mu (RW)       a pool's closed and retired: Enqueue and the
 //	                   opening of grown slots (read) against shutdown
 //	                   and retirement (write); a queued send never blocks
-//	engine.retryMu     guards retrying (the retry timers)
-//	engine.idleMu      guards idle (idleWaited is its lock-free hint)
-//	dispatcher.mu      guards the dispatcher's queue and hand-off state
+//	engine.Timers      the retry timers (internal/engine/timers.go)
+//	engine.Admission   its idle channel (internal/engine/admit.go)
+//	engine.Dispatcher  its queue and hand-off state (internal/engine/dispatch.go)
 //	batcher.mu         the batches being gathered and the spare turns
 //	blocks.mu          the client-side stops (failfast.go)
-//	hostList.mu        the failover host list (failover.go)
+//	engine.HostList    the failover host list (internal/engine/hosts.go)
 //	failureLog.mu      the failure log's counters (not held while logging)
-//	engine.lateHooks   taken alone, by the invalid-targets hook of a
+//	pipeline.lateHooks taken alone, by the invalid-targets hook of a
 //	                   blocking send that ends after Close ended the
 //	                   dispatcher: the one lock held while user code runs,
 //	                   harmless as every call into a closed client returns
 //	                   at once
 //
-// Everything else the engine shares is atomic or set once in newEngine.
+// Everything else the engine shares is atomic or set once in newPipeline.
 // No lock is held across network I/O (dialling, the TLS and HTTP/2
 // handshakes, reads and writes), nor while user code runs: callbacks,
 // Observer methods, Logger records, Options.DialContext and Proxy.
-type engine struct {
+type pipeline struct {
 	s settings
 
-	sem     chan struct{} // one token per accepted, unfinished send
-	closing chan struct{} // closed when Close starts
-	closed  atomic.Bool
+	closed atomic.Bool
 
-	poolsMu  sync.Mutex
-	pools    map[string]*pool
-	retired  map[*pool]struct{} // pools of hosts that left the host list, closing
-	retiring sync.WaitGroup     // their shutdowns
+	poolCfg engine.PoolConfig // what every pool's connections share
+	pools   engine.Pools      // a pool per host, and the routing to them
 
-	// active counts every accepted call (sync and async sends, each
-	// message of a batch, management calls) not yet ended: a sync call
-	// ends at its outcome, an async one once its callback has returned.
-	// Metrics.Pending reports it; Close waits for it to drop to zero.
-	// asyncPending counts the async ones among them; Flush waits for it.
-	active       atomic.Int64
-	asyncPending atomic.Int64
-	idleMu       sync.Mutex
-	idle         chan struct{} // closed when asyncPending or active drops to zero
-	// idleWaited is set while idle exists: someone waits on it.
-	idleWaited atomic.Bool
+	adm engine.Admission // MaxPending, the active calls, the waits of Flush and Close
 
-	disp      dispatcher
+	disp      engine.Dispatcher
 	lateHooks sync.Mutex // hooks of blocking sends that end after the dispatcher
 	scratch   sync.Pool  // *[]byte buffers for encodeBody
 
 	fails failureLog // failed async sends nobody else hears of
 
-	retryMu  sync.Mutex
-	retrying map[*call]*time.Timer
+	retrying engine.Timers // calls waiting to be sent again
 
-	blocked  blocks      // fail-fast state per app secret
-	budget   *budget     // retry tokens; nil: unlimited
-	throttle atomic.Bool // set once an app is answered "too frequent" (see pauseOf)
-	limiter  Limiter     // nil: requests are not paced
-	apps     apps        // per app secret: its digest and its pause
+	blocked  blocks         // fail-fast state per app secret
+	budget   *engine.Budget // retry tokens; nil: unlimited
+	throttle atomic.Bool    // set once an app is answered "too frequent" (see pauseOf)
+	limiter  Limiter        // nil: requests are not paced
+	apps     apps           // per app secret: its digest and its pause
 	jobKeys  jobKeys
 	count    counters
-	hosts    *hostList // failover; nil when Options.Host pins the host
-	batcher  *batcher  // nil unless Options.Batch is enabled
+	batcher  *batcher // nil unless Options.Batch is enabled
 
 	onDone  func(*wire.Exchange, *wire.Response, error)
 	dropped func(*wire.Exchange)
@@ -180,102 +164,49 @@ type engine struct {
 	shutdownErr  error
 }
 
-func newEngine(s settings) *engine {
-	e := &engine{
+func newPipeline(s settings) *pipeline {
+	e := &pipeline{
 		s:            s,
-		sem:          make(chan struct{}, s.MaxPending),
-		closing:      make(chan struct{}),
-		pools:        make(map[string]*pool),
-		retired:      make(map[*pool]struct{}),
-		retrying:     make(map[*call]*time.Timer),
 		shutdownDone: make(chan struct{}),
 	}
+	e.poolCfg = engine.PoolConfig{
+		Conns: s.Conns, MaxPending: s.MaxPending,
+		ConnMaxAge: s.ConnMaxAge, QueueTimeout: s.QueueTimeout, DialTimeout: s.DialTimeout,
+		DialContext: s.DialContext, Proxy: s.Proxy, TLSConfig: s.TLSConfig, DisableHTTP2: s.DisableHTTP2,
+		Wire: wire.Config{
+			Window:    s.Window,
+			UserAgent: s.UserAgent,
+			MaxBody:   s.MaxResponseBytes,
+			Timeout:   s.RequestTimeout,
+		},
+		Logger: s.Logger,
+	}
+	if s.PingInterval > 0 {
+		e.poolCfg.Wire.PingIdle, e.poolCfg.Wire.PingTimeout = s.PingInterval, s.PingTimeout
+	}
+	e.retrying.Init()
 	e.onDone = e.exchangeDone
 	e.dropped = e.exchangeDropped
 	e.gate = e.exchangeGate
-	e.budget = newBudget(s.RetryBudget)
+	e.budget = engine.NewBudget(s.RetryBudget)
 	e.limiter = newLimiter(s)
 	e.jobKeys.init()
 	e.blocked.init(s)
 	e.batcher = newBatcher(e, s.Batch)
+	var hosts *engine.HostList // failover; nil when Options.Host pins the host
 	if s.Host == "" && s.Region == RegionChina {
-		e.hosts = newHostList()
+		hosts = engine.NewHostList()
 	}
-	e.disp.start(e)
+	e.pools.Init(&e.poolCfg, e, s.addr, s.authority, hosts)
+	e.adm.Init(s.MaxPending, &e.disp)
+	e.disp.Start(e, s.MaxPending)
 	return e
-}
-
-// send validates and encodes, accepts the send (waiting for room while
-// ctx allows), queues it, and for a sync send waits for its outcome.
-// A send given a Pending p is async and reports its outcome to p.
-//
-// The ways in: Client.start (the PushTo* methods, PushBulk, and Send,
-// SendAsync and Start once Send.check passed) calls send; an async send that may be coalesced goes from here
-// to the batcher (batch.go), every other call to accept. Client.startRequest
-// (the management calls) builds its call itself and calls accept.
-func (e *engine) send(ctx context.Context, auth string, t Target, msg *Message, value any, p *Pending, async bool) (*Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if msg == nil {
-		return nil, fieldError("message", "is nil")
-	}
-	if async && p == nil && e.batchable(t, msg) {
-		return nil, e.batcher.add(ctx, auth, t, msg, value)
-	}
-	autoKey := e.s.AutoJobKey && msg.jobKey() == ""
-	room := 0
-	if autoKey {
-		room = len("&extra.jobkey=") + maxJobKeyLen
-	}
-	body, err := e.encodeBody(t, msg, room)
-	if err != nil {
-		return nil, err
-	}
-	c := &call{e: e, msg: msg, target: t, value: value, async: async || p != nil, handle: p != nil, prune: prunable(t.Kind)}
-	if p != nil {
-		p.c = c
-	}
-	e.keepTarget(c, t.IDs)
-	if autoKey {
-		c.jobKey = e.jobKeys.next()
-		body = appendJobKey(body, c.jobKey)
-	}
-	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
-	c.quotaKey = quotaStopKey(auth, msg)
-	e.route(c, "")
-	return e.accept(ctx, c)
-}
-
-// maxScratch is the largest encoding buffer an engine keeps for reuse.
-const maxScratch = 64 << 10
-
-// encodeBody validates and encodes the body of a send, with room for room
-// more bytes. It encodes into a reused buffer and copies the result into
-// one allocation of its exact size: cheaper than a sizing pass over the
-// message, and the body then holds no slack while it waits in the queue.
-func (e *engine) encodeBody(t Target, msg *Message, room int) ([]byte, error) {
-	sp, _ := e.scratch.Get().(*[]byte)
-	if sp == nil {
-		sp = new([]byte)
-	}
-	b, err := encodeSend((*sp)[:0], t, msg)
-	var body []byte
-	if err == nil {
-		body = make([]byte, len(b), len(b)+room)
-		copy(body, b)
-	}
-	if cap(b) <= maxScratch {
-		*sp = b[:0]
-		e.scratch.Put(sp)
-	}
-	return body, err
 }
 
 // accept accepts c (fail-fast, pacing, a MaxPending token), queues it
 // and, for a sync call, waits for its outcome. Every call goes through
 // it: sends from send, management calls from Client.startRequest.
-func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
+func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 	c.ex.Done = e.onDone
 	c.ex.Dropped = e.dropped
 	c.ex.Gate = e.gate
@@ -286,28 +217,28 @@ func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
 	}
-	if err := e.blocked.check(c, false); err != nil {
+	if err := e.blocked.stopFor(c, false); err != nil {
 		e.count.stopped.Add(1)
 		return nil, err
 	}
 	if err := e.pace(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := e.acquire(ctx); err != nil {
+	if err := e.adm.Acquire(ctx); err != nil {
 		return nil, err
 	}
 	if e.closed.Load() {
-		e.release(false)
+		e.adm.Release(false)
 		return nil, ErrClosed
 	}
-	e.active.Add(1)
+	e.adm.Active.Add(1)
 	if c.async {
-		e.asyncPending.Add(1)
+		e.adm.AsyncPending.Add(1)
 	}
 	e.count.accepted.Add(1)
 	c.start = time.Now()
 	c.queued = c.start
-	c.pool.enqueue(c)
+	c.pool.Enqueue(&c.ex)
 	if c.async {
 		return nil, nil
 	}
@@ -331,7 +262,7 @@ func (e *engine) accept(ctx context.Context, c *call) (*Result, error) {
 
 // pace waits, before a send is accepted, for the limiter (if set) and
 // for a pause of its app after "too frequent" answers.
-func (e *engine) pace(ctx context.Context, c *call) error {
+func (e *pipeline) pace(ctx context.Context, c *call) error {
 	if d := e.pauseOf(c.ex.Req.Auth); d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -344,124 +275,8 @@ func (e *engine) pace(ctx context.Context, c *call) error {
 	return e.waitTurn(ctx, c)
 }
 
-// acquire takes a token for one accepted send. Tokens are held only by
-// sends whose outcome is not yet decided, never by a callback, so a send
-// from a callback finds room as soon as any send in flight ends. While
-// MaxPending outcomes wait for callbacks, acquire waits for that backlog
-// to shrink first (see dispatcher.unblock).
-func (e *engine) acquire(ctx context.Context) error {
-	if e.disp.queued.Load() >= int64(e.s.MaxPending) {
-		if err := e.waitBacklog(ctx); err != nil {
-			return err
-		}
-	}
-	select {
-	case e.sem <- struct{}{}:
-		return nil
-	default:
-	}
-	select {
-	case e.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-e.closing:
-		return ErrClosed
-	}
-}
-
-// waitBacklog waits while MaxPending outcomes wait for their callbacks.
-func (e *engine) waitBacklog(ctx context.Context) error {
-	d := &e.disp
-	d.roomWaiters.Add(1)
-	defer d.roomWaiters.Add(-1)
-	for {
-		ch := e.idleChan()
-		if d.queued.Load() < int64(e.s.MaxPending) {
-			return nil
-		}
-		if d.onCallback() {
-			d.unblock()
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-e.closing:
-			return ErrClosed
-		}
-	}
-}
-
-// release returns a token; finished reports that an accepted send ended.
-func (e *engine) release(finished bool) {
-	<-e.sem
-	if finished {
-		e.active.Add(-1)
-		e.settle()
-	}
-}
-
-// settle wakes the waits of Flush and Close when what they wait for may
-// have come: no sends (or no async sends) left but callbacks that handed
-// delivery on, which may be the waiters themselves.
-func (e *engine) settle() {
-	if !e.idleWaited.Load() {
-		return // nobody waits: the common case costs one load
-	}
-	o := e.disp.overlapping.Load()
-	if e.active.Load() <= o || e.asyncPending.Load() <= o {
-		e.signalIdle()
-	}
-}
-
-func (e *engine) signalIdle() {
-	e.idleMu.Lock()
-	if e.idle != nil {
-		close(e.idle)
-		e.idle = nil
-		e.idleWaited.Store(false)
-	}
-	e.idleMu.Unlock()
-}
-
-func (e *engine) idleChan() <-chan struct{} {
-	e.idleMu.Lock()
-	defer e.idleMu.Unlock()
-	if e.idle == nil {
-		e.idle = make(chan struct{})
-		e.idleWaited.Store(true)
-	}
-	return e.idle
-}
-
-// waitZero waits until n drops to zero, or ctx ends. Called from a
-// callback it waits only until n drops to the callbacks that handed
-// delivery on (this one among them) and hands delivery on itself, so that
-// it never waits for itself.
-func (e *engine) waitZero(ctx context.Context, n *atomic.Int64) error {
-	d := &e.disp
-	inCallback := d.onCallback()
-	for {
-		ch := e.idleChan()
-		floor := int64(0)
-		if inCallback {
-			d.unblock()
-			floor = d.overlapping.Load()
-		}
-		if n.Load() <= floor {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// answers counts the answers the client has had from any server.
-func (e *engine) answers() int64 {
+// Answers counts the answers the client has had from any server.
+func (e *pipeline) Answers() int64 {
 	return e.count.succeeded.Load() + e.count.failedAPI.Load()
 }
 
@@ -470,19 +285,19 @@ func (e *engine) answers() int64 {
 const callbackGrace = time.Second
 
 // shutdown runs once; later calls wait for the first.
-func (e *engine) shutdown(ctx context.Context) error {
+func (e *pipeline) shutdown(ctx context.Context) error {
 	first := false
 	e.shutdownOnce.Do(func() {
 		first = true
 		e.flushBatches() // before closed is set: a pool opened after it is closed
 		e.closed.Store(true)
-		close(e.closing)
+		e.adm.Close()
 	})
 	if first {
 		e.flushBatches() // batches opened meanwhile; none opens after closed
 	}
 	if !first {
-		if e.disp.onCallback() {
+		if e.disp.OnCallback() {
 			// Re-entrant, from a callback: the first call may be waiting
 			// for this callback and has no result yet.
 			return nil
@@ -490,29 +305,14 @@ func (e *engine) shutdown(ctx context.Context) error {
 		<-e.shutdownDone
 		return e.shutdownErr
 	}
-	err := e.waitZero(ctx, &e.active)
+	err := e.adm.WaitZero(ctx, &e.adm.Active)
 	graceful := err == nil
-	e.poolsMu.Lock()
-	pools := make([]*pool, 0, len(e.pools))
-	for _, p := range e.pools {
-		pools = append(pools, p)
-	}
-	if !graceful {
-		for p := range e.retired {
-			p.closeNow()
-		}
-	}
-	e.poolsMu.Unlock()
-	if !graceful {
-		for _, p := range pools {
-			p.closeNow()
-		}
-	}
+	pools := e.pools.Stopping(graceful)
 	e.cancelRetries(ErrClosed)
 	for _, p := range pools {
-		p.shutdown(graceful)
+		p.Shutdown(graceful)
 	}
-	e.retiring.Wait() // pools of hosts that left the host list
+	e.pools.WaitRetired() // pools of hosts that left the host list
 	// Every send has its outcome now; wait for the callbacks to run,
 	// within what is left of ctx or, if it has ended, a short grace.
 	wctx := ctx
@@ -521,10 +321,10 @@ func (e *engine) shutdown(ctx context.Context) error {
 		wctx, cancel = context.WithTimeout(context.Background(), callbackGrace)
 		defer cancel()
 	}
-	if werr := e.waitZero(wctx, &e.active); werr != nil && err == nil {
+	if werr := e.adm.WaitZero(wctx, &e.adm.Active); werr != nil && err == nil {
 		err = werr
 	}
-	e.disp.shutdown(wctx)
+	e.disp.Shutdown(wctx)
 	e.fails.flush(e.s.failureLogger)
 	e.shutdownErr = err
 	close(e.shutdownDone)

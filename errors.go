@@ -1,14 +1,19 @@
 package mipush
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"time"
+
+	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Sentinel errors, for errors.Is.
 var (
 	// ErrClosed is returned by a send on a Client that is closed or closing.
-	ErrClosed = errors.New("mipush: client closed")
+	ErrClosed = engine.ErrClosed // "mipush: client closed"
 	// ErrMaybeProcessed marks a send whose connection broke, or whose
 	// context ended, after the request was written: the server may have
 	// processed it. Sending it again may deliver it twice.
@@ -115,3 +120,147 @@ type SendResult struct {
 	// counts that request's attempts (see BatchOptions).
 	Batched bool
 }
+
+// IsRetryable reports whether err is a failure that sending again may
+// fix: a retryable API code, HTTP 503, or a request the server surely did
+// not process. A maybe-processed failure is not retryable by this test:
+// sending it again may deliver it twice (see ErrMaybeProcessed).
+func IsRetryable(err error) bool {
+	if err == nil || errors.Is(err, ErrMaybeProcessed) || errors.Is(err, ErrClosed) || errors.Is(err, ErrRetired) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return classify(ae) == classRetry
+	}
+	var ff *failFastError
+	if errors.As(err, &ff) {
+		return false
+	}
+	return true // a transport failure before the request was written
+}
+
+// IsQuotaExceeded reports whether err is a daily-quota answer (10034 or
+// 200001), or a send the client stopped without sending it after one (see
+// Options.DisableFailFast). The quota is per message class: the sends of
+// other classes (messages with an approved private channel id have no
+// daily quota) and calls other than single sends may still succeed. The
+// answer's numbers are in the Quota field of the *APIError in err's chain.
+func IsQuotaExceeded(err error) bool {
+	return apiCode(err) == CodeDailyLimit || apiCode(err) == CodeOverQuota
+}
+
+// IsInvalidTarget reports whether err says the targets were all invalid
+// (20301, "No valid targets!"): drop them.
+func IsInvalidTarget(err error) bool { return apiCode(err) == CodeNoValidTargets }
+
+// IsAuth reports whether err is an authentication failure: a wrong app
+// secret (21301, 22008) or token (21302).
+func IsAuth(err error) bool {
+	switch apiCode(err) {
+	case CodeAuthFailed, CodeTokenAuthFailed, CodeBadSecret:
+		return true
+	}
+	return false
+}
+
+// apiCode returns the code of the *APIError in err's chain, or 0.
+func apiCode(err error) Code {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return 0
+}
+
+// ErrStopped marks a call the client failed without sending it, because a
+// client-side stop was in force for its app secret or message class (see
+// Options.DisableFailFast). The error also unwraps to the *APIError that
+// armed the stop, so IsAuth or IsQuotaExceeded holds for it too.
+var ErrStopped = errors.New("mipush: not sent: stopped by an earlier answer")
+
+// failFastError fails a call without sending it, because of a stop. It
+// holds what it says, never the stop's key: that key carries the app
+// secret, which fmt would print from a field (%#v, %d) whatever its type.
+type failFastError struct {
+	cause   *APIError
+	quota   bool      // a daily-quota stop; false: a wrong-secret stop
+	class   string    // a quota stop's message class
+	next    time.Time // when the next probe may go
+	probing bool      // a probe is out now
+}
+
+func (e *failFastError) Error() string {
+	b := make([]byte, 0, 160)
+	b = append(b, "mipush: not sent: "...)
+	if e.quota {
+		b = append(b, "sends of the "...)
+		b = appendClass(b, e.class)
+		b = append(b, " stopped after a daily-quota answer"...)
+	} else if e.cause != nil && e.cause.Code == CodeBlacklisted {
+		b = append(b, "calls with this app secret stopped: the server says the app is in its blacklist"...)
+	} else {
+		b = append(b, "calls with this app secret stopped after an authentication failure"...)
+	}
+	if e.probing {
+		b = append(b, "; a probe is out"...)
+	} else {
+		b = append(b, "; next probe at "...)
+		b = e.next.UTC().AppendFormat(b, time.RFC3339)
+	}
+	b = append(b, ": "...)
+	b = append(b, e.cause.Error()...)
+	return string(b)
+}
+
+// appendClass names a message class in a text.
+func appendClass(b []byte, class string) []byte {
+	if class == "" {
+		return append(b, "default message class"...)
+	}
+	b = append(b, "message class (channel) "...)
+	return strconv.AppendQuote(b, class)
+}
+
+// Unwrap returns the answer that armed the stop.
+func (e *failFastError) Unwrap() error { return e.cause }
+
+// Is makes errors.Is(err, ErrStopped) hold.
+func (e *failFastError) Is(target error) bool { return target == ErrStopped }
+
+// ErrQueueTimeout is wrapped in the error of a send that no connection
+// took within Options.QueueTimeout: the host could not be reached, or its
+// connections could take no request (an HTTP/2 server that allows no
+// streams, or answers every connection with GOAWAY). Such a send was never
+// written. It does not match context.DeadlineExceeded: the caller's
+// context did not end.
+var ErrQueueTimeout = errors.New("mipush: no connection took the request within Options.QueueTimeout")
+
+// queueTimeoutError is ErrQueueTimeout with the bound and, if known, the
+// last reason a connection could not take the request.
+func queueTimeoutError(d time.Duration, last error) error {
+	if last != nil {
+		return fmt.Errorf("%w (%v); last error: %w", ErrQueueTimeout, d, last)
+	}
+	return fmt.Errorf("%w (%v)", ErrQueueTimeout, d)
+}
+
+// turnAfterDeadline is the error of a send whose turn under
+// Options.RateLimit comes after its context's deadline: it fails at once,
+// with context.DeadlineExceeded (which it wraps), as a send whose wait
+// for a Limiter runs into the deadline does.
+type turnAfterDeadline struct{}
+
+func (turnAfterDeadline) Error() string {
+	return "mipush: the turn under Options.RateLimit comes after the context's deadline: " + context.DeadlineExceeded.Error()
+}
+
+func (turnAfterDeadline) Unwrap() error { return context.DeadlineExceeded }
+
+// Timeout reports true, as context.DeadlineExceeded does.
+func (turnAfterDeadline) Timeout() bool { return true }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -15,26 +16,26 @@ import (
 // finished; finish (outcome.go) records its single outcome.
 
 // exchangeDropped releases a withdrawn sync call that a connection met.
-func (e *engine) exchangeDropped(ex *wire.Exchange) {
-	e.release(true)
+func (e *pipeline) exchangeDropped(ex *wire.Exchange) {
+	e.adm.Release(true)
 }
 
 // exchangeDone is called by a connection with the outcome of one attempt.
 // It runs on the connection's reader and must not block.
-func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
+func (e *pipeline) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error) {
 	c := ex.Value.(*call)
-	if e.hosts != nil && c.failover {
+	if e.pools.Hosts != nil && c.failover {
 		if resp != nil {
-			if gone := e.hosts.update(resp); len(gone) > 0 {
-				e.retireHosts(gone)
+			if gone := e.pools.Hosts.Update(resp); len(gone) > 0 {
+				e.pools.Retire(gone)
 			}
-			e.hosts.report(c.pool.authority, resp.Status < 500, time.Since(c.start))
+			e.pools.Hosts.Record(c.pool.Authority(), resp.Status < 500, time.Since(c.start))
 		} else {
-			e.hosts.report(c.pool.authority, false, 0)
+			e.pools.Hosts.Record(c.pool.Authority(), false, 0)
 		}
 	}
 	if err != nil {
-		e.blocked.settle(c, false, nil)
+		e.blocked.learn(c, false, nil)
 		var we *wire.Error
 		if errors.As(err, &we) && we.NotProcessed {
 			if e.queueExpired(c) && !errors.Is(err, ErrQueueTimeout) {
@@ -57,7 +58,7 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		case classMaybe:
 			c.attempts.Add(1)
 			c.maybe.Store(true)
-			if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
+			if e.s.RetryMaybeProcessed && e.mayRetry(c, engine.RetryCostTransport) && e.retryAnswered(c) {
 				return
 			}
 			e.finish(c, nil, transportError(err, true))
@@ -75,29 +76,29 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	if err != nil {
 		var ae *APIError
 		errors.As(err, &ae)
-		e.blocked.settle(c, true, ae)
+		e.blocked.learn(c, true, ae)
 		if ae != nil && slowsApp(ae.Code) {
 			e.slowDown(ex.Req.Auth, e.tooFrequent(ex.Req.Auth))
 		}
 		switch decide(err, true) {
 		case classRetry:
-			if e.mayRetry(c, retryCost) && e.retryAnswered(c) {
+			if e.mayRetry(c, engine.RetryCost) && e.retryAnswered(c) {
 				return
 			}
 		case classMaybe:
 			err = errors.Join(err, ErrMaybeProcessed)
 			c.maybe.Store(true)
-			if e.s.RetryMaybeProcessed && e.mayRetry(c, retryCostTransport) && e.retryAnswered(c) {
+			if e.s.RetryMaybeProcessed && e.mayRetry(c, engine.RetryCostTransport) && e.retryAnswered(c) {
 				return
 			}
 		}
 		e.finish(c, nil, err)
 		return
 	}
-	e.blocked.settle(c, true, nil)
+	e.blocked.learn(c, true, nil)
 	e.answeredOK(ex.Req.Auth)
 	if c.tries() == 1 {
-		e.budget.refund(retryRefund)
+		e.budget.Refund(engine.RetryRefund)
 	}
 	e.finish(c, res, nil)
 }
@@ -105,12 +106,12 @@ func (e *engine) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 // exchangeGate stops a queued call that a client-side stop has covered
 // since it was accepted, or that waited longer than QueueTimeout, before
 // it is written, or lets it out as the stop's probe (see blocks).
-func (e *engine) exchangeGate(ex *wire.Exchange) error {
+func (e *pipeline) exchangeGate(ex *wire.Exchange) error {
 	c := ex.Value.(*call)
 	if e.queueExpired(c) {
 		return queueTimeoutError(e.s.QueueTimeout, c.lastErr)
 	}
-	return e.blocked.check(c, true)
+	return e.blocked.stopFor(c, true)
 }
 
 // transportError wraps a connection failure for the caller.
@@ -119,4 +120,10 @@ func transportError(err error, maybe bool) error {
 		return errors.Join(err, ErrMaybeProcessed)
 	}
 	return err
+}
+
+// queueExpired reports whether c has waited for a connection longer than
+// QueueTimeout.
+func (e *pipeline) queueExpired(c *call) bool {
+	return time.Since(c.queued) > e.s.QueueTimeout
 }

@@ -1,9 +1,7 @@
 package mipush
 
 import (
-	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,12 +28,6 @@ import (
 // When Options.Limiter implements StopSharer, quota stops are shared with
 // every client that uses it (see stopshare.go); wrong-secret stops stay
 // local.
-
-// ErrStopped marks a call the client failed without sending it, because a
-// client-side stop was in force for its app secret or message class (see
-// Options.DisableFailFast). The error also unwraps to the *APIError that
-// armed the stop, so IsAuth or IsQuotaExceeded holds for it too.
-var ErrStopped = errors.New("mipush: not sent: stopped by an earlier answer")
 
 // Defaults of the probe intervals of the client-side stops.
 const (
@@ -64,59 +56,10 @@ type stop struct {
 	app   string    // AppDigest of the secret, for the StopSharer; "" without one
 }
 
-// failFastError fails a call without sending it, because of a stop. It
-// holds what it says, never the stop's key: that key carries the app
-// secret, which fmt would print from a field (%#v, %d) whatever its type.
-type failFastError struct {
-	cause   *APIError
-	quota   bool      // a daily-quota stop; false: a wrong-secret stop
-	class   string    // a quota stop's message class
-	next    time.Time // when the next probe may go
-	probing bool      // a probe is out now
-}
-
 // stopError returns the error with which s fails a call now.
 func stopError(s *stop) *failFastError {
 	return &failFastError{cause: s.cause, quota: s.key.quota, class: s.key.class, next: s.next, probing: s.probe != nil}
 }
-
-func (e *failFastError) Error() string {
-	b := make([]byte, 0, 160)
-	b = append(b, "mipush: not sent: "...)
-	if e.quota {
-		b = append(b, "sends of the "...)
-		b = appendClass(b, e.class)
-		b = append(b, " stopped after a daily-quota answer"...)
-	} else if e.cause != nil && e.cause.Code == CodeBlacklisted {
-		b = append(b, "calls with this app secret stopped: the server says the app is in its blacklist"...)
-	} else {
-		b = append(b, "calls with this app secret stopped after an authentication failure"...)
-	}
-	if e.probing {
-		b = append(b, "; a probe is out"...)
-	} else {
-		b = append(b, "; next probe at "...)
-		b = e.next.UTC().AppendFormat(b, time.RFC3339)
-	}
-	b = append(b, ": "...)
-	b = append(b, e.cause.Error()...)
-	return string(b)
-}
-
-// appendClass names a message class in a text.
-func appendClass(b []byte, class string) []byte {
-	if class == "" {
-		return append(b, "default message class"...)
-	}
-	b = append(b, "message class (channel) "...)
-	return strconv.AppendQuote(b, class)
-}
-
-// Unwrap returns the answer that armed the stop.
-func (e *failFastError) Unwrap() error { return e.cause }
-
-// Is makes errors.Is(err, ErrStopped) hold.
-func (e *failFastError) Is(target error) bool { return target == ErrStopped }
 
 // quotaStopKey is the quota stop a single send of msg with auth falls under.
 func quotaStopKey(auth string, msg *Message) stopKey {
@@ -158,11 +101,11 @@ func (b *blocks) keys(c *call) (keys [2]stopKey, n int) {
 	return keys, 1
 }
 
-// check returns the error that stops c now, or nil. With claim (just
+// stopFor returns the error that stops c now, or nil. With claim (just
 // before an attempt is written) c takes the probe of every stop covering
 // it whose interval has passed; without (when c is accepted) such a stop
 // lets c through to the queue, where the gate decides.
-func (b *blocks) check(c *call, claim bool) error {
+func (b *blocks) stopFor(c *call, claim bool) error {
 	if b.sharer != nil && !claim && c.quotaKey.quota {
 		b.adopt(c)
 	}
@@ -170,29 +113,29 @@ func (b *blocks) check(c *call, claim bool) error {
 		return nil
 	}
 	keys, n := b.keys(c)
-	return b.checkKeys(keys[:n], c, claim)
+	return b.stopForKeys(keys[:n], c, claim)
 }
 
-// checkAuth returns the error that stops every call with auth now, or
+// stopForAuth returns the error that stops every call with auth now, or
 // nil, without claiming a probe: for a message joining a batch, whose
 // request takes the probe when it is written.
-func (b *blocks) checkAuth(auth string) error {
+func (b *blocks) stopForAuth(auth string) error {
 	if b.n.Load() == 0 {
 		return nil
 	}
-	return b.checkKeys([]stopKey{{auth: auth}}, nil, false)
+	return b.stopForKeys([]stopKey{{auth: auth}}, nil, false)
 }
 
-// checkKeys is check for the stops of keys, c being the call that may
+// stopForKeys is stopFor for the stops of keys, c being the call that may
 // hold or claim their probe.
-func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
+func (b *blocks) stopForKeys(keys []stopKey, c *call, claim bool) error {
 	now := time.Now()
 	var extended stopEvent
 	b.mu.Lock()
 	defer func() {
 		b.mu.Unlock()
 		if extended.cause != nil {
-			b.report(extended, "")
+			b.announce(extended, "")
 		}
 	}()
 	var free [2]*stop
@@ -220,19 +163,6 @@ func (b *blocks) checkKeys(keys []stopKey, c *call, claim bool) error {
 	return nil
 }
 
-// stopKind says which stop an answer arms, if any.
-// A blacklisted app (10031) is stopped as a wrong secret is: every
-// request would be refused. The codes are in internal/rules.
-func stopKind(ae *APIError) (auth, quota bool) {
-	return ae.Code.stopsApp(), ae.Code.stopsClass()
-}
-
-// isAuthCode reports whether ae arms a wrong-secret stop.
-func isAuthCode(ae *APIError) bool {
-	auth, _ := stopKind(ae)
-	return auth
-}
-
 // stopEvent is something to log once the lock is released.
 type stopEvent struct {
 	key   stopKey
@@ -251,11 +181,11 @@ const (
 	stopExtended // re-armed, without a probe, until another client's later end
 )
 
-// settle records the outcome of one attempt of c that went out: ae is
+// learn records the outcome of one attempt of c that went out: ae is
 // the error answer, nil for a success; answered is false when no answer
 // came (the connection failed). It arms or re-arms a stop after a
-// wrong-secret or daily-quota answer and settles the probes c holds.
-func (b *blocks) settle(c *call, answered bool, ae *APIError) {
+// wrong-secret or daily-quota answer and ends the probes c holds.
+func (b *blocks) learn(c *call, answered bool, ae *APIError) {
 	var armAuth, armQuota bool
 	if ae != nil {
 		armAuth, armQuota = stopKind(ae)
@@ -305,7 +235,7 @@ func (b *blocks) settle(c *call, answered bool, ae *APIError) {
 	}
 	b.mu.Unlock()
 	for _, ev := range events[:ne] {
-		b.report(ev, "probe")
+		b.announce(ev, "probe")
 	}
 }
 
@@ -343,13 +273,13 @@ func (b *blocks) clear(auth string) {
 	}
 	b.mu.Unlock()
 	for _, ev := range events {
-		b.report(ev, "Unblock")
+		b.announce(ev, "Unblock")
 	}
 }
 
-// report logs a stop's start (warn), a failed probe or an extension
+// announce logs a stop's start (warn), a failed probe or an extension
 // (debug) or its end (info). The secret is never logged.
-func (b *blocks) report(ev stopEvent, by string) {
+func (b *blocks) announce(ev stopEvent, by string) {
 	scope := "app secret"
 	if ev.key.quota {
 		scope = "message class"

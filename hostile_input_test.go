@@ -80,12 +80,12 @@ func TestValidateBoundsSizes(t *testing.T) {
 		field string
 		limit int
 	}{
-		{mipush.Options{MaxPending: 1 << 40}, "Options.MaxPending", mipush.MaxMaxPending},
-		{mipush.Options{Window: 1 << 40}, "Options.Window", mipush.MaxWindow},
-		{mipush.Options{Conns: 1 << 61}, "Options.Conns", mipush.MaxConns},
-		{mipush.Options{MaxAttempts: 1 << 40}, "Options.MaxAttempts", mipush.MaxMaxAttempts},
-		{mipush.Options{MaxResponseBytes: 1 << 40}, "Options.MaxResponseBytes", mipush.MaxMaxResponseBytes},
-		{mipush.Options{RateBurst: 1 << 40}, "Options.RateBurst", mipush.MaxRateBurst},
+		{mipush.Options{MaxPending: 1 << 40}, "Options.MaxPending", 1 << 20},
+		{mipush.Options{Window: 1 << 40}, "Options.Window", 1 << 16},
+		{mipush.Options{Conns: 1 << 61}, "Options.Conns", 1024},
+		{mipush.Options{MaxAttempts: 1 << 40}, "Options.MaxAttempts", 100},
+		{mipush.Options{MaxResponseBytes: 1 << 40}, "Options.MaxResponseBytes", 1 << 30},
+		{mipush.Options{RateBurst: 1 << 40}, "Options.RateBurst", 1 << 20},
 	} {
 		tc.opts.AppSecret = "s"
 		c := mipush.NewClient(tc.opts) // must not die
@@ -97,7 +97,7 @@ func TestValidateBoundsSizes(t *testing.T) {
 		require.NoError(t, c.Close())
 	}
 	// The largest Conns and Window together still give a bounded MaxPending.
-	c := mipush.NewClient(mipush.Options{AppSecret: "s", Host: "127.0.0.1:1", Conns: mipush.MaxConns, Window: mipush.MaxWindow})
+	c := mipush.NewClient(mipush.Options{AppSecret: "s", Host: "127.0.0.1:1", Conns: 1024, Window: 1 << 16})
 	require.NoError(t, c.Close())
 }
 

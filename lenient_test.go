@@ -3,9 +3,10 @@ package mipush
 import (
 	"testing"
 
-	"github.com/mipush-go/mipush/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mipush-go/mipush/receipt"
 )
 
 // TestLenientNumbersEverywhere checks that the decoders of sends, stats,

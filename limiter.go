@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Limiter paces the requests of a client (Options.Limiter). The client
@@ -111,21 +113,6 @@ func (l localLimiter) Wait(ctx context.Context, _ string, n int) error {
 	return err
 }
 
-// turnAfterDeadline is the error of a send whose turn under
-// Options.RateLimit comes after its context's deadline: it fails at once,
-// with context.DeadlineExceeded (which it wraps), as a send whose wait
-// for a Limiter runs into the deadline does.
-type turnAfterDeadline struct{}
-
-func (turnAfterDeadline) Error() string {
-	return "mipush: the turn under Options.RateLimit comes after the context's deadline: " + context.DeadlineExceeded.Error()
-}
-
-func (turnAfterDeadline) Unwrap() error { return context.DeadlineExceeded }
-
-// Timeout reports true, as context.DeadlineExceeded does.
-func (turnAfterDeadline) Timeout() bool { return true }
-
 // bothLimiters applies Options.RateLimit first, then Options.Limiter.
 type bothLimiters struct{ first, then Limiter }
 
@@ -155,7 +142,7 @@ func newLimiter(s settings) Limiter {
 // by, and its pause after "too frequent" answers.
 type app struct {
 	digest   string
-	throttle throttle
+	throttle engine.Throttle
 }
 
 // apps holds the app of each Authorization value ("key=<secret>"), so
@@ -174,35 +161,40 @@ func (a *apps) get(auth string) *app {
 func (a *apps) of(auth string) string { return a.get(auth).digest }
 
 // waitTurn waits for the limiter, if any, before a request of c is sent.
-func (e *engine) waitTurn(ctx context.Context, c *call) error {
+func (e *pipeline) waitTurn(ctx context.Context, c *call) error {
 	if e.limiter == nil {
 		return nil
 	}
 	return e.limiter.Wait(ctx, e.apps.of(c.ex.Req.Auth), 1)
 }
 
-// retryAnswered schedules another attempt of c, whose last attempt the
-// server answered or may have processed: after the backoff, it waits for
-// the limiter (until the pool shuts down) and is queued. If the wait ends
-// without a turn the attempt is queued anyway and the pool, which is then
-// closed, fails it.
-func (e *engine) retryAnswered(c *call) bool {
-	d := backoff(c.tries())
-	if e.limiter == nil {
-		return e.retry(c, d)
-	}
-	return e.retryThen(c, d, func() { _ = e.waitTurn(c.pool.ctx, c) })
-}
-
 // slowDown tells the limiter, if it listens, that the server asked the app
 // of auth to slow down for d.
-func (e *engine) slowDown(auth string, d time.Duration) {
+func (e *pipeline) slowDown(auth string, d time.Duration) {
 	if b, ok := e.s.Limiter.(Backoffer); ok {
 		b.Backoff(e.apps.of(auth), d)
 	}
 }
 
-// slowsApp reports whether an answer with code c asks the app to slow down.
-func slowsApp(c Code) bool {
-	return c == CodeTooFrequent || c == CodeTotalTooFrequent
+// tooFrequent starts or extends the pause of the app of auth after a
+// "too frequent" answer and returns its length.
+func (e *pipeline) tooFrequent(auth string) time.Duration {
+	e.throttle.Store(true)
+	return e.apps.get(auth).throttle.TooFrequent()
+}
+
+// answeredOK ends the run of "too frequent" answers of the app of auth.
+func (e *pipeline) answeredOK(auth string) {
+	if e.throttle.Load() {
+		e.apps.get(auth).throttle.OK()
+	}
+}
+
+// pauseOf returns how long acceptance of the app of auth must still pause.
+// Until some app is answered "too frequent" it costs one atomic load.
+func (e *pipeline) pauseOf(auth string) time.Duration {
+	if !e.throttle.Load() {
+		return 0
+	}
+	return e.apps.get(auth).throttle.Wait()
 }

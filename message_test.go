@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mipush-go/mipush/internal/rules"
-	"github.com/mipush-go/mipush/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mipush-go/mipush/internal/rules"
+	"github.com/mipush-go/mipush/receipt"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/message")

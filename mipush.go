@@ -5,9 +5,21 @@
 // and drives them as a pipeline: many requests in flight per connection
 // (HTTP/2 streams where the server offers h2, pipelined HTTP/1.1 otherwise),
 // each response matched back to its own request. The blocking calls
-// (PushToRegID and friends) and the asynchronous ones (PushToRegIDAsync and
-// friends, whose outcomes go to Options.OnError and Options.OnSuccess) share
-// that one engine and may be mixed freely.
+// and the asynchronous ones share that one pipeline and may be mixed
+// freely.
+//
+// # Sending
+//
+// A send is a Send: whom it addresses, the message, and a Value of the
+// caller's own that comes back with its outcome. It goes out in one of
+// three ways: Client.Send waits for the server's answer; Client.SendAsync
+// queues it and reports its outcome later to Options.OnSuccess or
+// Options.OnError; Client.Start queues it and returns a Pending to await,
+// as Google's Pub/Sub client returns a PublishResult from Publish. The
+// PushTo* methods are Send and SendAsync for a Send without a Value:
+// PushToRegID(ctx, ids, msg) sends as Send(ctx, Send{Target: Target{Kind:
+// TargetRegID, IDs: ids}, Message: msg}) does, PushToRegIDAsync as its
+// SendAsync does.
 //
 // The package mipushtest provides an in-process fake MiPush server for tests,
 // and the package receipt reads the delivery receipts a Message.Callback
@@ -146,33 +158,49 @@
 // Options.DisableFailureLog is set.
 package mipush
 
-// Where things are (for readers of the code; not API). One send goes
-// down the list from encode to outcome:
+import "github.com/mipush-go/mipush/internal/engine"
+
+// Where things are (for readers of the code; not API). The root package
+// is the API and the rules; the mechanism that needs no Message lives in
+// internal/engine. One send goes down the list from encode to outcome:
 //
-//	push.go, outcome.go    the send methods (PushTo*, Send, SendAsync); Start in pending.go
+//	pipeline.go            the pipelined sender: Send, the one way in (start, submit), the
+//	                       async sends, Start and Pending, delivery of each outcome to
+//	                       OnInvalidTargets, OnError and OnSuccess
+//	blocking.go            the blocking sends (PushTo*, Send) and their invalid-targets turn
 //	target.go              Target: kinds, limits, validation, the form of its ids
 //	message*.go            Message, its extras, validation and encoding
-//	engine.go              the engine: call, accept (MaxPending), encodeBody, Flush/Close waits, shutdown
-//	route.go               which host (pool) a send goes to; failover.go the host list
-//	pool.go, pool_grow.go  connections to one host, its shared queue; more connections when streams run short
-//	pool_retire.go         pools of hosts that left the host list
-//	queue.go               QueueTimeout of queued sends
-//	dial.go, proxy.go      dialling: TLS config, proxies
+//	engine.go              the call and who owns it at each stage, the lock order; accept
+//	                       (stops, pacing, a MaxPending token), shutdown
+//	route.go               which pool a send goes to (engine.Pools.Route), and what a pool
+//	                       asks of the pipeline (engine.PoolHost)
+//	proxy.go               the Proxy option: NoProxy, ProxyFromEnvironment
+//	internal/engine        pools.go: a pool per host, routing, hosts that left the list;
+//	                       pool.go, pool_grow.go: the connections to one host, their shared
+//	                       queue, ConnMaxAge, the QueueTimeout sweep; dial.go dialling
 //	internal/h1conn, h2conn, wire   the connections: write, read, match answers to requests
-//	exchange.go            the engine's side of one attempt: gate before write, answer after read
+//	exchange.go            one attempt: the gate before the write (stops, QueueTimeout), the
+//	                       answer after the read, and the transport rules (re-queue the
+//	                       unprocessed, RetryMaybeProcessed)
 //	result*.go             decoding the answer; lenient.go the number rules
-//	retry.go               the retry decision (decide), backoff, budget, retry timers
+//	retry.go               the one table of what an answer means: retry, re-queue, maybe
+//	                       processed, permanent, stop, split
+//	requeue.go             attempts left, and sending a call again (after engine.Timers)
 //	failfast.go            client-side stops; stopshare.go sharing them through a Limiter;
-//	                       limiter.go pacing; quota.go the daily-quota answer
+//	                       limiter.go pacing and the per-app pause after "too frequent";
+//	                       quota.go the daily-quota answer
 //	outcome.go             finish: the single outcome of a call, invalid targets
-//	dispatch.go            the callback goroutine (OnSuccess, OnError)
 //	outcome_log.go         the failure log when OnError is nil
 //	observe.go             Metrics and Observer
 //	batch.go               coalescing async sends into multi-message requests
 //	send_messages.go, send_bulk.go  sends of many messages, and of one message to many targets
 //	client.go, options.go, view.go   Client, Options, WithSecret
 //	api_*.go, request.go, params.go  management calls
-//	codes.go, errors.go    error codes, error types and their tests (IsRetryable, ...)
+//	codes.go               the error codes; errors.go the error types and their tests (IsRetryable, ...)
+//	internal/engine        the mechanism: admission (MaxPending, the Flush/Close waits), the
+//	                       pools and dialling, the failover host list, backoff and the retry
+//	                       budget, the retry timers, the callback goroutine and its
+//	                       hand-over rule
 //	receipt/               the delivery-receipt handler (a package of its own)
 //	internal/lenient, errtext, chinatime, ascii  rules shared with mipushtest and receipt
 //	internal/rules         the service's rules, each with its source: limits, templates, retired paths, stopping codes
@@ -180,7 +208,7 @@ package mipush
 // Hosts of the MiPush server API.
 const (
 	// ProductionHost is the message host for China, the default.
-	ProductionHost = "api.xmpush.xiaomi.com"
+	ProductionHost = engine.DefaultHost
 	// SandboxHost serves iOS test messages only.
 	SandboxHost = "sandbox.xmpush.xiaomi.com"
 )

@@ -56,8 +56,6 @@ type Metrics struct {
 // counters are the engine's live metrics.
 type counters struct {
 	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued, stopped atomic.Int64
-	// What the pools retired with their hosts (pool_retire.go) counted.
-	goneDialled, goneRecycled atomic.Int64
 }
 
 // Metrics returns a snapshot of the client's counters.
@@ -68,7 +66,7 @@ func (c *Client) Metrics() Metrics {
 	e := c.e
 	m := Metrics{
 		DialErrors:     e.count.dialErrors.Load(),
-		Pending:        e.active.Load(),
+		Pending:        e.adm.Active.Load(),
 		Accepted:       e.count.accepted.Load(),
 		Succeeded:      e.count.succeeded.Load(),
 		Failed:         e.count.failed.Load(),
@@ -85,32 +83,14 @@ func (c *Client) Metrics() Metrics {
 	}
 	m.FailedOther = m.Failed - m.FailedAPI - m.MaybeProcessed
 	if e.budget != nil {
-		m.RetryBudget = e.budget.tokens.Load()
+		m.RetryBudget = e.budget.Tokens()
 	}
-	e.poolsMu.Lock()
-	m.ConnsDialled, m.ConnsRecycled = e.count.goneDialled.Load(), e.count.goneRecycled.Load()
-	add := func(p *pool) {
-		m.ConnsDialled += p.dialled.Load()
-		m.ConnsRecycled += p.recycled.Load()
-		m.ConnsOpen += int(p.live.Load())
-		p.connsMu.Lock()
-		for conn := range p.conns {
-			m.InFlight += conn.InFlight()
-		}
-		p.connsMu.Unlock()
-	}
-	for _, p := range e.pools {
-		add(p)
-	}
-	for p := range e.retired { // hosts that left the host list, closing
-		add(p)
-	}
-	e.poolsMu.Unlock()
+	m.ConnsDialled, m.ConnsRecycled, m.ConnsOpen, m.InFlight = e.pools.Counts()
 	return m
 }
 
 // countOutcome updates the counters for a finished call.
-func (e *engine) countOutcome(err error) {
+func (e *pipeline) countOutcome(err error) {
 	if err == nil {
 		e.count.succeeded.Add(1)
 		return
@@ -167,7 +147,7 @@ type ConnInfo struct {
 }
 
 // observeDone reports c's outcome to the Observer, if one is set.
-func (e *engine) observeDone(c *call, err error) {
+func (e *pipeline) observeDone(c *call, err error) {
 	o := e.s.Observer
 	if o == nil {
 		return

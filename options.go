@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Defaults for the zero values of Options.
@@ -29,16 +31,17 @@ const (
 )
 
 // Upper bounds of the Options that size memory or goroutines. Validate
-// rejects larger values, so that no setting can run the process out of
-// memory or overflow: the MaxPending bound sizes queues of that many
-// entries, Window a connection's stream table, Conns a goroutine each.
+// rejects larger values, naming the bound in its error, so that no
+// setting can run the process out of memory or overflow: the MaxPending
+// bound sizes queues of that many entries, Window a connection's stream
+// table, Conns a goroutine each.
 const (
-	MaxConns            = 1024
-	MaxWindow           = 1 << 16
-	MaxMaxPending       = 1 << 20
-	MaxMaxAttempts      = 100
-	MaxMaxResponseBytes = 1 << 30
-	MaxRateBurst        = 1 << 20
+	limitConns            = 1024
+	limitWindow           = 1 << 16
+	limitMaxPending       = 1 << 20
+	limitMaxAttempts      = 100
+	limitMaxResponseBytes = 1 << 30
+	limitRateBurst        = 1 << 20
 )
 
 // Options configures a Client. The zero value of every field but AppSecret
@@ -89,7 +92,7 @@ type Options struct {
 	Window int
 	// MaxPending bounds the sends accepted but not yet finished, client-wide
 	// (sync and async together); a send beyond it waits for room. 0 means
-	// twice Conns × Window, at most MaxMaxPending.
+	// twice Conns × Window, at most 1<<20.
 	MaxPending int
 
 	// OnError receives the outcome of each failed async send, exactly once.
@@ -265,9 +268,6 @@ func (o Options) String() string {
 	return b.String()
 }
 
-// GoString is String, so %#v does not leak the AppSecret either.
-func (o Options) GoString() string { return o.String() }
-
 // Format writes String for every verb, so no verb (%d, %x, %t, %q, ...)
 // prints the AppSecret.
 func (o Options) Format(f fmt.State, verb rune) { io.WriteString(f, o.String()) }
@@ -330,11 +330,11 @@ func (o *Options) Validate() error {
 		field  string
 		v, max int
 	}{
-		{"Options.Conns", o.Conns, MaxConns}, {"Options.Window", o.Window, MaxWindow},
-		{"Options.MaxPending", o.MaxPending, MaxMaxPending},
-		{"Options.MaxAttempts", o.MaxAttempts, MaxMaxAttempts},
-		{"Options.MaxResponseBytes", o.MaxResponseBytes, MaxMaxResponseBytes},
-		{"Options.RateBurst", o.RateBurst, MaxRateBurst},
+		{"Options.Conns", o.Conns, limitConns}, {"Options.Window", o.Window, limitWindow},
+		{"Options.MaxPending", o.MaxPending, limitMaxPending},
+		{"Options.MaxAttempts", o.MaxAttempts, limitMaxAttempts},
+		{"Options.MaxResponseBytes", o.MaxResponseBytes, limitMaxResponseBytes},
+		{"Options.RateBurst", o.RateBurst, limitRateBurst},
 	} {
 		if n.v < 0 {
 			return &ValidationError{Field: n.field, Reason: "must not be negative, got " + strconv.Itoa(n.v)}
@@ -394,7 +394,7 @@ func newSettings(o Options) settings {
 		s.Window = DefaultWindow
 	}
 	if s.MaxPending == 0 {
-		s.MaxPending = min(2*s.Conns*s.Window, MaxMaxPending)
+		s.MaxPending = min(2*s.Conns*s.Window, limitMaxPending)
 	}
 	if s.ConnMaxAge == 0 {
 		s.ConnMaxAge = DefaultConnMaxAge
@@ -453,7 +453,12 @@ func newSettings(o Options) settings {
 	if host == "" {
 		host, _ = s.Region.hosts()
 	}
-	s.addr, s.authority = hostAddr(host)
+	s.addr, s.authority = engine.HostAddr(host)
 	s.auth = secret("key=" + s.AppSecret)
 	return s
 }
+
+// DefaultRetryBudget is the tokens of a full retry budget when
+// Options.RetryBudget is 0: a retry after a retryable answer costs 5, one
+// after a broken connection or a timeout 10, and a success refunds 1.
+const DefaultRetryBudget = 500

@@ -1,6 +1,10 @@
 package mipush
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/mipush-go/mipush/internal/engine"
+)
 
 // Region selects the MiPush hosts for devices of one region
 // (dev.mi.com's server API page: "If sending overseas messages, you must
@@ -60,5 +64,5 @@ func (s *settings) hostFor(kind hostKind) (addr, authority string) {
 		return s.addr, s.authority
 	}
 	_, fb := s.Region.hosts()
-	return hostAddr(fb)
+	return engine.HostAddr(fb)
 }

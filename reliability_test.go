@@ -186,10 +186,9 @@ func TestClassifiers(t *testing.T) {
 	assert.Equal(t, "system busy (10002)", mipush.CodeSystemBusy.String())
 	assert.Equal(t, "error (12345)", mipush.Code(12345).String())
 	// APIError.Code compares with the named codes without a conversion,
-	// and 20301 has one name (the old one is an alias of it).
+	// and 20301 has one name.
 	apiErr := &mipush.APIError{Code: 20301}
 	assert.True(t, apiErr.Code == mipush.CodeNoValidTargets)
-	assert.True(t, mipush.CodeSendFailed == mipush.CodeNoValidTargets)
 	assert.Equal(t, "send failed: no valid targets (20301)", apiErr.Code.String())
 }
 

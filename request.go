@@ -72,7 +72,7 @@ func (c *Client) startRequest(ctx context.Context, r *request, async bool) (*Res
 		e.route(call, "") // the failover host list applies to every message-host call
 	} else {
 		addr, authority := e.s.hostFor(r.host)
-		call.pool = e.pool(addr, authority)
+		call.pool = e.pools.Get(addr, authority)
 	}
 	return e.accept(ctx, call)
 }

@@ -4,29 +4,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"math/rand/v2"
 	"net"
-	"sync/atomic"
-	"time"
 
+	"github.com/mipush-go/mipush/internal/engine"
+	"github.com/mipush-go/mipush/internal/rules"
 	"github.com/mipush-go/mipush/internal/wire"
 )
-
-// Backoff of retried sends: jittered exponential, as in the official SDK
-// (base/2 + rand(base)), starting at retryBase and capped at retryMax.
-const (
-	retryBase = 200 * time.Millisecond
-	retryMax  = 10 * time.Second
-)
-
-// backoff returns the wait before retry n (n ≥ 1).
-func backoff(n int) time.Duration {
-	d := retryBase << min(n-1, 16)
-	if d > retryMax || d <= 0 {
-		d = retryMax
-	}
-	return d/2 + rand.N(d)
-}
 
 // errClass is what the engine does with a failed attempt of a send.
 type errClass int
@@ -57,7 +40,7 @@ const (
 //	answered anything else, or undecodable                 classFail
 //
 // The answered rows are classify, which failfast.go and IsRetryable
-// (codes.go) use too. The engine (exchangeDone) adds what depends on
+// (errors.go) use too. The engine (exchangeDone) adds what depends on
 // the call rather than the answer: the attempts and re-queues left, the
 // retry budget, Options.RetryMaybeProcessed.
 func decide(err error, answered bool) errClass {
@@ -92,9 +75,9 @@ func decide(err error, answered bool) errClass {
 // cannot fix: the server's certificate was rejected, the handshake refused,
 // or the proxy refused the tunnel. (A client-side stop is decide's.)
 func permanent(err error) bool {
-	var pr *proxyRefusal
+	var pr *engine.ProxyRefusal
 	if errors.As(err, &pr) {
-		return pr.permanent()
+		return pr.Permanent()
 	}
 	// A TLS alert from the server during the handshake (no shared
 	// version or cipher, a rejected client certificate) will recur.
@@ -125,201 +108,66 @@ func classify(e *APIError) errClass {
 	return classFail
 }
 
-// Retry budget, as in aws-sdk-go-v2's retry package: a client-wide token
-// bucket that retries draw from and successes refill, so a failing server
-// is not stormed with retries.
-const (
-	DefaultRetryBudget = 500 // tokens in a full bucket
-	retryCost          = 5   // a retry after a retryable answer
-	retryCostTransport = 10  // a retry after a broken connection or timeout
-	retryRefund        = 1   // a success
-)
-
-// budget is a token bucket of retries; a nil budget is unlimited.
-type budget struct {
-	tokens atomic.Int64
-	max    int64
+// stopKind says which stop an answer arms, if any.
+// A blacklisted app (10031) is stopped as a wrong secret is: every
+// request would be refused. The codes are in internal/rules.
+func stopKind(ae *APIError) (auth, quota bool) {
+	return ae.Code.stopsApp(), ae.Code.stopsClass()
 }
 
-func newBudget(max int) *budget {
-	if max < 0 {
-		return nil
+// isAuthCode reports whether ae arms a wrong-secret stop.
+func isAuthCode(ae *APIError) bool {
+	auth, _ := stopKind(ae)
+	return auth
+}
+
+// slowsApp reports whether an answer with code c asks the app to slow down.
+func slowsApp(c Code) bool {
+	return c == CodeTooFrequent || c == CodeTotalTooFrequent
+}
+
+// splittable reports whether a batch refused with err is worth sending
+// again message by message: a permanent refusal that may come from one
+// message's content. Answers about the app (its secret, quota, blacklist,
+// rights), the request (path, method), throttling and broken connections
+// would refuse every part alike. No public source says how the server
+// treats one bad message in a batch, so every other permanent answer
+// splits.
+func splittable(err error) bool {
+	var ff *failFastError
+	if errors.As(err, &ff) {
+		return false
 	}
-	b := &budget{max: int64(max)}
-	b.tokens.Store(b.max)
-	return b
-}
-
-// take draws cost tokens; it reports false, drawing nothing, if too few
-// are left.
-func (b *budget) take(cost int64) bool {
-	if b == nil {
-		return true
+	var ae *APIError
+	if !errors.As(err, &ae) || classify(ae) != classFail {
+		return false
 	}
-	for {
-		t := b.tokens.Load()
-		if t < cost {
-			return false
-		}
-		if b.tokens.CompareAndSwap(t, t-cost) {
-			return true
-		}
+	switch Code(ae.Code) {
+	case 0: // an HTTP status alone: only a malformed or too large request
+		return ae.HTTPStatus == 400 || ae.HTTPStatus == 413
+	case CodeIllegalRequest, CodeIPOverQuota, CodeBlacklisted, CodeDailyLimit, CodeForbidden,
+		CodeAuthFailed, CodeTokenAuthFailed, CodeRestricted, CodeIllegalApp, CodeBadAppID,
+		CodeBadAppKey, CodeBadSecret, CodeOverQuota:
+		return false
 	}
+	return true
 }
 
-// refund returns n tokens, up to the bucket's size.
-func (b *budget) refund(n int64) {
-	if b == nil {
-		return
-	}
-	for {
-		t := b.tokens.Load()
-		if t >= b.max {
-			return
-		}
-		if b.tokens.CompareAndSwap(t, min(b.max, t+n)) {
-			return
-		}
-	}
-}
-
-// throttle slows acceptance of one app's sends after the server answered
-// it "too frequent" (10027), even when no rate limit is configured: each
-// such answer in a row doubles the pause, a success resets it. Each app
-// (app secret) has its own: the server throttles apps, not clients, so
-// the other apps of a client (Client.WithSecret) go on.
-type throttle struct {
-	until atomic.Int64 // unix nanoseconds; acceptance waits until then
-	level atomic.Int32 // answers in a row
-}
-
-// tooFrequent starts or extends the pause and returns its length.
-func (t *throttle) tooFrequent() time.Duration {
-	n := t.level.Add(1)
-	d := backoff(int(n))
-	until := time.Now().Add(d).UnixNano()
-	for {
-		cur := t.until.Load()
-		if cur >= until || t.until.CompareAndSwap(cur, until) {
-			return d
-		}
-	}
-}
-
-func (t *throttle) ok() {
-	if t.level.Load() != 0 {
-		t.level.Store(0)
-	}
-}
-
-// wait returns how long acceptance must still pause.
-func (t *throttle) wait() time.Duration {
-	u := t.until.Load()
-	if u == 0 {
-		return 0
-	}
-	return time.Until(time.Unix(0, u))
-}
-
-// tooFrequent starts or extends the pause of the app of auth after a
-// "too frequent" answer and returns its length.
-func (e *engine) tooFrequent(auth string) time.Duration {
-	e.throttle.Store(true)
-	return e.apps.get(auth).throttle.tooFrequent()
-}
-
-// answeredOK ends the run of "too frequent" answers of the app of auth.
-func (e *engine) answeredOK(auth string) {
-	if e.throttle.Load() {
-		e.apps.get(auth).throttle.ok()
-	}
-}
-
-// pauseOf returns how long acceptance of the app of auth must still pause.
-// Until some app is answered "too frequent" it costs one atomic load.
-func (e *engine) pauseOf(auth string) time.Duration {
-	if !e.throttle.Load() {
-		return 0
-	}
-	return e.apps.get(auth).throttle.wait()
-}
-
-// maxUnprocessedRetries bounds how often one send is re-queued because the
-// server surely did not process it (a GOAWAY, a Connection: close, a failed
-// dial). Such retries do not count against Options.MaxAttempts.
-const maxUnprocessedRetries = 6
-
-// mayRetry reports whether c may be sent again: attempts are left and the
-// client-wide retry budget pays for it.
-func (e *engine) mayRetry(c *call, cost int64) bool {
-	if c.tries() < e.s.MaxAttempts && e.budget.take(cost) {
-		e.count.retried.Add(1)
-		c.queued = time.Now() // the retry waits for a connection afresh
+// Retryable reports whether the code means the server did not accept the
+// request and sending it again, later, may succeed.
+func (c Code) Retryable() bool {
+	switch c {
+	case CodeUnknown, CodeInternal, CodeSystemError, CodeSystemBusy, CodeRemoteService,
+		CodeTooFrequent, CodeTotalTooFrequent, CodeRequestExpired, CodePushCallFailed:
 		return true
 	}
 	return false
 }
 
-// unprocessedDelay is no delay for the first re-queue (another connection
-// takes it at once) and a growing one after, so a failing dial does not spin.
-func (e *engine) unprocessedDelay(c *call) time.Duration {
-	if c.unprocessed == 0 {
-		return 0
-	}
-	return backoff(c.unprocessed)
-}
+// stopsApp reports whether an answer with c stops every call of the app
+// secret (see failfast.go): a wrong secret, or an app in the blacklist.
+func (c Code) stopsApp() bool { return rules.StopsApp(int(c)) }
 
-// retry re-queues c after d. It reports whether it took charge of c (c is
-// then re-queued, or finished with ErrClosed if its pool has shut down);
-// false means the retry timers were cancelled by Close and the caller must
-// finish c itself.
-func (e *engine) retry(c *call, d time.Duration) bool {
-	return e.retryThen(c, d, nil)
-}
-
-// retryThen is retry that, if before is not nil, runs it on the timer's
-// goroutine before c is queued.
-func (e *engine) retryThen(c *call, d time.Duration, before func()) bool {
-	if c.failover {
-		e.route(c, c.pool.authority) // prefer another host for the retry
-	}
-	if d == 0 && before == nil {
-		c.ex.Reset()
-		c.pool.enqueue(c)
-		return true
-	}
-	e.retryMu.Lock()
-	defer e.retryMu.Unlock()
-	if e.retrying == nil {
-		return false
-	}
-	// Reset now, so that a sync caller whose ctx ends during the backoff
-	// can withdraw the call: it has no request on the wire.
-	c.ex.Reset()
-	e.retrying[c] = time.AfterFunc(d, func() {
-		e.retryMu.Lock()
-		_, mine := e.retrying[c]
-		delete(e.retrying, c)
-		e.retryMu.Unlock()
-		if mine {
-			if before != nil {
-				before()
-			}
-			c.pool.enqueue(c)
-		}
-	})
-	return true
-}
-
-// cancelRetries finishes every send waiting for a retry timer with err.
-// Whoever removes a call from the map owns it: the timer or this.
-func (e *engine) cancelRetries(err error) {
-	e.retryMu.Lock()
-	waiting := e.retrying
-	e.retrying = nil
-	e.retryMu.Unlock()
-	for c, t := range waiting {
-		t.Stop()
-		e.finishUnlessWithdrawn(c, err)
-	}
-}
+// stopsClass reports whether an answer with c stops the single sends of
+// one message class: a daily quota.
+func (c Code) stopsClass() bool { return rules.StopsClass(int(c)) }

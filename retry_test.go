@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
@@ -25,8 +26,8 @@ func TestDecide(t *testing.T) {
 		{"unsent: client-side stop", unsent(stopped), false, classStop},
 		{"unsent: queue timeout", queueTimeoutError(1, unsent(wire.ErrConnClosed)), false, classFail},
 		{"unsent: unknown authority", unsent(x509.UnknownAuthorityError{}), false, classFail},
-		{"unsent: proxy 407", unsent(&proxyRefusal{status: 407, msg: "407"}), false, classFail},
-		{"unsent: proxy 502", unsent(&proxyRefusal{status: 502, msg: "502"}), false, classRequeue},
+		{"unsent: proxy 407", unsent(&engine.ProxyRefusal{Status: 407}), false, classFail},
+		{"unsent: proxy 502", unsent(&engine.ProxyRefusal{Status: 502}), false, classRequeue},
 		{"unsent: connection closed", unsent(wire.ErrConnClosed), false, classRequeue},
 		{"unsent: dial failed", unsent(io.ErrUnexpectedEOF), false, classRequeue},
 		{"unsent: closed client", unsent(ErrClosed), false, classRequeue},

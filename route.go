@@ -1,40 +1,18 @@
 package mipush
 
 import (
-	"net"
-	"strings"
-
+	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
-// Routing: which pool (host) a send goes to. With the China region's
-// failover host list (failover.go) each attempt picks a host; otherwise
-// the configured host is used. Hosts that leave the list are retired in
-// pool_retire.go.
-
-// route chooses the pool of a send: the failover host list's pick in the
-// China region (avoiding the host named, when it can), else the configured
-// host.
-func (e *engine) route(c *call, avoid string) {
-	if e.hosts == nil {
-		c.pool = e.pool(e.s.addr, e.s.authority)
+// route chooses the pool of a send (engine.Pools.Route): the failover
+// host list's pick in the China region (avoiding the host named, when it
+// can), else the configured host.
+func (e *pipeline) route(c *call, avoid string) {
+	p, failover, ask := e.pools.Route(avoid)
+	c.pool = p
+	if !failover {
 		return
-	}
-	var ask bool
-	for tries := 0; ; tries++ {
-		var host string
-		host, ask = e.hosts.pick(avoid)
-		addr, authority := hostAddr(host)
-		if tries == 3 {
-			// The list keeps changing under us: the default host, whose
-			// pool is never retired.
-			c.pool = e.pool(hostAddr(ProductionHost))
-			break
-		}
-		if p, ok := e.poolIf(addr, authority, func() bool { return e.hosts.listed(host) }); ok {
-			c.pool = p
-			break
-		}
 	}
 	c.failover = true
 	if ask {
@@ -44,17 +22,52 @@ func (e *engine) route(c *call, avoid string) {
 	}
 }
 
-// hostAddr returns the address to dial and the authority to send for a
-// "host" or "host:port" value; port 443 is implied and not sent.
-func hostAddr(host string) (addr, authority string) {
-	if h, port, err := net.SplitHostPort(host); err == nil {
-		if port == "443" {
-			if strings.Contains(h, ":") {
-				h = "[" + h + "]" // IPv6 literal
-			}
-			return host, h
-		}
-		return host, host
+// reroute gives c, which met the retired pool p, a pool again: the host
+// list's pick for a failover send, else a fresh pool for p's host.
+func (e *pipeline) reroute(c *call, p *engine.Pool) {
+	if c.failover {
+		e.route(c, p.Authority())
+		return
 	}
-	return net.JoinHostPort(host, "443"), host
+	c.pool = e.pools.Get(p.Addr(), p.Authority())
+}
+
+// The pipeline's side of its pools (engine.PoolHost).
+
+// Closed reports whether Close has begun.
+func (e *pipeline) Closed() bool { return e.closed.Load() }
+
+// Reroute routes the call of ex, which met the retired pool from, again
+// and queues it.
+func (e *pipeline) Reroute(ex *wire.Exchange, from *engine.Pool) bool {
+	c := ex.Value.(*call)
+	e.reroute(c, from)
+	return c.pool.Enqueue(&c.ex)
+}
+
+// FailClosed fails the call of ex with ErrClosed unless its sync caller
+// withdrew it.
+func (e *pipeline) FailClosed(ex *wire.Exchange) {
+	e.finishUnlessWithdrawn(ex.Value.(*call), ErrClosed)
+}
+
+// QueueExpired reports whether the call of ex has waited longer than
+// QueueTimeout.
+func (e *pipeline) QueueExpired(ex *wire.Exchange) bool { return e.queueExpired(ex.Value.(*call)) }
+
+// DialFailed counts a failed dial for Metrics.
+func (e *pipeline) DialFailed() { e.count.dialErrors.Add(1) }
+
+// ConnOpened tells the Observer, if any, of a new connection.
+func (e *pipeline) ConnOpened(addr, protocol string) {
+	if e.s.Observer != nil {
+		e.s.Observer.ConnOpened(ConnInfo{Host: addr, Protocol: protocol})
+	}
+}
+
+// ConnClosed tells the Observer, if any, that a connection ended.
+func (e *pipeline) ConnClosed(addr, protocol string, err error) {
+	if e.s.Observer != nil {
+		e.s.Observer.ConnClosed(ConnInfo{Host: addr, Protocol: protocol}, err)
+	}
 }

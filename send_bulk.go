@@ -19,10 +19,6 @@ type BulkResult struct {
 	// target. These are what Options.OnInvalidTargets receives for the
 	// chunks too.
 	Invalid []string
-	// BadRegIDs is Invalid when the targets are regids, else empty.
-	//
-	// Deprecated: use Invalid, which holds the same for every kind.
-	BadRegIDs []string
 }
 
 // Chunk is the outcome of one request of a bulk send.
@@ -99,7 +95,7 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 	// on the dispatcher) sends the chunks itself, one after the other, so
 	// that waiting for room can deliver the outcomes that free it.
 	workers := min(len(chunks), c.e.s.MaxPending)
-	if c.e.disp.onCallback() {
+	if c.e.disp.OnCallback() {
 		workers = 0
 		for i := range chunks {
 			ch := &chunks[i]
@@ -129,9 +125,6 @@ func (c *Client) PushBulk(ctx context.Context, kind TargetKind, ids []string, ms
 		case errors.As(ch.Err, &ae) && ae.Code == CodeNoValidTargets:
 			res.Invalid = append(res.Invalid, ch.Target.IDs...)
 		}
-	}
-	if kind == TargetRegID {
-		res.BadRegIDs = res.Invalid
 	}
 	return res, res.Err()
 }

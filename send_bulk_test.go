@@ -48,8 +48,6 @@ func TestPushBulk(t *testing.T) {
 		}
 		assert.Equal(t, []string{"r7", "r1500"}, res.Invalid[:2])
 		assert.Equal(t, ids[2000:], res.Invalid[2:], "a chunk answered 20301 is all bad")
-		// The deprecated field is kept filled.
-		assert.Equal(t, res.Invalid, res.BadRegIDs)
 		assert.Contains(t, res.Err().Error(), "1 of 3 bulk requests failed")
 
 		reqs := srv.RequestsTo("/v3/message/regid")

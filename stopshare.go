@@ -35,7 +35,7 @@ func (b *blocks) adopt(c *call) {
 	}
 	b.mu.Lock()
 	if b.m[c.quotaKey] != nil {
-		b.mu.Unlock() // checkKeys decides, and asks again once it may probe
+		b.mu.Unlock() // stopForKeys decides, and asks again once it may probe
 		return
 	}
 	// Ask again under the lock: a probe of this client may have cleared
@@ -51,7 +51,7 @@ func (b *blocks) adopt(c *call) {
 	b.n.Add(1)
 	b.started.Add(1)
 	b.mu.Unlock()
-	b.report(stopEvent{key: c.quotaKey, kind: stopAdopted, cause: cause, d: until.Sub(now)}, "")
+	b.announce(stopEvent{key: c.quotaKey, kind: stopAdopted, cause: cause, d: until.Sub(now)}, "")
 }
 
 // extendLocked moves the end of the quota stop s, whose interval has

@@ -10,37 +10,16 @@ func (c *Client) PushToRegID(ctx context.Context, regIDs []string, msg *Message)
 	return c.start(ctx, Target{Kind: TargetRegID, IDs: regIDs}, msg, nil, nil, false)
 }
 
-// PushToRegIDAsync validates and encodes at once (returning bad input and
-// queueing nothing), then queues the send; it blocks only while the client
-// is at Options.MaxPending or until ctx ends. Its outcome is reported
-// exactly once, later, to Options.OnError or Options.OnSuccess.
-func (c *Client) PushToRegIDAsync(ctx context.Context, regIDs []string, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetRegID, IDs: regIDs}, msg, nil, nil, true)
-	return err
-}
-
 // PushToAlias sends msg to up to 1000 aliases (POST /v3/message/alias,
 // comma-joined).
 func (c *Client) PushToAlias(ctx context.Context, aliases []string, msg *Message) (*Result, error) {
 	return c.start(ctx, Target{Kind: TargetAlias, IDs: aliases}, msg, nil, nil, false)
 }
 
-// PushToAliasAsync is the async twin of PushToAlias.
-func (c *Client) PushToAliasAsync(ctx context.Context, aliases []string, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetAlias, IDs: aliases}, msg, nil, nil, true)
-	return err
-}
-
 // PushToUserAccount sends msg to up to 1000 user accounts (POST
 // /v2/message/user_account; there is no v3).
 func (c *Client) PushToUserAccount(ctx context.Context, accounts []string, msg *Message) (*Result, error) {
 	return c.start(ctx, Target{Kind: TargetUserAccount, IDs: accounts}, msg, nil, nil, false)
-}
-
-// PushToUserAccountAsync is the async twin of PushToUserAccount.
-func (c *Client) PushToUserAccountAsync(ctx context.Context, accounts []string, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetUserAccount, IDs: accounts}, msg, nil, nil, true)
-	return err
 }
 
 // PushToTopic broadcasts msg to the subscribers of topic (POST
@@ -50,23 +29,11 @@ func (c *Client) PushToTopic(ctx context.Context, topic string, msg *Message) (*
 	return c.start(ctx, Target{Kind: TargetTopic, IDs: []string{topic}}, msg, nil, nil, false)
 }
 
-// PushToTopicAsync is the async twin of PushToTopic.
-func (c *Client) PushToTopicAsync(ctx context.Context, topic string, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetTopic, IDs: []string{topic}}, msg, nil, nil, true)
-	return err
-}
-
 // PushToTopics broadcasts msg to the devices selected by combining up to 5
 // topics with op (POST /v2/message/multi_topic or its v3 twin; topics are
 // joined with ";$;"). With one topic it is PushToTopic, as in the official SDK.
 func (c *Client) PushToTopics(ctx context.Context, topics []string, op TopicOp, msg *Message) (*Result, error) {
 	return c.start(ctx, Target{Kind: TargetTopics, IDs: topics, Op: op}, msg, nil, nil, false)
-}
-
-// PushToTopicsAsync is the async twin of PushToTopics.
-func (c *Client) PushToTopicsAsync(ctx context.Context, topics []string, op TopicOp, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetTopics, IDs: topics, Op: op}, msg, nil, nil, true)
-	return err
 }
 
 // PushToAll broadcasts msg to every device of the app (POST
@@ -76,8 +43,42 @@ func (c *Client) PushToAll(ctx context.Context, msg *Message) (*Result, error) {
 	return c.start(ctx, Target{Kind: TargetAll}, msg, nil, nil, false)
 }
 
-// PushToAllAsync is the async twin of PushToAll.
-func (c *Client) PushToAllAsync(ctx context.Context, msg *Message) error {
-	_, err := c.start(ctx, Target{Kind: TargetAll}, msg, nil, nil, true)
-	return err
+// Send is PushToRegID and its siblings for a Send value: it sends s and
+// waits for the server's answer or for ctx to end. A failure after
+// acceptance is a *SendError carrying s.Value.
+func (c *Client) Send(ctx context.Context, s Send) (*Result, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return c.start(ctx, s.Target, s.Message, s.Value, nil, false)
+}
+
+// reportInvalidSync passes the invalid targets of blocking send c to the
+// invalid-targets hook before the call returns. The hook runs on the
+// dispatcher, in order with the callbacks, so that it never runs on two
+// goroutines at once: c goes into the dispatcher's queue as a hook job
+// and the caller waits for it (handing delivery on first if it is itself
+// a callback), or until ctx ends, after which the hook still runs.
+func (e *pipeline) reportInvalidSync(ctx context.Context, c *call) {
+	if _, _, ok := e.invalidIDs(c, c.res, c.err); !ok {
+		return
+	}
+	c.hooked = make(chan struct{})
+	d := &e.disp
+	if d.OnCallback() {
+		d.Unblock()
+	}
+	if !d.Push(c) {
+		// The client is closed and its dispatcher gone: no callback runs
+		// any more but the hooks of blocking sends that end this late,
+		// which take turns.
+		e.lateHooks.Lock()
+		defer e.lateHooks.Unlock()
+		e.runHook(c)
+		return
+	}
+	select {
+	case <-c.hooked:
+	case <-ctx.Done():
+	}
 }

@@ -1,4 +1,4 @@
-package mipush
+package engine
 
 import (
 	"fmt"
@@ -23,8 +23,8 @@ func TestParseHostList(t *testing.T) {
 	}, got, "malformed entries stand for the default server, listed already; duplicates are dropped")
 
 	got = parseHostList("lg.api.xmpush.xiaomi.com:2:80:8:4,evil.example.com:1:90:10:5")
-	assert.Equal(t, []string{"lg.api.xmpush.xiaomi.com", ProductionHost}, hostNames(got), "a malformed entry is replaced by the default server")
-	assert.Equal(t, []string{ProductionHost}, hostNames(parseHostList("garbage")))
+	assert.Equal(t, []string{"lg.api.xmpush.xiaomi.com", DefaultHost}, hostNames(got), "a malformed entry is replaced by the default server")
+	assert.Equal(t, []string{DefaultHost}, hostNames(parseHostList("garbage")))
 }
 
 // TestParseHostListBounded: a list of 200 hosts yields maxListedHosts.
@@ -61,26 +61,26 @@ const twoHosts = "api.xmpush.xiaomi.com:1:90:10:5,lg.api.xmpush.xiaomi.com:1:90:
 // arrives, then again once it is 5 minutes old, until the next arrives.
 func TestHostListAsking(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newHostList()
+		h := NewHostList()
 		for range 3 {
-			_, ask := h.pick("")
+			_, ask := h.Pick("")
 			assert.True(t, ask, "asked on every request until a list arrives")
-			h.update(hostAnswer()) // answers without a list
+			h.Update(hostAnswer()) // answers without a list
 		}
-		h.update(hostAnswer("x-push-host-list", twoHosts))
-		_, ask := h.pick("")
+		h.Update(hostAnswer("x-push-host-list", twoHosts))
+		_, ask := h.Pick("")
 		assert.False(t, ask, "a list arrived")
 		time.Sleep(hostListMaxAge - time.Second)
-		_, ask = h.pick("")
+		_, ask = h.Pick("")
 		assert.False(t, ask, "not yet 5 minutes old")
 		time.Sleep(time.Second)
 		for range 3 {
-			_, ask = h.pick("")
+			_, ask = h.Pick("")
 			assert.True(t, ask, "5 minutes old: asked on every request again")
-			h.update(hostAnswer())
+			h.Update(hostAnswer())
 		}
-		h.update(hostAnswer("x-push-host-list", twoHosts))
-		_, ask = h.pick("")
+		h.Update(hostAnswer("x-push-host-list", twoHosts))
+		_, ask = h.Pick("")
 		assert.False(t, ask)
 	})
 }
@@ -88,62 +88,62 @@ func TestHostListAsking(t *testing.T) {
 // TestHostListHeadersEveryAnswer: the disable and timeout headers are read
 // on every answer; an answer without them restores the defaults.
 func TestHostListHeadersEveryAnswer(t *testing.T) {
-	h := newHostList()
-	h.update(hostAnswer("x-push-host-list", twoHosts, "x-push-client-timeout-ms", "2000"))
+	h := NewHostList()
+	h.Update(hostAnswer("x-push-host-list", twoHosts, "x-push-client-timeout-ms", "2000"))
 	assert.Equal(t, 2*time.Second, h.timeout)
-	h.update(hostAnswer())
+	h.Update(hostAnswer())
 	assert.Equal(t, defaultClientTimeout, h.timeout, "absent: back to 5000 ms")
-	h.update(hostAnswer("x-push-client-timeout-ms", "junk"))
+	h.Update(hostAnswer("x-push-client-timeout-ms", "junk"))
 	assert.Equal(t, defaultClientTimeout, h.timeout)
 
 	for range 20 {
-		h.report("api.xmpush.xiaomi.com", false, 0)
+		h.Record("api.xmpush.xiaomi.com", false, 0)
 	}
-	h.update(hostAnswer("x-push-disable-auto-select-domain", "true"))
+	h.Update(hostAnswer("x-push-disable-auto-select-domain", "true"))
 	for range 50 {
-		host, _ := h.pick("")
-		assert.Equal(t, ProductionHost, host, "auto-selection off: the default host")
+		host, _ := h.Pick("")
+		assert.Equal(t, DefaultHost, host, "auto-selection off: the default host")
 	}
-	h.update(hostAnswer("x-push-disable-auto-select-domain", "false"))
+	h.Update(hostAnswer("x-push-disable-auto-select-domain", "false"))
 	assert.True(t, h.disabled, "present, whatever its value, turns auto-selection off (as the Java SDK)")
-	h.update(hostAnswer())
+	h.Update(hostAnswer())
 	assert.False(t, h.disabled, "one answer without the header turns it on again")
 	picks := map[string]int{}
 	for range 1000 {
-		host, _ := h.pick("")
+		host, _ := h.Pick("")
 		picks[host]++
 	}
 	assert.Greater(t, picks["lg.api.xmpush.xiaomi.com"], 900, "the demoted host is avoided again")
 }
 
 func TestHostListPriorities(t *testing.T) {
-	h := newHostList()
-	h.update(hostAnswer("x-push-host-list", twoHosts, "x-push-client-timeout-ms", "2000"))
+	h := NewHostList()
+	h.Update(hostAnswer("x-push-host-list", twoHosts, "x-push-client-timeout-ms", "2000"))
 	for range 20 {
-		h.report("api.xmpush.xiaomi.com", false, 0)
+		h.Record("api.xmpush.xiaomi.com", false, 0)
 	}
-	h.report("lg.api.xmpush.xiaomi.com", true, 3*time.Second) // slower than the timeout
+	h.Record("lg.api.xmpush.xiaomi.com", true, 3*time.Second) // slower than the timeout
 	assert.Equal(t, 1, h.hosts[0].prio, "floored at min")
 	assert.Equal(t, 80, h.hosts[1].prio)
-	h.report("lg.api.xmpush.xiaomi.com", true, time.Millisecond)
+	h.Record("lg.api.xmpush.xiaomi.com", true, time.Millisecond)
 	assert.Equal(t, 85, h.hosts[1].prio)
 
 	// A new list keeps learnt priorities and names the hosts that left.
-	gone := h.update(hostAnswer("x-push-host-list", "api.xmpush.xiaomi.com:1:90:10:5,c3.api.xmpush.xiaomi.com:1:90:10:5"))
+	gone := h.Update(hostAnswer("x-push-host-list", "api.xmpush.xiaomi.com:1:90:10:5,c3.api.xmpush.xiaomi.com:1:90:10:5"))
 	assert.Equal(t, []string{"lg.api.xmpush.xiaomi.com"}, gone)
 	assert.Equal(t, 1, h.hosts[0].prio, "learnt priority kept")
-	gone = h.update(hostAnswer("x-push-host-list", "c3.api.xmpush.xiaomi.com:1:90:10:5"))
+	gone = h.Update(hostAnswer("x-push-host-list", "c3.api.xmpush.xiaomi.com:1:90:10:5"))
 	assert.Empty(t, gone, "the default host is never retired: it serves while auto-selection is off")
 }
 
 func TestHostListRetryAvoidsFailedHost(t *testing.T) {
-	h := newHostList()
-	h.update(hostAnswer("x-push-host-list", twoHosts))
+	h := NewHostList()
+	h.Update(hostAnswer("x-push-host-list", twoHosts))
 	for range 100 {
-		host, _ := h.pick("api.xmpush.xiaomi.com")
+		host, _ := h.Pick("api.xmpush.xiaomi.com")
 		assert.Equal(t, "lg.api.xmpush.xiaomi.com", host)
 	}
-	single := newHostList()
-	host, _ := single.pick(ProductionHost)
-	assert.Equal(t, ProductionHost, host, "with one host, a retry goes to it again")
+	single := NewHostList()
+	host, _ := single.Pick(DefaultHost)
+	assert.Equal(t, DefaultHost, host, "with one host, a retry goes to it again")
 }

@@ -1,4 +1,4 @@
-package mipush
+package engine
 
 import "time"
 
@@ -12,9 +12,9 @@ const maxGrowFactor = 4
 // flight need: without them the default window would not hide the round
 // trip against such a server. Each connection reports at most once, so the
 // pool grows one connection at a time, and only while all are busy.
-func (p *pool) onSaturated(limit int) {
-	s := &p.e.s
-	want := (s.Conns*s.Window + limit - 1) / max(limit, 1)
+func (p *Pool) onSaturated(limit int) {
+	s := p.cfg
+	want := (s.Conns*s.Wire.Window + limit - 1) / max(limit, 1)
 	want = min(want, maxGrowFactor*s.Conns) - s.Conns
 	for {
 		n := p.grown.Load()
@@ -39,19 +39,19 @@ func (p *pool) onSaturated(limit int) {
 // ConnMaxAge, then ends: unlike the Conns slots it neither redials nor
 // replaces, so grown connections last only while the load that opened
 // them may still be there, and busy connections open them again.
-func (p *pool) runGrownSlot() {
+func (p *Pool) runGrownSlot() {
 	defer p.slots.Done()
 	defer p.grown.Add(-1)
 	conn, err := p.dial()
 	if err != nil {
 		if p.ctx.Err() == nil {
-			p.e.count.dialErrors.Add(1)
-			p.e.s.Logger.Warn("mipush: dial failed", "host", p.addr, "err", err)
+			p.host.DialFailed()
+			p.cfg.Logger.Warn("mipush: dial failed", "host", p.addr, "err", err)
 		}
 		return
 	}
 	var expiry <-chan time.Time
-	if life := p.e.s.ConnMaxAge; life > 0 {
+	if life := p.cfg.ConnMaxAge; life > 0 {
 		t := time.NewTimer(life)
 		defer t.Stop()
 		expiry = t.C

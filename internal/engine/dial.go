@@ -1,4 +1,4 @@
-package mipush
+package engine
 
 import (
 	"context"
@@ -11,20 +11,20 @@ import (
 	"github.com/mipush-go/mipush/internal/wire"
 )
 
-// tlsConfig returns the client TLS configuration for a host: the caller's
-// config (cloned), verification as the caller set it, at least TLS 1.2,
-// and ALPN offering h2 (unless disabled) and http/1.1.
-func (s *settings) tlsConfig(authority string) *tls.Config {
+// TLSConfig returns the client TLS configuration for a host: the caller's
+// config base (cloned), verification as the caller set it, at least TLS
+// 1.2, and ALPN offering h2 (unless disableHTTP2) and http/1.1.
+func TLSConfig(base *tls.Config, disableHTTP2 bool, authority string) *tls.Config {
 	var cfg *tls.Config
-	if s.TLSConfig != nil {
-		cfg = s.TLSConfig.Clone()
+	if base != nil {
+		cfg = base.Clone()
 	} else {
 		cfg = &tls.Config{}
 	}
 	if cfg.MinVersion < tls.VersionTLS12 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
-	if s.DisableHTTP2 {
+	if disableHTTP2 {
 		cfg.NextProtos = []string{"http/1.1"}
 	} else {
 		cfg.NextProtos = []string{"h2", "http/1.1"}
@@ -42,37 +42,49 @@ func (s *settings) tlsConfig(authority string) *tls.Config {
 	return cfg
 }
 
-// dialTimeoutError is a dial, TLS handshake or HTTP/2 handshake that did
+// DialTimeoutError is a dial, TLS handshake or HTTP/2 handshake that did
 // not finish within DialTimeout. It keeps the cause's text but not the
 // cause, so that it does not match context.DeadlineExceeded: no context
 // of the caller's ended.
-type dialTimeoutError struct {
-	addr    string
-	timeout time.Duration
-	cause   string
+type DialTimeoutError struct {
+	Addr  string
+	Bound time.Duration // Options.DialTimeout
+	Cause string        // the cause's text
 }
 
-func (e *dialTimeoutError) Error() string {
-	return "mipush: connecting to " + e.addr + " took longer than DialTimeout (" + e.timeout.String() + "): " + e.cause
+func (e *DialTimeoutError) Error() string {
+	return "mipush: connecting to " + e.Addr + " took longer than DialTimeout (" + e.Bound.String() + "): " + e.Cause
 }
 
 // Timeout reports true, as net.Error timeouts do.
-func (e *dialTimeoutError) Timeout() bool { return true }
+func (e *DialTimeoutError) Timeout() bool { return true }
+
+// SleepCtx waits for d or ctx; it reports whether d elapsed.
+func SleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
 
 // dial opens, handshakes and starts one connection of the pool.
-func (p *pool) dial() (wire.Conn, error) {
-	s := &p.e.s
+func (p *Pool) dial() (wire.Conn, error) {
+	s := p.cfg
 	ctx, cancel := context.WithTimeout(p.ctx, s.DialTimeout)
 	defer cancel()
 	conn, err := p.dialCtx(ctx)
 	if err != nil && ctx.Err() != nil && p.ctx.Err() == nil {
-		err = &dialTimeoutError{addr: p.addr, timeout: s.DialTimeout, cause: err.Error()}
+		err = &DialTimeoutError{Addr: p.addr, Bound: s.DialTimeout, Cause: err.Error()}
 	}
 	return conn, err
 }
 
-func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
-	s := &p.e.s
+func (p *Pool) dialCtx(ctx context.Context) (wire.Conn, error) {
+	s := p.cfg
 	dialFn := s.DialContext
 	if dialFn == nil {
 		var d net.Dialer
@@ -84,32 +96,22 @@ func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
 	}
 	var raw net.Conn
 	if proxy != nil {
-		raw, err = dialProxy(ctx, dialFn, proxy, p.addr)
+		raw, err = DialProxy(ctx, dialFn, proxy, p.addr)
 	} else {
 		raw, err = dialFn(ctx, "tcp", p.addr)
 	}
 	if err != nil {
 		return nil, err
 	}
-	tc := tls.Client(raw, s.tlsConfig(p.authority))
+	tc := tls.Client(raw, TLSConfig(s.TLSConfig, s.DisableHTTP2, p.authority))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		raw.Close()
 		return nil, err
 	}
 	p.dialled.Add(1)
 	var conn wire.Conn
-	cfg := wire.Config{
-		Queue:       p.queue,
-		Window:      s.Window,
-		Authority:   p.authority,
-		UserAgent:   s.UserAgent,
-		MaxBody:     s.MaxResponseBytes,
-		Timeout:     s.RequestTimeout,
-		OnSaturated: p.onSaturated,
-	}
-	if s.PingInterval > 0 {
-		cfg.PingIdle, cfg.PingTimeout = s.PingInterval, s.PingTimeout
-	}
+	cfg := s.Wire
+	cfg.Queue, cfg.Authority, cfg.OnSaturated = p.queue, p.authority, p.onSaturated
 	// OnClose may run as soon as the connection starts, even before it is
 	// registered below: gone tells the registration, registered tells
 	// OnClose, both under connsMu. opened orders ConnClosed after
@@ -117,9 +119,9 @@ func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
 	// handshake waits for the server) nor while a hook runs.
 	p.live.Add(1)
 	p.connsWG.Add(1)
-	info := ConnInfo{Host: p.addr, Protocol: tc.ConnectionState().NegotiatedProtocol}
-	if info.Protocol == "" {
-		info.Protocol = "http/1.1"
+	protocol := tc.ConnectionState().NegotiatedProtocol
+	if protocol == "" {
+		protocol = "http/1.1"
 	}
 	var gone, registered bool
 	opened := make(chan struct{})
@@ -133,10 +135,8 @@ func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
 		p.connsMu.Unlock()
 		p.live.Add(-1)
 		<-opened
-		s.Logger.Debug("mipush: connection closed", "host", info.Host, "protocol", info.Protocol, "err", err)
-		if s.Observer != nil {
-			s.Observer.ConnClosed(info, err)
-		}
+		s.Logger.Debug("mipush: connection closed", "host", p.addr, "protocol", protocol, "err", err)
+		p.host.ConnClosed(p.addr, protocol, err)
 		p.connsWG.Done()
 	}
 	var c wire.Conn
@@ -159,9 +159,7 @@ func (p *pool) dialCtx(ctx context.Context) (wire.Conn, error) {
 		registered = true
 	}
 	p.connsMu.Unlock()
-	s.Logger.Debug("mipush: connection opened", "host", info.Host, "protocol", info.Protocol)
-	if s.Observer != nil {
-		s.Observer.ConnOpened(info)
-	}
+	s.Logger.Debug("mipush: connection opened", "host", p.addr, "protocol", protocol)
+	p.host.ConnOpened(p.addr, protocol)
 	return c, nil
 }

@@ -1,7 +1,8 @@
-package mipush
+package engine
 
 import (
 	"math/rand/v2"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,10 +38,10 @@ type hostPrio struct {
 }
 
 // defaultHostPrio is the default server with the SDK's parameters.
-var defaultHostPrio = hostPrio{host: ProductionHost, min: 1, max: 90, decr: 10, incr: 5, prio: 90}
+var defaultHostPrio = hostPrio{host: DefaultHost, min: 1, max: 90, decr: 10, incr: 5, prio: 90}
 
-// hostList is the failover state of one client.
-type hostList struct {
+// HostList is the failover state of one client.
+type HostList struct {
 	mu       sync.Mutex
 	hosts    []hostPrio
 	received time.Time // when a list last arrived; zero: never
@@ -48,18 +49,18 @@ type hostList struct {
 	disabled bool // X-PUSH-DISABLE-AUTO-SELECT-DOMAIN on the last answer: the default host only
 }
 
-func newHostList() *hostList {
-	return &hostList{
+func NewHostList() *HostList {
+	return &HostList{
 		hosts:   []hostPrio{defaultHostPrio},
 		timeout: defaultClientTimeout,
 	}
 }
 
-// listed reports whether host is one pick may return now.
-func (h *hostList) listed(host string) bool {
+// Listed reports whether host is one Pick may return now.
+func (h *HostList) Listed(host string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if host == ProductionHost {
+	if host == DefaultHost {
 		return true // the default host's pool is never retired
 	}
 	for _, p := range h.hosts {
@@ -70,16 +71,16 @@ func (h *hostList) listed(host string) bool {
 	return false
 }
 
-// pick returns the host for the next send, and whether that send should
+// Pick returns the host for the next send, and whether that send should
 // ask the server for its host list: every send does until a list arrives,
 // and again once the last list is 5 minutes old. A retry passes the host
 // that just failed it as avoid: another host is chosen when there is one.
-func (h *hostList) pick(avoid string) (host string, ask bool) {
+func (h *HostList) Pick(avoid string) (host string, ask bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ask = h.received.IsZero() || time.Since(h.received) >= hostListMaxAge
 	if h.disabled {
-		return ProductionHost, ask
+		return DefaultHost, ask
 	}
 	if len(h.hosts) == 1 {
 		return h.hosts[0].host, ask
@@ -106,14 +107,14 @@ func (h *hostList) pick(avoid string) (host string, ask bool) {
 	return h.hosts[0].host, ask
 }
 
-// update applies the failover headers of an answer, as the Java SDK does
+// Update applies the failover headers of an answer, as the Java SDK does
 // on every answer: auto-selection is off exactly while the answer carries
 // X-PUSH-DISABLE-AUTO-SELECT-DOMAIN, the timeout is
 // X-PUSH-CLIENT-TIMEOUT-MS or else 5000 ms, and an X-PUSH-HOST-LIST
 // replaces the list. It returns the hosts that left the list (never the
 // default host, which serves while auto-selection is off), whose pools
 // the caller retires.
-func (h *hostList) update(resp *wire.Response) (gone []string) {
+func (h *HostList) Update(resp *wire.Response) (gone []string) {
 	list := resp.Get("x-push-host-list")
 	timeout := defaultClientTimeout
 	if ms, err := strconv.Atoi(resp.Get("x-push-client-timeout-ms")); err == nil && ms > 0 {
@@ -138,7 +139,7 @@ func (h *hostList) update(resp *wire.Response) (gone []string) {
 		}
 	}
 	for _, old := range h.hosts {
-		if old.host != ProductionHost && !slices.ContainsFunc(hosts, func(p hostPrio) bool { return p.host == old.host }) {
+		if old.host != DefaultHost && !slices.ContainsFunc(hosts, func(p hostPrio) bool { return p.host == old.host }) {
 			gone = append(gone, old.host)
 		}
 	}
@@ -146,9 +147,9 @@ func (h *hostList) update(resp *wire.Response) (gone []string) {
 	return gone
 }
 
-// report adjusts host's priority after a send: ok is whether the server
+// Record adjusts host's priority after a send: ok is whether the server
 // answered without a server error, latency how long it took.
-func (h *hostList) report(host string, ok bool, latency time.Duration) {
+func (h *HostList) Record(host string, ok bool, latency time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i := range h.hosts {
@@ -216,4 +217,19 @@ func parseHostEntry(item string) (hostPrio, bool) {
 		return hostPrio{}, false
 	}
 	return hostPrio{host: host, min: v[0], max: v[1], decr: v[2], incr: v[3]}, true
+}
+
+// HostAddr returns the address to dial and the authority to send for a
+// "host" or "host:port" value; port 443 is implied and not sent.
+func HostAddr(host string) (addr, authority string) {
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		if port == "443" {
+			if strings.Contains(h, ":") {
+				h = "[" + h + "]" // IPv6 literal
+			}
+			return host, h
+		}
+		return host, host
+	}
+	return net.JoinHostPort(host, "443"), host
 }
