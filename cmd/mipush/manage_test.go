@@ -128,7 +128,7 @@ func TestRevokeRetired(t *testing.T) {
 	} {
 		r := mipushCmd(append(args, flags...)...)
 		assert.Equal(t, exitUsage, r.code, "%v", args)
-		assert.Contains(t, r.stderr, "retired on 2026-12-01", "%v", args)
+		assert.Contains(t, r.stderr, "is offline since 2026-12-01", "%v", args)
 		assert.Contains(t, r.stderr, "D2367", "%v", args)
 	}
 	assert.Zero(t, srv.Count())

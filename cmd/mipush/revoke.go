@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/internal/rules"
 )
 
 const revokeAbout = `
@@ -23,8 +24,12 @@ Revoking by message id, job key or topic is no longer possible: Xiaomi took
 those paths offline on 2026-12-01 (notice D2367) without a replacement.
 `
 
-// retiredRevoke explains a recall the service no longer offers.
-const retiredRevoke = "recalling by %s was retired on 2026-12-01 (Xiaomi's notice D2367) and has no replacement; %s"
+// retiredRevoke explains a recall by what the service no longer offers,
+// in the words of the rule table: the retired path, its date and notice.
+func retiredRevoke(by, path, hint string) error {
+	r, _ := rules.Retired(path)
+	return usagef("recalling by %s is retired: %s; %s", by, r.Notice(), hint)
+}
 
 // revokeCmd recalls or stops a message.
 func revokeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -72,16 +77,20 @@ func revokeCall(pkg string, msgIDs, jobs []string, notifyID int, stop bool, tf *
 	case stop:
 		return func(ctx context.Context, c *mipush.Client) (*mipush.Result, error) { return c.StopJobs(ctx, pkg, jobs) }, nil
 	case len(msgIDs) > 0:
-		return nil, usagef(retiredRevoke, "message id", "use --stop to stop its delivery, or --notify-id with its targets")
+		return nil, retiredRevoke("message id", "/v2/message/revoke", "use --stop to stop its delivery, or --notify-id with its targets")
 	case len(jobs) > 0:
-		return nil, usagef(retiredRevoke, "job key", "use --stop to stop its delivery, or --notify-id with its targets")
+		return nil, retiredRevoke("job key", "/v2/message/revoke", "use --stop to stop its delivery, or --notify-id with its targets")
 	}
 	t, err := tf.target()
 	if err != nil {
 		return nil, err
 	}
 	if t.Kind == mipush.TargetTopic || t.Kind == mipush.TargetTopics {
-		return nil, usagef(retiredRevoke, "topic", "name the devices with --regid, --alias or --account")
+		path := "/v1/message/topic/revoke"
+		if t.Kind == mipush.TargetTopics {
+			path = "/v1/message/multi_topic/revoke"
+		}
+		return nil, retiredRevoke("topic", path, "name the devices with --regid, --alias or --account")
 	}
 	return func(ctx context.Context, c *mipush.Client) (*mipush.Result, error) {
 		switch t.Kind {
