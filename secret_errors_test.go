@@ -34,6 +34,22 @@ const (
 	leakProxyPwd = "pr0xy-pw-ZZZ"
 )
 
+// stopScenario arms a client-side stop with the answer armed to a send and
+// returns the answer's error and the errors of a blocking and an async send
+// that the stop then fails.
+func stopScenario(t *testing.T, opts mipush.Options, h2 bool, armed *mipushtest.Answer, is func(error) bool) []any {
+	srv, c := newPair(t, h2, opts)
+	srv.FailPath("/v3/message/regid", armed)
+	ctx := context.Background()
+	_, first := c.PushToRegID(ctx, []string{"r"}, note(1))
+	require.True(t, is(first), "%v", first)
+	_, stopped := c.PushToRegID(ctx, []string{"r"}, note(2))
+	require.ErrorIs(t, stopped, mipush.ErrStopped)
+	async := c.PushToRegIDAsync(ctx, []string{"r"}, note(3))
+	require.ErrorIs(t, async, mipush.ErrStopped)
+	return []any{first, stopped, async}
+}
+
 // leakScenarios make, each by driving a client the way a caller would
 // (or, for the exported error types of the connection packages, by
 // building them), every value the library hands to a caller: errors
@@ -118,26 +134,10 @@ var leakScenarios = []struct {
 		return got
 	}},
 	{"stopped after a wrong secret", func(t *testing.T, opts mipush.Options) []any {
-		srv, c := newPair(t, true, opts)
-		srv.FailPath("/v3/message/regid", mipushtest.ErrorAnswer(21301, "Invalid application secret."))
-		ctx := context.Background()
-		_, first := c.PushToRegID(ctx, []string{"r"}, note(1))
-		require.True(t, mipush.IsAuth(first), "%v", first)
-		_, stopped := c.PushToRegID(ctx, []string{"r"}, note(2))
-		require.ErrorIs(t, stopped, mipush.ErrStopped)
-		async := c.PushToRegIDAsync(ctx, []string{"r"}, note(3))
-		require.ErrorIs(t, async, mipush.ErrStopped)
-		return []any{first, stopped, async}
+		return stopScenario(t, opts, true, mipushtest.ErrorAnswer(21301, "Invalid application secret."), mipush.IsAuth)
 	}},
 	{"stopped after a daily-quota answer", func(t *testing.T, opts mipush.Options) []any {
-		srv, c := newPair(t, false, opts)
-		srv.FailPath("/v3/message/regid", mipushtest.ErrorAnswer(200001, "exceed quota, quota: 1, have acked: 1"))
-		ctx := context.Background()
-		_, first := c.PushToRegID(ctx, []string{"r"}, note(1))
-		require.True(t, mipush.IsQuotaExceeded(first), "%v", first)
-		_, stopped := c.PushToRegID(ctx, []string{"r"}, note(2))
-		require.ErrorIs(t, stopped, mipush.ErrStopped)
-		return []any{first, stopped}
+		return stopScenario(t, opts, false, mipushtest.ErrorAnswer(200001, "exceed quota, quota: 1, have acked: 1"), mipush.IsQuotaExceeded)
 	}},
 	{"bulk", func(t *testing.T, opts mipush.Options) []any {
 		srv, c := newPair(t, true, opts)
