@@ -12,49 +12,29 @@ import (
 )
 
 // call is one accepted send (or management call, or the request of a
-// batch), from acceptance to its single outcome.
-//
-// Who may touch a call, stage by stage. At each stage one goroutine owns
-// the call; ownership passes on with a hand-off that orders memory (a
-// channel send, a CompareAndSwap, a mutex), and a field is written only
-// by the owner of the stage named beside it below.
+// batch), from acceptance to its single outcome. Its engine.Call part is
+// the engine's (the exchange, the pool, the attempts; see engine.Call
+// for who owns it at each stage); the rest is the client's:
 //
 //   - Built (pipeline.submit, Client.startRequest, batchCall, batcher.add):
-//     the sender's goroutine sets ex.Req, msg, target and oneID, value,
-//     async, handle, prune, lazy, jobKey, quotaKey, batched and batch;
-//     route sets pool, failover and ex.Req.Header. Of those only the
-//     three route sets change later (route again, for each retry), and
-//     target.IDs and lazy (targetIDs, at delivery).
+//     the sender's goroutine sets msg, target and oneID, value, async,
+//     handle, prune, lazy, jobKey, quotaKey, batched and batch. Of those
+//     only target.IDs and lazy change later (targetIDs, at delivery).
 //     A batched message (batched) is never queued itself: it waits in
 //     its batch until finishBatch finishes it with the batch's request.
-//   - Accepted (pipeline.accept): still the sender. It sets ex's hooks,
-//     done, start and queued, then gives the call away with
-//     pool.enqueue. From then on the sender reads only what is fixed
-//     (msg, target, value, jobKey), the atomics attempts and maybe, and
-//     res and err once done is closed; it may withdraw the call with
-//     ex.Withdraw, which wins only while no connection has taken it.
-//   - Queued (in a pool's queue, or on a retry timer): nobody writes it.
-//     It leaves the queue through ex.Take (a connection, or failQueued)
-//     or ex.Withdraw (its sync caller), and a retry timer through
-//     e.retrying (engine.Timers): whoever takes it from them owns it,
-//     its timer or cancelRetries. The gate (exchangeGate) reads queued and lastErr.
-//   - On the wire: the connection owns ex and the engine nothing of
-//     it, until the connection calls ex.Done once.
-//   - Answered (exchangeDone, on the connection's reader): the sole
-//     owner. It updates attempts, maybe, unprocessed, lastErr and queued
-//     and then either re-queues the call (back to Queued: every write
-//     comes before the enqueue or the timer, as another goroutine may
-//     take the call at once) or finishes it.
-//   - Finished (finish): res and err are set once. A sync call is then
-//     its caller's (close(done)); an async one goes to the dispatcher,
-//     whose goroutine alone reads it (targetIDs fills target.IDs of a
-//     lazy call there) and runs its callbacks.
+//   - Accepted (pipeline.accept): the sender sets done, then gives the
+//     call to the engine (engine.Sender.Accept). From then on the sender
+//     reads only what is fixed (msg, target, value, jobKey), the
+//     engine's atomics, and res and err once done is closed.
+//   - Finished (finish, called by the engine once): res and err are set
+//     once. A sync call is then its caller's (close(done)); an async one
+//     goes to the dispatcher, whose goroutine alone reads it (targetIDs
+//     fills target.IDs of a lazy call there) and runs its callbacks.
 //   - Delivered (reported): nothing touches the call any more; a Pending
 //     reads res and err after done is closed.
 type call struct {
-	ex     wire.Exchange
+	engine.Call
 	e      *pipeline
-	pool   *engine.Pool
 	msg    *Message
 	target Target // as sent: its IDs are the call's own (see keepIDs)
 	value  any    // Send.Value, returned with the outcome
@@ -64,24 +44,7 @@ type call struct {
 	handle bool      // async, reported to a Pending (done) instead of the callbacks
 	oneID  [1]string // target.IDs of a one-target send, kept without an allocation
 
-	// attempts counts the attempts that reached the server. It is atomic
-	// because a sync caller whose context ended reads it while the call
-	// goes on.
-	attempts atomic.Int32
-	// maybe records that an attempt may have been processed, so that a
-	// sync caller whose context ends before the retry is told so.
-	maybe       atomic.Bool
-	unprocessed int       // re-queues of requests the server never processed
-	jobKey      string    // the extra.jobkey the client gave the message, if any
-	start       time.Time // acceptance, for the Observer's latency
-	// queued is when the send last began to wait for a connection: its
-	// acceptance, or its retry after an attempt that reached the server.
-	// Re-queues of requests never processed keep it. See queueExpired.
-	queued time.Time
-	// lastErr is why the last re-queued attempt was not processed, for the
-	// ErrQueueTimeout error.
-	lastErr  error
-	failover bool    // the host was chosen by the host list
+	jobKey   string  // the extra.jobkey the client gave the message, if any
 	quotaKey stopKey // the daily-quota stop of a single send; zero for other calls
 	batched  bool    // a message sent in a batch (Options.Batch)
 	batch    *batch  // the request of a batch: its outcome is its messages'
@@ -93,8 +56,8 @@ type call struct {
 	hooked chan struct{} // a sync call's hook job is done (reportInvalidSync)
 }
 
-// tries is how many attempts of c reached the server.
-func (c *call) tries() int { return int(c.attempts.Load()) }
+// owner returns the call whose engine part c is.
+func owner(c *engine.Call) *call { return c.Owner.(*call) }
 
 // pipeline is what Client shares with its views: the pools, the bound on
 // accepted sends, the outcome dispatcher and the retry timers.
@@ -111,7 +74,8 @@ func (c *call) tries() int { return int(c.attempts.Load()) }
 //	Pool.mu (RW)       a pool's closed and retired: Enqueue and the
 //	                   opening of grown slots (read) against shutdown
 //	                   and retirement (write); a queued send never blocks
-//	engine.Timers      the retry timers (internal/engine/timers.go)
+//	engine.Timers      the retry timers (internal/engine/timers.go, held
+//	                   by engine.Sender)
 //	engine.Admission   its idle channel (internal/engine/admit.go)
 //	engine.Dispatcher  its queue and hand-off state (internal/engine/dispatch.go)
 //	batcher.mu         the batches being gathered and the spare turns
@@ -144,20 +108,15 @@ type pipeline struct {
 
 	fails failureLog // failed async sends nobody else hears of
 
-	retrying engine.Timers // calls waiting to be sent again
+	sender engine.Sender // queues calls, re-queues and retries them, hands on their outcomes
 
-	blocked  blocks         // fail-fast state per app secret
-	budget   *engine.Budget // retry tokens; nil: unlimited
-	throttle atomic.Bool    // set once an app is answered "too frequent" (see pauseOf)
-	limiter  Limiter        // nil: requests are not paced
-	apps     apps           // per app secret: its digest and its pause
+	blocked  blocks      // fail-fast state per app secret
+	throttle atomic.Bool // set once an app is answered "too frequent" (see pauseOf)
+	limiter  Limiter     // nil: requests are not paced
+	apps     apps        // per app secret: its digest and its pause
 	jobKeys  jobKeys
 	count    counters
 	batcher  *batcher // nil unless Options.Batch is enabled
-
-	onDone  func(*wire.Exchange, *wire.Response, error)
-	dropped func(*wire.Exchange)
-	gate    func(*wire.Exchange) error
 
 	shutdownOnce sync.Once
 	shutdownDone chan struct{}
@@ -184,12 +143,16 @@ func newPipeline(s settings) *pipeline {
 	if s.PingInterval > 0 {
 		e.poolCfg.Wire.PingIdle, e.poolCfg.Wire.PingTimeout = s.PingInterval, s.PingTimeout
 	}
-	e.retrying.Init()
-	e.onDone = e.exchangeDone
-	e.dropped = e.exchangeDropped
-	e.gate = e.exchangeGate
-	e.budget = engine.NewBudget(s.RetryBudget)
 	e.limiter = newLimiter(s)
+	cfg := engine.SenderConfig{
+		MaxAttempts: s.MaxAttempts, RetryBudget: s.RetryBudget,
+		RetryMaybeProcessed: s.RetryMaybeProcessed, QueueTimeout: s.QueueTimeout,
+		Closed: ErrClosed,
+	}
+	if e.limiter != nil {
+		cfg.Turn = func(ctx context.Context, c *engine.Call) { _ = e.waitTurn(ctx, owner(c)) }
+	}
+	e.sender.Init(cfg, e, &e.pools, &e.adm, e)
 	e.jobKeys.init()
 	e.blocked.init(s)
 	e.batcher = newBatcher(e, s.Batch)
@@ -197,7 +160,7 @@ func newPipeline(s settings) *pipeline {
 	if s.Host == "" && s.Region == RegionChina {
 		hosts = engine.NewHostList()
 	}
-	e.pools.Init(&e.poolCfg, e, s.addr, s.authority, hosts)
+	e.pools.Init(&e.poolCfg, &e.sender, s.addr, s.authority, hosts)
 	e.adm.Init(s.MaxPending, &e.disp)
 	e.disp.Start(e, s.MaxPending)
 	return e
@@ -207,10 +170,7 @@ func newPipeline(s settings) *pipeline {
 // and, for a sync call, waits for its outcome. Every call goes through
 // it: sends from send, management calls from Client.startRequest.
 func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
-	c.ex.Done = e.onDone
-	c.ex.Dropped = e.dropped
-	c.ex.Gate = e.gate
-	c.ex.Value = c
+	e.sender.Prepare(&c.Call, c)
 	if !c.async || c.handle {
 		c.done = make(chan struct{})
 	}
@@ -224,21 +184,9 @@ func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 	if err := e.pace(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := e.adm.Acquire(ctx); err != nil {
+	if err := e.sender.Accept(ctx, &c.Call, c.async); err != nil {
 		return nil, err
 	}
-	if e.closed.Load() {
-		e.adm.Release(false)
-		return nil, ErrClosed
-	}
-	e.adm.Active.Add(1)
-	if c.async {
-		e.adm.AsyncPending.Add(1)
-	}
-	e.count.accepted.Add(1)
-	c.start = time.Now()
-	c.queued = c.start
-	c.pool.Enqueue(&c.ex)
 	if c.async {
 		return nil, nil
 	}
@@ -247,23 +195,23 @@ func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 		e.reportInvalidSync(ctx, c)
 		return c.res, c.err
 	case <-ctx.Done():
-		if c.ex.Withdraw() {
-			// Not on the wire now: exchangeDropped releases it when a
+		if c.Ex.Withdraw() {
+			// Not on the wire now: the engine releases it when a
 			// connection (or the pool's shutdown) meets it in the queue.
-			if !c.maybe.Load() {
+			if !c.Maybe() {
 				return nil, ctx.Err() // never sent, or refused by the server
 			}
 			// Waiting for a retry after an attempt that may have been
 			// processed: that attempt is what the caller must hear of.
 		}
-		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.tries()), JobKey: c.jobKey, Value: c.value}
+		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.Tries()), JobKey: c.jobKey, Value: c.value}
 	}
 }
 
 // pace waits, before a send is accepted, for the limiter (if set) and
 // for a pause of its app after "too frequent" answers.
 func (e *pipeline) pace(ctx context.Context, c *call) error {
-	if d := e.pauseOf(c.ex.Req.Auth); d > 0 {
+	if d := e.pauseOf(c.Ex.Req.Auth); d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
@@ -273,11 +221,6 @@ func (e *pipeline) pace(ctx context.Context, c *call) error {
 		}
 	}
 	return e.waitTurn(ctx, c)
-}
-
-// Answers counts the answers the client has had from any server.
-func (e *pipeline) Answers() int64 {
-	return e.count.succeeded.Load() + e.count.failedAPI.Load()
 }
 
 // callbackGrace bounds how long Shutdown, once its context has ended,
@@ -308,7 +251,7 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 	err := e.adm.WaitZero(ctx, &e.adm.Active)
 	graceful := err == nil
 	pools := e.pools.Stopping(graceful)
-	e.cancelRetries(ErrClosed)
+	e.sender.CancelRetries()
 	for _, p := range pools {
 		p.Shutdown(graceful)
 	}

@@ -165,7 +165,7 @@ func (e *pipeline) waitTurn(ctx context.Context, c *call) error {
 	if e.limiter == nil {
 		return nil
 	}
-	return e.limiter.Wait(ctx, e.apps.of(c.ex.Req.Auth), 1)
+	return e.limiter.Wait(ctx, e.apps.of(c.Ex.Req.Auth), 1)
 }
 
 // slowDown tells the limiter, if it listens, that the server asked the app
