@@ -223,10 +223,6 @@ func (e *pipeline) pace(ctx context.Context, c *call) error {
 	return e.waitTurn(ctx, c)
 }
 
-// callbackGrace bounds how long Shutdown, once its context has ended,
-// waits for the callbacks of the sends it failed.
-const callbackGrace = time.Second
-
 // shutdown runs once; later calls wait for the first.
 func (e *pipeline) shutdown(ctx context.Context) error {
 	first := false
@@ -248,26 +244,7 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 		<-e.shutdownDone
 		return e.shutdownErr
 	}
-	err := e.adm.WaitZero(ctx, &e.adm.Active)
-	graceful := err == nil
-	pools := e.pools.Stopping(graceful)
-	e.sender.CancelRetries()
-	for _, p := range pools {
-		p.Shutdown(graceful)
-	}
-	e.pools.WaitRetired() // pools of hosts that left the host list
-	// Every send has its outcome now; wait for the callbacks to run,
-	// within what is left of ctx or, if it has ended, a short grace.
-	wctx := ctx
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		wctx, cancel = context.WithTimeout(context.Background(), callbackGrace)
-		defer cancel()
-	}
-	if werr := e.adm.WaitZero(wctx, &e.adm.Active); werr != nil && err == nil {
-		err = werr
-	}
-	e.disp.Shutdown(wctx)
+	err := e.sender.Drain(ctx, &e.disp)
 	e.fails.flush(e.s.failureLogger)
 	e.shutdownErr = err
 	close(e.shutdownDone)

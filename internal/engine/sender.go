@@ -302,3 +302,36 @@ func (s *Sender) FailClosed(ex *wire.Exchange) {
 // QueueExpired reports whether the call of ex has waited longer than
 // QueueTimeout.
 func (s *Sender) QueueExpired(ex *wire.Exchange) bool { return s.Expired(ex.Value.(*Call)) }
+
+// callbackGrace bounds how long Drain, once its context has ended, waits
+// for the callbacks of the calls it failed.
+const callbackGrace = time.Second
+
+// Drain ends the client's sends once admission is closed: it waits for
+// every accepted call's outcome until ctx ends (the shutdown is then
+// graceful: connections finish what they hold), fails what still waits
+// for a retry, shuts the pools down, and waits for the callbacks of disp
+// to run, within what is left of ctx or, if it has ended, a short grace.
+// It returns ctx's error if the wait for outcomes was cut short.
+func (s *Sender) Drain(ctx context.Context, disp *Dispatcher) error {
+	err := s.adm.WaitZero(ctx, &s.adm.Active)
+	graceful := err == nil
+	pools := s.pools.Stopping(graceful)
+	s.CancelRetries()
+	for _, p := range pools {
+		p.Shutdown(graceful)
+	}
+	s.pools.WaitRetired() // pools of hosts that left the host list
+	// Every call has its outcome now; wait for the callbacks to run.
+	wctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(context.Background(), callbackGrace)
+		defer cancel()
+	}
+	if werr := s.adm.WaitZero(wctx, &s.adm.Active); werr != nil && err == nil {
+		err = werr
+	}
+	disp.Shutdown(wctx)
+	return err
+}
