@@ -62,25 +62,13 @@ func owner(c *engine.Call) *call { return c.Owner.(*call) }
 // pipeline is what Client shares with its views: the pools, the bound on
 // accepted sends, the outcome dispatcher and the retry timers.
 //
-// Locks, and the order they are taken in (a lock is only taken while
-// holding those before it in this list):
+// Locks: the engine's (internal/engine, whose package doc gives their
+// order: Pools.mu before Pool.connsMu, every other one a leaf), and the
+// root's, each a leaf, held with no other lock and only for a few field
+// updates:
 //
-//	Pools.mu         guards the map of pools and the retired ones
-//	                 (Metrics holds it while it visits the pools)
-//	Pool.connsMu     guards a pool's conns (internal/engine/pool.go)
-//
-// and leaves, held with no other lock and only for a few field updates:
-//
-//	Pool.mu (RW)       a pool's closed and retired: Enqueue and the
-//	                   opening of grown slots (read) against shutdown
-//	                   and retirement (write); a queued send never blocks
-//	engine.Timers      the retry timers (internal/engine/timers.go, held
-//	                   by engine.Sender)
-//	engine.Admission   its idle channel (internal/engine/admit.go)
-//	engine.Dispatcher  its queue and hand-off state (internal/engine/dispatch.go)
 //	batcher.mu         the batches being gathered and the spare turns
 //	blocks.mu          the client-side stops (failfast.go)
-//	engine.HostList    the failover host list (internal/engine/hosts.go)
 //	failureLog.mu      the failure log's counters (not held while logging)
 //	pipeline.lateHooks taken alone, by the invalid-targets hook of a
 //	                   blocking send that ends after Close ended the
@@ -88,10 +76,11 @@ func owner(c *engine.Call) *call { return c.Owner.(*call) }
 //	                   harmless as every call into a closed client returns
 //	                   at once
 //
-// Everything else the engine shares is atomic or set once in newPipeline.
-// No lock is held across network I/O (dialling, the TLS and HTTP/2
-// handshakes, reads and writes), nor while user code runs: callbacks,
-// Observer methods, Logger records, Options.DialContext and Proxy.
+// Everything else the pipeline shares is atomic or set once in
+// newPipeline. No lock is held across network I/O (dialling, the TLS and
+// HTTP/2 handshakes, reads and writes), nor while user code runs:
+// callbacks, Observer methods, Logger records, Options.DialContext and
+// Proxy.
 type pipeline struct {
 	s settings
 
