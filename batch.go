@@ -266,13 +266,13 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 			return ErrClosed
 		}
 		b := bt.open[key]
-		if b == nil && (e.pauseOf(auth) > 0 || !bt.takeTurn(auth)) {
+		if b == nil && (e.pacer.Pause(auth) > 0 || !bt.takeTurn(auth)) {
 			// Opening a batch: one request, one turn of the app's rate
 			// limit (and the end of its pause after "too frequent").
 			// Another sender may open it meanwhile: the turn is then kept
 			// for the app's next batch.
 			bt.mu.Unlock()
-			if err := e.pace(ctx, m); err != nil {
+			if err := e.pacer.Pace(ctx, auth); err != nil {
 				e.adm.Release(false)
 				return err
 			}
@@ -424,8 +424,8 @@ func (e *pipeline) sendPart(c *call, i int, err error) {
 	pc.SetTries(c.Tries())
 	pc.Pool, pc.Failover, pc.Ex.Req.Header = c.Pool, c.Failover, c.Ex.Req.Header
 	var turn func()
-	if e.limiter != nil {
-		turn = func() { _ = e.waitTurn(pc.Pool.Context(), pc) }
+	if e.pacer.Limited() {
+		turn = func() { _ = e.pacer.Turn(pc.Pool.Context(), pc.Ex.Req.Auth) }
 	}
 	if !e.sender.Retry(&pc.Call, 0, turn) {
 		e.finish(pc, nil, err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/mipush-go/mipush/internal/engine"
 	"github.com/mipush-go/mipush/internal/wire"
@@ -63,9 +62,8 @@ func owner(c *engine.Call) *call { return c.Owner.(*call) }
 // accepted sends, the outcome dispatcher and the retry timers.
 //
 // Locks: the engine's (internal/engine, whose package doc gives their
-// order: Pools.mu before Pool.connsMu, every other one a leaf), and the
-// root's, each a leaf, held with no other lock and only for a few field
-// updates:
+// order), and the root's, each a leaf, held with no other lock and only
+// for a few field updates:
 //
 //	batcher.mu         the batches being gathered and the spare turns
 //	blocks.mu          the client-side stops (failfast.go)
@@ -99,13 +97,11 @@ type pipeline struct {
 
 	sender engine.Sender // queues calls, re-queues and retries them, hands on their outcomes
 
-	blocked  blocks      // fail-fast state per app secret
-	throttle atomic.Bool // set once an app is answered "too frequent" (see pauseOf)
-	limiter  Limiter     // nil: requests are not paced
-	apps     apps        // per app secret: its digest and its pause
-	jobKeys  jobKeys
-	count    counters
-	batcher  *batcher // nil unless Options.Batch is enabled
+	blocked blocks       // fail-fast state per app secret
+	pacer   engine.Pacer // per app: the pause after "too frequent", the Limiter's turns
+	jobKeys jobKeys
+	count   counters
+	batcher *batcher // nil unless Options.Batch is enabled
 
 	shutdownOnce sync.Once
 	shutdownDone chan struct{}
@@ -132,14 +128,11 @@ func newPipeline(s settings) *pipeline {
 	if s.PingInterval > 0 {
 		e.poolCfg.Wire.PingIdle, e.poolCfg.Wire.PingTimeout = s.PingInterval, s.PingTimeout
 	}
-	e.limiter = newLimiter(s)
+	e.pacer.Init(newLimiter(s), AppDigest)
 	cfg := engine.SenderConfig{
 		MaxAttempts: s.MaxAttempts, RetryBudget: s.RetryBudget,
 		RetryMaybeProcessed: s.RetryMaybeProcessed, QueueTimeout: s.QueueTimeout,
-		Closed: ErrClosed,
-	}
-	if e.limiter != nil {
-		cfg.Turn = func(ctx context.Context, c *engine.Call) { _ = e.waitTurn(ctx, owner(c)) }
+		Pacer: &e.pacer, Closed: ErrClosed,
 	}
 	e.sender.Init(cfg, e, &e.pools, &e.adm, e)
 	e.jobKeys.init()
@@ -155,9 +148,10 @@ func newPipeline(s settings) *pipeline {
 	return e
 }
 
-// accept accepts c (fail-fast, pacing, a MaxPending token), queues it
-// and, for a sync call, waits for its outcome. Every call goes through
-// it: sends from send, management calls from Client.startRequest.
+// accept accepts c (fail-fast, then the engine's pacing and MaxPending
+// token), queues it and, for a sync call, waits for its outcome. Every
+// call goes through it: sends from submit, management calls from
+// Client.startRequest.
 func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 	e.sender.Prepare(&c.Call, c)
 	if !c.async || c.handle {
@@ -170,7 +164,7 @@ func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 		e.count.stopped.Add(1)
 		return nil, err
 	}
-	if err := e.pace(ctx, c); err != nil {
+	if err := e.pacer.Pace(ctx, c.Ex.Req.Auth); err != nil {
 		return nil, err
 	}
 	if err := e.sender.Accept(ctx, &c.Call, c.async); err != nil {
@@ -195,21 +189,6 @@ func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 		}
 		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.Tries()), JobKey: c.jobKey, Value: c.value}
 	}
-}
-
-// pace waits, before a send is accepted, for the limiter (if set) and
-// for a pause of its app after "too frequent" answers.
-func (e *pipeline) pace(ctx context.Context, c *call) error {
-	if d := e.pauseOf(c.Ex.Req.Auth); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		}
-	}
-	return e.waitTurn(ctx, c)
 }
 
 // shutdown runs once; later calls wait for the first.

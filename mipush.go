@@ -177,7 +177,8 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	internal/engine        sender.go: accepting a call (a MaxPending token), the attempts of a
 //	                       call: the transport rules (re-queue the unprocessed,
 //	                       RetryMaybeProcessed, attempts left, the budget) on the Judge's
-//	                       verdict; call.go: engine.Call, who owns it, routing;
+//	                       verdict; call.go: engine.Call, who owns it, routing; pace.go:
+//	                       pacing per app (the pause after "too frequent", the Limiter's turn);
 //	                       pools.go, pool.go, pool_grow.go: a pool per host, the connections
 //	                       to one host, their shared queue, ConnMaxAge, the QueueTimeout
 //	                       sweep; dial.go dialling
@@ -187,7 +188,7 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	                       the gate before a write, the reading of each attempt's end
 //	result*.go             decoding the answer; lenient.go the number rules
 //	failfast.go            client-side stops; stopshare.go sharing them through a Limiter;
-//	                       limiter.go pacing and the per-app pause after "too frequent";
+//	                       limiter.go the Limiter interfaces, AppDigest, RateLimit's bucket;
 //	                       quota.go the daily-quota answer
 //	outcome.go             finish: the single outcome of a call, invalid targets
 //	outcome_log.go         the failure log when OnError is nil

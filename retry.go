@@ -213,14 +213,14 @@ func (e *pipeline) Judge(ec *engine.Call, resp *wire.Response, err error) (engin
 	}
 	if err == nil {
 		e.blocked.learn(c, true, nil)
-		e.answeredOK(ec.Ex.Req.Auth)
+		e.pacer.OK(ec.Ex.Req.Auth)
 		return engine.Succeed, res, nil
 	}
 	var ae *APIError
 	errors.As(err, &ae)
 	e.blocked.learn(c, true, ae)
 	if ae != nil && slowsApp(ae.Code) {
-		e.slowDown(ec.Ex.Req.Auth, e.tooFrequent(ec.Ex.Req.Auth))
+		e.slowDown(ec.Ex.Req.Auth, e.pacer.TooFrequent(ec.Ex.Req.Auth))
 	}
 	switch decide(err, true) {
 	case classRetry:

@@ -2,9 +2,10 @@
 // engine's part of a call and who owns it at each stage (call.go);
 // accepting a call and carrying its attempts, with the transport rules
 // (re-queue what the server surely did not process, retry within
-// MaxAttempts and the budget, RetryMaybeProcessed; sender.go);
-// admission (the MaxPending bound and the waits of Flush and Close,
-// admit.go); routing and a pool of connections per host, with their
+// MaxAttempts and the budget, RetryMaybeProcessed; sender.go); pacing
+// per app: the pause after "too frequent" answers and the Limiter's turn
+// (pace.go); admission (the MaxPending bound and the waits of Flush and
+// Close, admit.go); routing and a pool of connections per host, with their
 // shared queue, ConnMaxAge recycling and the QueueTimeout sweep
 // (pools.go, pool.go, pool_grow.go); dialling: TLS, proxies, handshakes
 // (dial.go, proxy.go); the failover host list (hosts.go); backoff, the

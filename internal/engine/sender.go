@@ -44,9 +44,9 @@ type SenderConfig struct {
 	RetryBudget         int           // tokens of the retry budget; < 0: unlimited
 	RetryMaybeProcessed bool          // retry attempts that may have been processed
 	QueueTimeout        time.Duration // the longest a call waits for a connection
-	// Turn, if not nil, waits for the rate limit before a retry is queued;
-	// ctx ends when the call's pool shuts down.
-	Turn func(ctx context.Context, c *Call)
+	// Pacer, if it has a Limiter, gives a retry its turn before it is
+	// queued.
+	Pacer *Pacer
 	// Closed is the error of a call that met a closed pool or was waiting
 	// for a retry when the client closed.
 	Closed error
@@ -245,10 +245,10 @@ func (s *Sender) mayRetry(c *Call, cost int64) bool {
 // pool, which is then closed, fails it.
 func (s *Sender) retryAnswered(c *Call) bool {
 	d := Backoff(c.Tries())
-	if s.cfg.Turn == nil {
+	if s.cfg.Pacer == nil || !s.cfg.Pacer.Limited() {
 		return s.Retry(c, d, nil)
 	}
-	return s.Retry(c, d, func() { s.cfg.Turn(c.Pool.Context(), c) })
+	return s.Retry(c, d, func() { _ = s.cfg.Pacer.Turn(c.Pool.Context(), c.Ex.Req.Auth) })
 }
 
 // Retry queues c again after d, routed afresh if the host list chose its
