@@ -224,7 +224,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 	m := &call{e: e, msg: msg, value: value, async: true, batched: true, prune: true}
 	m.target.Kind = t.Kind
 	e.keepTarget(m, t.IDs)
-	m.ex.Req.Method, m.ex.Req.Path, m.ex.Req.Auth = "POST", batchPath(t.Kind), auth // Auth: the app whose rate-limit turn it takes
+	m.Ex.Req.Method, m.Ex.Req.Path, m.Ex.Req.Auth = "POST", batchPath(t.Kind), auth // Auth: the app whose rate-limit turn it takes
 	key := batchKey{auth: auth, kind: t.Kind}
 	if !msg.TimeToSend.IsZero() {
 		key.at = msg.TimeToSend.UnixMilli()
@@ -266,13 +266,13 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 			return ErrClosed
 		}
 		b := bt.open[key]
-		if b == nil && (e.pauseOf(auth) > 0 || !bt.takeTurn(auth)) {
+		if b == nil && (e.pacer.Pause(auth) > 0 || !bt.takeTurn(auth)) {
 			// Opening a batch: one request, one turn of the app's rate
 			// limit (and the end of its pause after "too frequent").
 			// Another sender may open it meanwhile: the turn is then kept
 			// for the app's next batch.
 			bt.mu.Unlock()
-			if err := e.pace(ctx, m); err != nil {
+			if err := e.pacer.Pace(ctx, auth); err != nil {
 				e.adm.Release(false)
 				return err
 			}
@@ -296,9 +296,9 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		b.members = append(b.members, m)
 		e.adm.Active.Add(1)
 		e.adm.AsyncPending.Add(1)
-		e.count.accepted.Add(1)
+		e.sender.Accepted.Add(1)
 		if e.s.Observer != nil || e.pools.Hosts != nil {
-			m.start = time.Now()
+			m.Start = time.Now()
 		}
 		full := len(b.members) >= bt.max
 		if full {
@@ -354,19 +354,17 @@ func (bt *batcher) emit(b *batch) {
 	e := bt.e
 	body := appendBatchBodyEnd(b.body, b.key.at)
 	c := e.batchCall(b, body)
-	e.route(c, "")
-	c.pool.Enqueue(&c.ex)
+	e.pools.Route(&c.Call, "")
+	c.Pool.Enqueue(&c.Ex)
 }
 
 // batchCall returns the call that sends b with body.
 func (e *pipeline) batchCall(b *batch, body []byte) *call {
 	c := &call{e: e, target: Target{Kind: b.key.kind}, async: true, batch: b}
-	c.ex.Req = wire.Request{Method: "POST", Path: batchPath(b.key.kind), Auth: b.key.auth, Body: body}
-	c.ex.Done = e.onDone
-	c.ex.Gate = e.gate
-	c.ex.Value = c
-	c.start = time.Now()
-	c.queued = c.start // its QueueTimeout runs from when the batch goes out
+	c.Ex.Req = wire.Request{Method: "POST", Path: batchPath(b.key.kind), Auth: b.key.auth, Body: body}
+	e.sender.Prepare(&c.Call, c)
+	c.Start = time.Now()
+	c.Queued = c.Start // its QueueTimeout runs from when the batch goes out
 	return c
 }
 
@@ -386,7 +384,7 @@ func (e *pipeline) finishBatch(c *call, res *Result, err error) {
 		return
 	}
 	for _, m := range b.members {
-		m.attempts.Store(c.attempts.Load())
+		m.SetTries(c.Tries())
 		e.finish(m, res, err)
 	}
 }
@@ -400,7 +398,7 @@ func (e *pipeline) finishBadRegIDs(c *call, res *Result) {
 	valid := *res
 	valid.BadRegIDs = nil
 	for _, m := range c.batch.members {
-		m.attempts.Store(c.attempts.Load())
+		m.SetTries(c.Tries())
 		if len(m.badRegIDs(res)) > 0 {
 			e.finish(m, nil, &APIError{Code: CodeNoValidTargets, HTTPStatus: 200, TraceID: res.TraceID,
 				Reason: "No valid targets! (the target is in bad_regids of its batch's answer)"})
@@ -423,13 +421,13 @@ func (e *pipeline) sendPart(c *call, i int, err error) {
 	part := &batch{key: b.key, spans: [][2]int{{len(batchBodyStart), len(batchBodyStart) + span[1] - span[0]}}, members: b.members[i : i+1], split: true}
 	part.body = body
 	pc := e.batchCall(part, body)
-	pc.attempts.Store(c.attempts.Load())
-	pc.pool, pc.failover, pc.ex.Req.Header = c.pool, c.failover, c.ex.Req.Header
+	pc.SetTries(c.Tries())
+	pc.Pool, pc.Failover, pc.Ex.Req.Header = c.Pool, c.Failover, c.Ex.Req.Header
 	var turn func()
-	if e.limiter != nil {
-		turn = func() { _ = e.waitTurn(pc.pool.Context(), pc) }
+	if e.pacer.Limited() {
+		turn = func() { _ = e.pacer.Turn(pc.Pool.Context(), pc.Ex.Req.Auth) }
 	}
-	if !e.retryThen(pc, 0, turn) {
+	if !e.sender.Retry(&pc.Call, 0, turn) {
 		e.finish(pc, nil, err)
 	}
 }

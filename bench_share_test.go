@@ -62,7 +62,7 @@ func BenchmarkStopCheck(b *testing.B) {
 			e := &pipeline{}
 			e.blocked.init(s)
 			c := &call{e: e, quotaKey: stopKey{auth: "key=s", quota: true}}
-			c.ex.Req.Auth = "key=s"
+			c.Ex.Req.Auth = "key=s"
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := e.blocked.stopFor(c, false); err != nil {

@@ -93,7 +93,7 @@ func (b *blocks) init(s settings) {
 // keys returns the stops that may cover c: the one of its app secret and,
 // for a single send, the one of its message class.
 func (b *blocks) keys(c *call) (keys [2]stopKey, n int) {
-	keys[0] = stopKey{auth: c.ex.Req.Auth}
+	keys[0] = stopKey{auth: c.Ex.Req.Auth}
 	if c.quotaKey.quota {
 		keys[1] = c.quotaKey
 		return keys, 2

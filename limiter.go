@@ -4,13 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
-
-	"github.com/mipush-go/mipush/internal/engine"
 )
 
 // Limiter paces the requests of a client (Options.Limiter). The client
@@ -138,63 +134,10 @@ func newLimiter(s settings) Limiter {
 	return bothLimiters{local, s.Limiter}
 }
 
-// app is what the engine keeps of one app: the name a Limiter knows it
-// by, and its pause after "too frequent" answers.
-type app struct {
-	digest   string
-	throttle engine.Throttle
-}
-
-// apps holds the app of each Authorization value ("key=<secret>"), so
-// that the digest is computed once per app, not per request.
-type apps struct{ m sync.Map }
-
-func (a *apps) get(auth string) *app {
-	if v, ok := a.m.Load(auth); ok {
-		return v.(*app)
-	}
-	v, _ := a.m.LoadOrStore(auth, &app{digest: AppDigest(strings.TrimPrefix(auth, "key="))})
-	return v.(*app)
-}
-
-// of returns the digest of the app of auth.
-func (a *apps) of(auth string) string { return a.get(auth).digest }
-
-// waitTurn waits for the limiter, if any, before a request of c is sent.
-func (e *pipeline) waitTurn(ctx context.Context, c *call) error {
-	if e.limiter == nil {
-		return nil
-	}
-	return e.limiter.Wait(ctx, e.apps.of(c.ex.Req.Auth), 1)
-}
-
 // slowDown tells the limiter, if it listens, that the server asked the app
 // of auth to slow down for d.
 func (e *pipeline) slowDown(auth string, d time.Duration) {
 	if b, ok := e.s.Limiter.(Backoffer); ok {
-		b.Backoff(e.apps.of(auth), d)
+		b.Backoff(e.pacer.Digest(auth), d)
 	}
-}
-
-// tooFrequent starts or extends the pause of the app of auth after a
-// "too frequent" answer and returns its length.
-func (e *pipeline) tooFrequent(auth string) time.Duration {
-	e.throttle.Store(true)
-	return e.apps.get(auth).throttle.TooFrequent()
-}
-
-// answeredOK ends the run of "too frequent" answers of the app of auth.
-func (e *pipeline) answeredOK(auth string) {
-	if e.throttle.Load() {
-		e.apps.get(auth).throttle.OK()
-	}
-}
-
-// pauseOf returns how long acceptance of the app of auth must still pause.
-// Until some app is answered "too frequent" it costs one atomic load.
-func (e *pipeline) pauseOf(auth string) time.Duration {
-	if !e.throttle.Load() {
-		return 0
-	}
-	return e.apps.get(auth).throttle.Wait()
 }

@@ -170,24 +170,25 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	blocking.go            the blocking sends (PushTo*, Send) and their invalid-targets turn
 //	target.go              Target: kinds, limits, validation, the form of its ids
 //	message*.go            Message, its extras, validation and encoding
-//	engine.go              the call and who owns it at each stage, the lock order; accept
-//	                       (stops, pacing, a MaxPending token), shutdown
-//	route.go               which pool a send goes to (engine.Pools.Route), and what a pool
-//	                       asks of the pipeline (engine.PoolHost)
+//	engine.go              the call (the client's part; engine.Call is the engine's), the
+//	                       lock order; accept (stops, pacing), shutdown
+//	host.go                what the engine asks of the pipeline (engine.Host)
 //	proxy.go               the Proxy option: NoProxy, ProxyFromEnvironment
-//	internal/engine        pools.go: a pool per host, routing, hosts that left the list;
-//	                       pool.go, pool_grow.go: the connections to one host, their shared
-//	                       queue, ConnMaxAge, the QueueTimeout sweep; dial.go dialling
+//	internal/engine        sender.go: accepting a call (a MaxPending token), the attempts of a
+//	                       call: the transport rules (re-queue the unprocessed,
+//	                       RetryMaybeProcessed, attempts left, the budget) on the Judge's
+//	                       verdict; call.go: engine.Call, who owns it, routing; pace.go:
+//	                       pacing per app (the pause after "too frequent", the Limiter's turn);
+//	                       pools.go, pool.go, pool_grow.go: a pool per host, the connections
+//	                       to one host, their shared queue, ConnMaxAge, the QueueTimeout
+//	                       sweep; dial.go dialling
 //	internal/h1conn, h2conn, wire   the connections: write, read, match answers to requests
-//	exchange.go            one attempt: the gate before the write (stops, QueueTimeout), the
-//	                       answer after the read, and the transport rules (re-queue the
-//	                       unprocessed, RetryMaybeProcessed)
+//	retry.go               the one table of what an answer means (decide): retry, re-queue,
+//	                       maybe processed, permanent, stop, split; the Judge the engine asks:
+//	                       the gate before a write, the reading of each attempt's end
 //	result*.go             decoding the answer; lenient.go the number rules
-//	retry.go               the one table of what an answer means: retry, re-queue, maybe
-//	                       processed, permanent, stop, split
-//	requeue.go             attempts left, and sending a call again (after engine.Timers)
 //	failfast.go            client-side stops; stopshare.go sharing them through a Limiter;
-//	                       limiter.go pacing and the per-app pause after "too frequent";
+//	                       limiter.go the Limiter interfaces, AppDigest, RateLimit's bucket;
 //	                       quota.go the daily-quota answer
 //	outcome.go             finish: the single outcome of a call, invalid targets
 //	outcome_log.go         the failure log when OnError is nil
@@ -197,10 +198,9 @@ import "github.com/mipush-go/mipush/internal/engine"
 //	client.go, options.go, view.go   Client, Options, WithSecret
 //	api_*.go, request.go, params.go  management calls
 //	codes.go               the error codes; errors.go the error types and their tests (IsRetryable, ...)
-//	internal/engine        the mechanism: admission (MaxPending, the Flush/Close waits), the
-//	                       pools and dialling, the failover host list, backoff and the retry
-//	                       budget, the retry timers, the callback goroutine and its
-//	                       hand-over rule
+//	internal/engine        also: admission (MaxPending, the Flush/Close waits), the failover
+//	                       host list, backoff and the retry budget, the retry timers, the
+//	                       callback goroutine and its hand-over rule
 //	receipt/               the delivery-receipt handler (a package of its own)
 //	internal/lenient, errtext, chinatime, ascii  rules shared with mipushtest and receipt
 //	internal/rules         the service's rules, each with its source: limits, templates, retired paths, stopping codes

@@ -55,7 +55,7 @@ type Metrics struct {
 
 // counters are the engine's live metrics.
 type counters struct {
-	dialErrors, accepted, succeeded, failed, failedAPI, maybe, retried, requeued, stopped atomic.Int64
+	dialErrors, succeeded, failed, failedAPI, maybe, stopped atomic.Int64 // accepted, retried, requeued: engine.Sender's
 }
 
 // Metrics returns a snapshot of the client's counters.
@@ -67,13 +67,13 @@ func (c *Client) Metrics() Metrics {
 	m := Metrics{
 		DialErrors:     e.count.dialErrors.Load(),
 		Pending:        e.adm.Active.Load(),
-		Accepted:       e.count.accepted.Load(),
+		Accepted:       e.sender.Accepted.Load(),
 		Succeeded:      e.count.succeeded.Load(),
 		Failed:         e.count.failed.Load(),
 		FailedAPI:      e.count.failedAPI.Load(),
 		MaybeProcessed: e.count.maybe.Load(),
-		Retried:        e.count.retried.Load(),
-		Requeued:       e.count.requeued.Load(),
+		Retried:        e.sender.Retried.Load(),
+		Requeued:       e.sender.Requeued.Load(),
 		Stopped:        e.count.stopped.Load(),
 		Window:         e.s.Window,
 		RetryBudget:    -1,
@@ -82,8 +82,8 @@ func (c *Client) Metrics() Metrics {
 		StopsEnded:     e.blocked.ended.Load(),
 	}
 	m.FailedOther = m.Failed - m.FailedAPI - m.MaybeProcessed
-	if e.budget != nil {
-		m.RetryBudget = e.budget.Tokens()
+	if b := e.sender.Budget(); b != nil {
+		m.RetryBudget = b.Tokens()
 	}
 	m.ConnsDialled, m.ConnsRecycled, m.ConnsOpen, m.InFlight = e.pools.Counts()
 	return m
@@ -152,7 +152,7 @@ func (e *pipeline) observeDone(c *call, err error) {
 	if o == nil {
 		return
 	}
-	path := c.ex.Req.Path
+	path := c.Ex.Req.Path
 	for i := 0; i < len(path); i++ {
 		if path[i] == '?' {
 			path = path[:i]
@@ -160,11 +160,11 @@ func (e *pipeline) observeDone(c *call, err error) {
 		}
 	}
 	o.RequestDone(RequestInfo{
-		Method:   c.ex.Req.Method,
+		Method:   c.Ex.Req.Method,
 		Path:     path,
 		Target:   c.target,
-		Latency:  time.Since(c.start),
-		Attempts: c.tries(),
+		Latency:  time.Since(c.Start),
+		Attempts: c.Tries(),
 		Err:      err,
 	})
 }

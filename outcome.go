@@ -54,7 +54,7 @@ func (c *call) targetIDs() {
 	}
 	c.lazy = false
 	param := c.target.param()
-	for rest := c.ex.Req.Body; len(rest) > 0; {
+	for rest := c.Ex.Req.Body; len(rest) > 0; {
 		var field []byte
 		field, rest, _ = bytes.Cut(rest, []byte("&"))
 		key, v, _ := bytes.Cut(field, []byte("="))
@@ -167,14 +167,6 @@ func (e *pipeline) wantsBadRegIDs(c *call, status int, body []byte) bool {
 	return !(status == 200 && a.scan(body) && a.badRegIDs.end == a.badRegIDs.start)
 }
 
-// finishUnlessWithdrawn finishes c with err unless its sync caller has
-// already withdrawn it.
-func (e *pipeline) finishUnlessWithdrawn(c *call, err error) {
-	if c.ex.Take() {
-		e.finish(c, nil, err)
-	}
-}
-
 // finish records the single outcome of c.
 func (e *pipeline) finish(c *call, res *Result, err error) {
 	if c.batch != nil {
@@ -186,7 +178,7 @@ func (e *pipeline) finish(c *call, res *Result, err error) {
 	c.res, c.err = res, err
 	if !c.async {
 		if err != nil {
-			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
+			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.Tries(), JobKey: c.jobKey, Value: c.value}
 		}
 		close(c.done)
 		e.adm.Release(true)

@@ -56,7 +56,7 @@ func (l *failureLog) log(logger *slog.Logger, c *call) {
 	attrs := []slog.Attr{
 		slog.String("target", c.target.String()),
 		slog.String("err", c.err.Error()),
-		slog.Int("attempts", c.tries()),
+		slog.Int("attempts", c.Tries()),
 	}
 	if c.jobKey != "" {
 		attrs = append(attrs, slog.String("job_key", c.jobKey))

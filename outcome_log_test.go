@@ -21,7 +21,7 @@ func TestFailureLogRate(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	c := &call{target: Target{Kind: TargetRegID, IDs: []string{"r1"}}, err: errors.New("boom"), jobKey: "k1"}
-	c.attempts.Store(2)
+	c.SetTries(2)
 	step := func(d time.Duration) { now = now.Add(d) }
 
 	l.log(logger, c) // logged
@@ -71,7 +71,7 @@ func TestTargetIDsFromBody(t *testing.T) {
 		require.NoError(t, err)
 		body = appendJobKey(body, "key-1")
 		c := &call{target: Target{Kind: kind}, lazy: true}
-		c.ex.Req.Body = body
+		c.Ex.Req.Body = body
 		c.targetIDs()
 		assert.Equal(t, ids, c.target.IDs, "%v", kind)
 		assert.False(t, c.lazy)

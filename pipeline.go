@@ -87,9 +87,9 @@ func (e *pipeline) submit(ctx context.Context, auth string, t Target, msg *Messa
 		c.jobKey = e.jobKeys.next()
 		body = appendJobKey(body, c.jobKey)
 	}
-	c.ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
+	c.Ex.Req = wire.Request{Method: "POST", Path: t.path(msg), Auth: auth, Body: body}
 	c.quotaKey = quotaStopKey(auth, msg)
-	e.route(c, "")
+	e.pools.Route(&c.Call, "")
 	return e.accept(ctx, c)
 }
 
@@ -250,7 +250,7 @@ func (c *call) resolve() {
 		return
 	}
 	if c.err != nil {
-		c.err = &SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value}
+		c.err = &SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.Tries(), JobKey: c.jobKey, Value: c.value}
 	}
 	close(c.done)
 }
@@ -301,13 +301,13 @@ func (e *pipeline) deliverOutcome(c *call) {
 	case c.handle:
 		c.resolve()
 	case c.err != nil && e.s.OnError != nil:
-		e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
+		e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.Tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
 	case c.err != nil:
 		if !e.s.DisableFailureLog {
 			e.fails.log(e.s.failureLogger, c)
 		}
 	case e.s.OnSuccess != nil:
-		e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
+		e.s.OnSuccess(&SendResult{Message: c.msg, Target: c.target, Result: c.res, Attempts: c.Tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
 	}
 }
 

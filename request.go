@@ -67,12 +67,12 @@ func (c *Client) startRequest(ctx context.Context, r *request, async bool) (*Res
 	if !r.batch {
 		call.target.IDs = call.keepIDs(r.target.IDs)
 	}
-	call.ex.Req = r.wireRequest(string(*c.auth))
+	call.Ex.Req = r.wireRequest(string(*c.auth))
 	if r.host == messageHost {
-		e.route(call, "") // the failover host list applies to every message-host call
+		e.pools.Route(&call.Call, "") // the failover host list applies to every message-host call
 	} else {
 		addr, authority := e.s.hostFor(r.host)
-		call.pool = e.pools.Get(addr, authority)
+		call.Pool = e.pools.Get(addr, authority)
 	}
 	return e.accept(ctx, call)
 }

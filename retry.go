@@ -18,7 +18,7 @@ const (
 	classFail    errClass = iota // permanent: report it
 	classRetry                   // not accepted by the server: send again, within MaxAttempts and the budget
 	classMaybe                   // the server may have acted: report as maybe processed (retried only with RetryMaybeProcessed)
-	classRequeue                 // never processed: queue again, outside MaxAttempts (maxUnprocessedRetries)
+	classRequeue                 // never processed: queue again, outside MaxAttempts (a bounded number of times)
 	classStop                    // a client-side stop: report it; failfast.go stops the requests like it
 )
 
@@ -40,7 +40,7 @@ const (
 //	answered anything else, or undecodable                 classFail
 //
 // The answered rows are classify, which failfast.go and IsRetryable
-// (errors.go) use too. The engine (exchangeDone) adds what depends on
+// (errors.go) use too. The engine (engine.Sender) adds what depends on
 // the call rather than the answer: the attempts and re-queues left, the
 // retry budget, Options.RetryMaybeProcessed.
 func decide(err error, answered bool) errClass {
@@ -171,3 +171,68 @@ func (c Code) stopsApp() bool { return rules.StopsApp(int(c)) }
 // stopsClass reports whether an answer with c stops the single sends of
 // one message class: a daily quota.
 func (c Code) stopsClass() bool { return rules.StopsClass(int(c)) }
+
+// The pipeline's side of a call's attempts (engine.Judge): the gate
+// before a write, the reading of an attempt's end by decide, and the
+// single outcome. The engine's Sender acts on the verdict: it re-queues,
+// retries within MaxAttempts and the budget, or calls Finish.
+
+// Gate stops a queued call that a client-side stop has covered since it
+// was accepted, or that waited longer than QueueTimeout, before it is
+// written, or lets it out as the stop's probe (see blocks).
+func (e *pipeline) Gate(ec *engine.Call, expired bool) error {
+	if expired {
+		return queueTimeoutError(e.s.QueueTimeout, ec.LastErr)
+	}
+	return e.blocked.stopFor(owner(ec), true)
+}
+
+// Judge reads the end of an attempt: the server's answer resp, or the
+// connection's failure err. It learns what the answer says of the app
+// (stops, pauses) and returns what decide makes of it.
+func (e *pipeline) Judge(ec *engine.Call, resp *wire.Response, err error) (engine.Verdict, any, error) {
+	c := owner(ec)
+	if err != nil {
+		e.blocked.learn(c, false, nil)
+		var we *wire.Error
+		if errors.As(err, &we) && we.NotProcessed && e.sender.Expired(ec) && !errors.Is(err, ErrQueueTimeout) {
+			err = queueTimeoutError(e.s.QueueTimeout, err)
+		}
+		switch decide(err, false) {
+		case classRequeue:
+			return engine.Requeue, nil, err // never processed: not maybe
+		case classMaybe:
+			return engine.Maybe, nil, errors.Join(err, ErrMaybeProcessed)
+		}
+		return engine.Fail, nil, err
+	}
+	var res *Result
+	if e.needsResult(c, resp.Status, resp.Body) {
+		// Someone reads the Result, or the answer needs a closer look.
+		res, err = decodeSendResult(resp.Status, resp.Body)
+	}
+	if err == nil {
+		e.blocked.learn(c, true, nil)
+		e.pacer.OK(ec.Ex.Req.Auth)
+		return engine.Succeed, res, nil
+	}
+	var ae *APIError
+	errors.As(err, &ae)
+	e.blocked.learn(c, true, ae)
+	if ae != nil && slowsApp(ae.Code) {
+		e.slowDown(ec.Ex.Req.Auth, e.pacer.TooFrequent(ec.Ex.Req.Auth))
+	}
+	switch decide(err, true) {
+	case classRetry:
+		return engine.Retry, nil, err
+	case classMaybe:
+		return engine.Maybe, nil, errors.Join(err, ErrMaybeProcessed)
+	}
+	return engine.Fail, nil, err
+}
+
+// Finish records the single outcome of a call the engine is done with.
+func (e *pipeline) Finish(ec *engine.Call, res any, err error) {
+	r, _ := res.(*Result)
+	e.finish(owner(ec), r, err)
+}

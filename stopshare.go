@@ -29,7 +29,7 @@ const sharedQuotaReason = "daily quota of this message class used up: a stop sha
 // adopt arms the quota stop of c's class if another client shared one in
 // force and this client has none of its own.
 func (b *blocks) adopt(c *call) {
-	app := c.e.apps.of(c.ex.Req.Auth)
+	app := c.e.pacer.Digest(c.Ex.Req.Auth)
 	if _, ok := b.sharer.SharedStop(app, c.quotaKey.class); !ok {
 		return // the fast path: no lock
 	}
@@ -76,7 +76,7 @@ func (b *blocks) shareLocked(s *stop, c *call) {
 		return
 	}
 	if s.app == "" {
-		s.app = c.e.apps.of(c.ex.Req.Auth)
+		s.app = c.e.pacer.Digest(c.Ex.Req.Auth)
 	}
 	b.sharer.ShareStop(s.app, s.key.class, s.next)
 }

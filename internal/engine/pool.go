@@ -66,8 +66,9 @@ type PoolConfig struct {
 	Logger       *slog.Logger
 }
 
-// PoolHost is the client's side of its pools: what a pool asks of the
-// calls it queues and tells of its connections.
+// PoolHost is what a pool asks of the Sender (which passes part of it on
+// to the client's Host): what to do with the calls it queues, and whom
+// to tell of its connections.
 type PoolHost interface {
 	// Closed reports whether the client is closing.
 	Closed() bool

@@ -37,11 +37,9 @@ func (ps *Pools) Init(cfg *PoolConfig, host PoolHost, addr, authority string, ho
 	ps.retired = make(map[*Pool]struct{})
 }
 
-// Route chooses the pool of a request: the failover host list's pick
-// (avoiding the host named, when it can), else the configured host.
-// failover reports a pick of the list; ask, that the request should ask
-// for the list (the x-push-host-list header).
-func (ps *Pools) Route(avoid string) (p *Pool, failover, ask bool) {
+// pick chooses the pool of a request (see Route). failover reports a
+// pick of the list; ask, that the request should ask for the list.
+func (ps *Pools) pick(avoid string) (p *Pool, failover, ask bool) {
 	if ps.Hosts == nil {
 		return ps.Get(ps.addr, ps.authority), false, false
 	}
