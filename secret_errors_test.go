@@ -50,6 +50,22 @@ func stopScenario(t *testing.T, opts mipush.Options, h2 bool, armed *mipushtest.
 	return []any{first, stopped, async}
 }
 
+// collectOutcomes sets the callbacks of opts to keep every value they are
+// given; the function it returns reads what was kept so far.
+func collectOutcomes(opts *mipush.Options) func() []any {
+	var mu sync.Mutex
+	var got []any
+	keep := func(v any) { mu.Lock(); got = append(got, v); mu.Unlock() }
+	opts.OnError = func(se *mipush.SendError) { keep(se) }
+	opts.OnSuccess = func(sr *mipush.SendResult) { keep(sr) }
+	opts.OnInvalidTargets = func(it *mipush.InvalidTargets) { keep(it) }
+	return func() []any {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+}
+
 // leakScenarios make, each by driving a client the way a caller would
 // (or, for the exported error types of the connection packages, by
 // building them), every value the library hands to a caller: errors
@@ -87,12 +103,7 @@ var leakScenarios = []struct {
 		return []any{err}
 	}},
 	{"API error, sync and async outcomes, invalid targets, Pending", func(t *testing.T, opts mipush.Options) []any {
-		var mu sync.Mutex
-		var got []any
-		keep := func(v any) { mu.Lock(); got = append(got, v); mu.Unlock() }
-		opts.OnError = func(se *mipush.SendError) { keep(se) }
-		opts.OnSuccess = func(sr *mipush.SendResult) { keep(sr) }
-		opts.OnInvalidTargets = func(it *mipush.InvalidTargets) { keep(it) }
+		outcomes := collectOutcomes(&opts)
 		srv, c := newPair(t, true, opts)
 		srv.FailTarget("bad", mipushtest.ErrorAnswer(20301, "no valid targets"))
 		srv.SetBadRegIDs("gone")
@@ -108,17 +119,10 @@ var leakScenarios = []struct {
 		_, perr := p.Get(ctx)
 		require.Error(t, perr)
 		require.NoError(t, c.Flush(ctx))
-		mu.Lock()
-		defer mu.Unlock()
-		return append(got, err, res, handle{p}, handle{*p}, perr, c.Metrics(), handle{c}, handle{c.WithSecret(leakSecret + "-view")})
+		return append(outcomes(), err, res, handle{p}, handle{*p}, perr, c.Metrics(), handle{c}, handle{c.WithSecret(leakSecret + "-view")})
 	}},
 	{"batched outcomes", func(t *testing.T, opts mipush.Options) []any {
-		var mu sync.Mutex
-		var got []any
-		keep := func(v any) { mu.Lock(); got = append(got, v); mu.Unlock() }
-		opts.OnError = func(se *mipush.SendError) { keep(se) }
-		opts.OnSuccess = func(sr *mipush.SendResult) { keep(sr) }
-		opts.OnInvalidTargets = func(it *mipush.InvalidTargets) { keep(it) }
+		outcomes := collectOutcomes(&opts)
 		opts.Batch = mipush.BatchOptions{Enabled: true}
 		srv, c := newPair(t, true, opts)
 		srv.SetBadRegIDs("gone")
@@ -128,8 +132,7 @@ var leakScenarios = []struct {
 			require.NoError(t, c.PushToRegIDAsync(ctx, []string{id}, note(1)))
 		}
 		require.NoError(t, c.Flush(ctx))
-		mu.Lock()
-		defer mu.Unlock()
+		got := outcomes()
 		require.NotEmpty(t, got)
 		return got
 	}},
