@@ -2,6 +2,7 @@ package mipush_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,7 +63,7 @@ func TestRevokeValidation(t *testing.T) {
 		{"negative notify id", func() (*mipush.Result, error) { return c.RevokeAliases(ctx, apiPkg, -1, []string{"a"}) }, "notify_id"},
 		{"no accounts", func() (*mipush.Result, error) { return c.RevokeUserAccounts(ctx, apiPkg, 1, nil) }, "user_accounts"},
 		{"1001 regids", func() (*mipush.Result, error) {
-			return c.RevokeRegIDs(ctx, apiPkg, 1, make([]string, 1001))
+			return c.RevokeRegIDs(ctx, apiPkg, 1, slices.Repeat([]string{"r"}, 1001)) // valid ids: only the count is wrong
 		}, "registration_ids"},
 		{"no msg ids", func() (*mipush.Result, error) { return c.StopMessages(ctx, apiPkg, nil) }, "msg_ids"},
 		{"bad stop key", func() (*mipush.Result, error) { return c.StopJobs(ctx, apiPkg, []string{"k", "_k"}) }, "job_keys"},

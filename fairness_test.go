@@ -112,6 +112,29 @@ func TestBatchTurnsBelongToTheirApp(t *testing.T) {
 	})
 }
 
+// The same on synctest's clock, where no real time passes between A's
+// kept turns and B's sends, so a spare turn of A, were it B's to use,
+// would still be good: B's three requests each took a turn of B's own.
+func TestBatchTurnsBelongToTheirAppOnFakeClock(t *testing.T) {
+	// HTTP/1.1 only: see the note above TestConnectionRecycledOnFakeClock.
+	synctest.Test(t, func(t *testing.T) {
+		lim := &appTurns{}
+		srv, c := inMemoryPair(t, false, mipush.Options{Limiter: lim, Batch: batchOn(10, time.Hour)})
+		a, b := c.WithSecret("app-a"), c.WithSecret("app-b")
+		ctx := context.Background()
+		lim.holdTurns(mipush.AppDigest("app-a"), 5)
+		sendTogether(t, a, 5, 0)
+		for i := range 3 {
+			require.NoError(t, b.PushToRegIDAsync(ctx, []string{"r"}, note(10+i)))
+			require.NoError(t, c.Flush(ctx))
+		}
+		assert.Equal(t, 1, requestsOf(srv, "app-a"))
+		assert.Equal(t, 3, requestsOf(srv, "app-b"))
+		assert.Equal(t, 5, lim.of("app-a"), "each of A's senders took a turn")
+		assert.Equal(t, 3, lim.of("app-b"), "B's requests took turns of B's own, none of A's spares")
+	})
+}
+
 // A turn kept for a later batch lapses, as a reservation does: a batch
 // opened long after it waits for a fresh turn.
 func TestBatchSpareTurnsLapse(t *testing.T) {
