@@ -95,7 +95,7 @@ func (a *app) wait(ctx context.Context, n int) error {
 		}
 		now := time.Now()
 		a.mu.Lock()
-		if a.closed {
+		if a.closed || l.closed.Load() { // an app first met after Close was never closed itself
 			a.mu.Unlock()
 			return ErrClosed
 		}

@@ -239,3 +239,21 @@ func TestStopsAreShared(t *testing.T) {
 		return !ok
 	}, 5*time.Second, 5*time.Millisecond, "a cleared stop ends for the fleet")
 }
+
+// After Close every Wait fails with ErrClosed at once, for an app the
+// Limiter knew and for one it meets only now (none is left to hand out
+// turns: such a Wait would otherwise last until its ctx ended).
+func TestWaitAfterCloseFails(t *testing.T) {
+	r := startRedis(t)
+	r.flush(t)
+	l, err := redislimit.New(r.client(t), redislimit.Options{Rate: 100, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, l.Wait(ctx, "known", 1))
+	require.NoError(t, l.Close())
+	for _, app := range []string{"known", "new"} {
+		assert.ErrorIs(t, l.Wait(ctx, app, 1), redislimit.ErrClosed, app)
+	}
+	assert.NoError(t, ctx.Err(), "no Wait lasted until its ctx ended")
+}
