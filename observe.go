@@ -36,6 +36,12 @@ type Metrics struct {
 	// FailedOther also counts.
 	Stopped int64
 
+	// Requests counts the requests that reached a server: answered, or
+	// written before the connection broke or timed out. A retry counts
+	// again; a batch of messages (Options.Batch) counts once; a request
+	// re-sent because it surely was not processed counts once.
+	Requests int64
+
 	Retried  int64 // attempts sent again after a retryable answer or (at-least-once) a broken connection
 	Requeued int64 // requests the server surely did not process, sent again
 
@@ -72,6 +78,7 @@ func (c *Client) Metrics() Metrics {
 		Failed:         e.count.failed.Load(),
 		FailedAPI:      e.count.failedAPI.Load(),
 		MaybeProcessed: e.count.maybe.Load(),
+		Requests:       e.sender.Requests.Load(),
 		Retried:        e.sender.Retried.Load(),
 		Requeued:       e.sender.Requeued.Load(),
 		Stopped:        e.count.stopped.Load(),

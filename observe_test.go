@@ -5,7 +5,9 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,6 +67,8 @@ func TestMetricsAndObserver(t *testing.T) {
 
 		m := c.Metrics()
 		assert.Equal(t, int64(100), m.Accepted)
+		assert.Equal(t, int64(len(srv.Requests())), m.Requests, "every request the server had")
+		assert.Equal(t, int64(100), m.Requests)
 		assert.Equal(t, int64(99), m.Succeeded)
 		assert.Equal(t, int64(1), m.Failed)
 		assert.Equal(t, int64(1), m.FailedAPI)
@@ -100,6 +104,32 @@ func TestMetricsAndObserver(t *testing.T) {
 			want = "h2"
 		}
 		assert.Equal(t, obs.opened, obs.protocs[want])
+	})
+}
+
+// Requests counts requests, not messages: a batch is one, a retry another.
+func TestMetricsRequestsCountsRequests(t *testing.T) {
+	protocols(t, func(t *testing.T, h2 bool) {
+		srv, c := newPair(t, h2, mipush.Options{Batch: batchOn(10, time.Hour), RetryBudget: -1})
+		ctx := context.Background()
+		for i := range 10 {
+			require.NoError(t, c.PushToRegIDAsync(ctx, []string{"r"}, note(i)))
+		}
+		require.NoError(t, c.Flush(ctx))
+		var refused atomic.Bool
+		srv.SetHook(func(*mipushtest.Request) *mipushtest.Answer {
+			if refused.CompareAndSwap(false, true) {
+				return mipushtest.ErrorAnswer(10002, "busy") // retryable: one retry
+			}
+			return nil
+		})
+		_, err := c.PushToRegID(ctx, []string{"r"}, note(10))
+		require.NoError(t, err)
+		m := c.Metrics()
+		assert.Equal(t, int64(11), m.Accepted)
+		assert.Equal(t, int64(3), m.Requests, "one batch of ten, one refused attempt, its retry")
+		assert.Equal(t, int64(len(srv.Requests())), m.Requests)
+		assert.Equal(t, int64(1), m.Retried)
 	})
 }
 

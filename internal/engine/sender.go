@@ -29,8 +29,9 @@ type Sender struct {
 	timers Timers  // calls waiting to be sent again
 	budget *Budget // retry tokens; nil: unlimited
 
-	// Counts for Metrics.
-	Accepted, Retried, Requeued atomic.Int64
+	// Counts for Metrics: calls accepted, requests that reached the
+	// server, retries, re-queues.
+	Accepted, Requests, Retried, Requeued atomic.Int64
 
 	// The exchange hooks, as method values made once.
 	done    func(*wire.Exchange, *wire.Response, error)
@@ -184,6 +185,7 @@ func (s *Sender) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 		}
 	} else {
 		c.attempts.Add(1)
+		s.Requests.Add(1)
 	}
 	v, res, err := s.judge.Judge(c, resp, err)
 	switch v {
@@ -209,6 +211,7 @@ func (s *Sender) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 	case Maybe:
 		if resp == nil {
 			c.attempts.Add(1)
+			s.Requests.Add(1)
 		}
 		c.maybe.Store(true)
 		if s.cfg.RetryMaybeProcessed && s.mayRetry(c, RetryCostTransport) && s.retryAnswered(c) {

@@ -87,6 +87,9 @@ const (
 	// CodeCustomNotification refuses a custom notification (no
 	// extra.notify_effect) when the fake is strict: 21305.
 	CodeCustomNotification = 21305
+	// CodeBadCallback refuses an extra.callback or extra.callback.param
+	// over its limit: 10017 (the real 65036-65038 mapping is unknown).
+	CodeBadCallback = 10017
 )
 
 // Retirement is one path the service took offline.
@@ -117,6 +120,11 @@ const (
 	RevokeUserAccounts  = "/v3/message/user_account/revoke"
 	RevokeRetiredSince  = "2026-12-01"
 	RevokeRetiredSource = "D2367"
+
+	// The retired paths that have no replacement.
+	RetiredRevokeTopic      = "/v1/message/topic/revoke"
+	RetiredRevokeTopics     = "/v1/message/multi_topic/revoke"
+	RetiredRevokeMessageJob = "/v2/message/revoke" // by msg_id or job_key
 )
 
 // Retirements returns the retired paths whose date is known.
@@ -128,9 +136,9 @@ func Retirements() []Retirement {
 		r("/v1/message/regid/revoke", RevokeRegIDs),
 		r("/v1/message/alias/revoke", RevokeAliases),
 		r("/v1/message/user_account/revoke", RevokeUserAccounts),
-		r("/v1/message/topic/revoke", ""),
-		r("/v1/message/multi_topic/revoke", ""),
-		r("/v2/message/revoke", ""),
+		r(RetiredRevokeTopic, ""),
+		r(RetiredRevokeTopics, ""),
+		r(RetiredRevokeMessageJob, ""),
 	}
 }
 
@@ -252,6 +260,13 @@ type Rule struct {
 // Table lists every rule of this package with its evidence.
 func Table() []Rule {
 	itoa := strconv.Itoa
+	days := func(d time.Duration) string {
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "1 day"
+		}
+		return itoa(n) + " days"
+	}
 	return []Rule{
 		{"title", "fewer than " + itoa(TitleMaxRunes+1) + " characters", "C", "D1559"},
 		{"description", "fewer than " + itoa(DescriptionMaxRunes+1) + " characters", "C", "D1559"},
@@ -260,11 +275,11 @@ func Table() []Rule {
 		{"jobkey", "at most " + itoa(JobKeyMaxLen) + " of [0-9A-Za-z_-], not starting with _", "C", "D1559"},
 		{"callback", "extra.callback at most " + itoa(CallbackURLMaxBytes) + " bytes", "C", "D1559"},
 		{"callback.param", "extra.callback.param at most " + itoa(CallbackParamMaxBytes) + " bytes (64 in a 2022 copy)", "C", "D1559, 2024-2025 copies"},
-		{"callback answers", "the server refuses longer callback fields with 65036-65038 (which for which: N); the fake answers 10017", "I", "D1560"},
-		{"time_to_send", "at most 7 days ahead", "C", "D1559"},
+		{"callback answers", "the server refuses longer callback fields with 65036-65038 (which for which: N); the fake answers " + itoa(CodeBadCallback), "I", "D1560"},
+		{"time_to_send", "at most " + itoa(int(MaxScheduleAhead/(24*time.Hour))) + " days ahead", "C", "D1559"},
 		{"targets", "at most " + itoa(MaxTargets) + " regids, aliases or accounts per request; at most " + itoa(MaxTopics) + " topics", "C", "D1559"},
 		{"notify_id", "0 to " + itoa(MaxNotifyID), "C", "J2"},
-		{"time_to_live", "kept offline at most 1 day (public) / 10 days (private) since " + TTLCapSince + "; documented, not checked", "C", TTLCapSource},
+		{"time_to_live", "kept offline at most " + days(PublicTTLCap) + " (public) / " + days(PrivateTTLCap) + " (private) since " + TTLCapSince + "; documented, not checked", "C", TTLCapSource},
 		{"notify_effect", "a notification without extra.notify_effect is a retired custom notification since " + NotifyEffectRequiredSince + "; the client sends " + DefaultNotifyEffect + " when unset", "C", NotifyEffectSource + " (the server's answer: N)"},
 		{"template", "every private-channel message needs extra.template_id and extra.template_param since " + TemplateRequiredSince, "C", TemplateSource + ", D2320"},
 		{"template_param", "a JSON object of at most " + itoa(TemplateMaxVars) + " variables, each 1-" + itoa(TemplateValueMaxRunes) + " characters, not all spaces, no \\p{So}, no unassigned code points", "C", TemplateSource + " (object shape: I)"},
