@@ -32,7 +32,10 @@ func (e *retiredError) Is(target error) bool { return target == ErrRetired }
 
 // retired returns the error of a call of the retired path.
 func retired(path string) error {
-	r, _ := rules.Retired(path)
+	r, ok := rules.Retired(path)
+	if !ok {
+		panic("mipush: no retirement rule for " + path) // a path named in rules; tests reach every caller
+	}
 	return &retiredError{r}
 }
 
@@ -75,7 +78,7 @@ func (c *Client) RevokeUserAccounts(ctx context.Context, pkg string, notifyID in
 // pId=2367 of 2026-10-22) and has no replacement. Revoke by regid, alias or
 // user account instead.
 func (c *Client) RevokeTopic(ctx context.Context, pkg string, notifyID int, topic string) (*Result, error) {
-	return nil, retired("/v1/message/topic/revoke")
+	return nil, retired(rules.RetiredRevokeTopic)
 }
 
 // RevokeTopics used to withdraw a notification from the devices of a
@@ -86,7 +89,7 @@ func (c *Client) RevokeTopic(ctx context.Context, pkg string, notifyID int, topi
 // pId=2367 of 2026-10-22) and has no replacement. Revoke by regid, alias or
 // user account instead.
 func (c *Client) RevokeTopics(ctx context.Context, pkg string, notifyID int, topics []string, op TopicOp) (*Result, error) {
-	return nil, retired("/v1/message/multi_topic/revoke")
+	return nil, retired(rules.RetiredRevokeTopics)
 }
 
 // revoke validates and sends a revoke call to the targets t, sent as
@@ -118,7 +121,7 @@ func (c *Client) revoke(ctx context.Context, path, field string, t Target, pkg s
 // pId=2367 of 2026-10-22) and has no replacement. StopMessages still stops
 // a message being delivered.
 func (c *Client) RevokeMessage(ctx context.Context, pkg, msgID string) (*Result, error) {
-	return nil, retired("/v2/message/revoke")
+	return nil, retired(rules.RetiredRevokeMessageJob)
 }
 
 // RevokeJob used to withdraw the messages of a job key (POST
@@ -129,7 +132,7 @@ func (c *Client) RevokeMessage(ctx context.Context, pkg, msgID string) (*Result,
 // pId=2367 of 2026-10-22) and has no replacement. StopJobs still stops
 // the messages of a job key being delivered.
 func (c *Client) RevokeJob(ctx context.Context, pkg, jobKey string) (*Result, error) {
-	return nil, retired("/v2/message/revoke")
+	return nil, retired(rules.RetiredRevokeMessageJob)
 }
 
 // StopMessages stops the delivery of up to 1000 messages of the app pkg,

@@ -224,7 +224,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 	m := &call{e: e, msg: msg, value: value, async: true, batched: true, prune: true}
 	m.target.Kind = t.Kind
 	e.keepTarget(m, t.IDs)
-	m.Ex.Req.Method, m.Ex.Req.Path, m.Ex.Req.Auth = "POST", batchPath(t.Kind), auth // Auth: the app whose rate-limit turn it takes
+	m.Ex.Req.Method, m.Ex.Req.Path = "POST", batchPath(t.Kind) // for the Observer
 	key := batchKey{auth: auth, kind: t.Kind}
 	if !msg.TimeToSend.IsZero() {
 		key.at = msg.TimeToSend.UnixMilli()
@@ -266,7 +266,7 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 			return ErrClosed
 		}
 		b := bt.open[key]
-		if b == nil && (e.pacer.Pause(auth) > 0 || !bt.takeTurn(auth)) {
+		if b == nil && (e.pacer.Pause(auth) > 0 || e.pacer.Limited() && !bt.takeTurn(auth)) {
 			// Opening a batch: one request, one turn of the app's rate
 			// limit (and the end of its pause after "too frequent").
 			// Another sender may open it meanwhile: the turn is then kept
@@ -276,9 +276,11 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 				e.adm.Release(false)
 				return err
 			}
-			bt.mu.Lock()
-			bt.keepTurn(auth)
-			bt.mu.Unlock()
+			if e.pacer.Limited() {
+				bt.mu.Lock()
+				bt.keepTurn(auth)
+				bt.mu.Unlock()
+			}
 			continue
 		}
 		if b == nil {
@@ -294,10 +296,8 @@ func (bt *batcher) add(ctx context.Context, auth string, t Target, msg *Message,
 		b.body = appendFormEscaped(b.body, *sp)
 		b.spans = append(b.spans, [2]int{lo, len(b.body)})
 		b.members = append(b.members, m)
-		e.adm.Active.Add(1)
-		e.adm.AsyncPending.Add(1)
-		e.sender.Accepted.Add(1)
-		if e.s.Observer != nil || e.pools.Hosts != nil {
+		e.sender.Admitted(true)
+		if e.s.Observer != nil { // a message's Start is read only for the Observer's latency
 			m.Start = time.Now()
 		}
 		full := len(b.members) >= bt.max
@@ -423,11 +423,7 @@ func (e *pipeline) sendPart(c *call, i int, err error) {
 	pc := e.batchCall(part, body)
 	pc.SetTries(c.Tries())
 	pc.Pool, pc.Failover, pc.Ex.Req.Header = c.Pool, c.Failover, c.Ex.Req.Header
-	var turn func()
-	if e.pacer.Limited() {
-		turn = func() { _ = e.pacer.Turn(pc.Pool.Context(), pc.Ex.Req.Auth) }
-	}
-	if !e.sender.Retry(&pc.Call, 0, turn) {
+	if !e.sender.RetryPaced(&pc.Call, 0) {
 		e.finish(pc, nil, err)
 	}
 }

@@ -55,6 +55,11 @@ type call struct {
 	hooked chan struct{} // a sync call's hook job is done (reportInvalidSync)
 }
 
+// sendError is the failure err of c as its caller sees it.
+func (c *call) sendError(err error) *SendError {
+	return &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.Tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched}
+}
+
 // owner returns the call whose engine part c is.
 func owner(c *engine.Call) *call { return c.Owner.(*call) }
 
@@ -131,8 +136,7 @@ func newPipeline(s settings) *pipeline {
 	e.pacer.Init(newLimiter(s), AppDigest)
 	cfg := engine.SenderConfig{
 		MaxAttempts: s.MaxAttempts, RetryBudget: s.RetryBudget,
-		RetryMaybeProcessed: s.RetryMaybeProcessed, QueueTimeout: s.QueueTimeout,
-		Pacer: &e.pacer, Closed: ErrClosed,
+		RetryMaybeProcessed: s.RetryMaybeProcessed, Pacer: &e.pacer,
 	}
 	e.sender.Init(cfg, e, &e.pools, &e.adm, e)
 	e.jobKeys.init()
@@ -187,7 +191,9 @@ func (e *pipeline) accept(ctx context.Context, c *call) (*Result, error) {
 			// Waiting for a retry after an attempt that may have been
 			// processed: that attempt is what the caller must hear of.
 		}
-		return nil, &SendError{Message: c.msg, Target: c.target, Err: errors.Join(ctx.Err(), ErrMaybeProcessed), Attempts: max(1, c.Tries()), JobKey: c.jobKey, Value: c.value}
+		se := c.sendError(errors.Join(ctx.Err(), ErrMaybeProcessed))
+		se.Attempts = max(1, se.Attempts) // the attempt that may have been processed
+		return nil, se
 	}
 }
 
@@ -212,7 +218,7 @@ func (e *pipeline) shutdown(ctx context.Context) error {
 		<-e.shutdownDone
 		return e.shutdownErr
 	}
-	err := e.sender.Drain(ctx, &e.disp)
+	err := e.sender.Drain(ctx)
 	e.fails.flush(e.s.failureLogger)
 	e.shutdownErr = err
 	close(e.shutdownDone)

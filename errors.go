@@ -152,7 +152,7 @@ func IsRetryable(err error) bool {
 // daily quota) and calls other than single sends may still succeed. The
 // answer's numbers are in the Quota field of the *APIError in err's chain.
 func IsQuotaExceeded(err error) bool {
-	return apiCode(err) == CodeDailyLimit || apiCode(err) == CodeOverQuota
+	return apiCode(err).stopsClass()
 }
 
 // IsInvalidTarget reports whether err says the targets were all invalid

@@ -121,7 +121,7 @@ func (m *Message) validateTop(now time.Time) error {
 		return err
 	}
 	if n := len(m.Payload); n > maxPayloadBytes {
-		return fieldError("payload", "must be shorter than 4096 bytes (4 KB), got "+strconv.Itoa(n))
+		return fieldError("payload", "must be shorter than "+strconv.Itoa(maxPayloadBytes+1)+" bytes (4 KB), got "+strconv.Itoa(n))
 	}
 	if err := checkTextRunes("title", m.Title, maxTitleRunes); err != nil {
 		return err
@@ -148,8 +148,8 @@ func (m *Message) validateTop(now time.Time) error {
 	if t := m.NotifyType; t < NotifyDefaultAll || t > NotifyDefaultSound|NotifyDefaultVibrate|NotifyDefaultLights {
 		return fieldError("notify_type", "must be -1 (NotifyDefaultAll) or a combination of 1, 2 and 4, got "+strconv.Itoa(int(t)))
 	}
-	if id := m.NotifyID; id < 0 || id > math.MaxInt32 {
-		return fieldError("notify_id", "must be in 0..2147483647, got "+strconv.Itoa(id))
+	if id := m.NotifyID; id < 0 || id > maxNotifyID {
+		return fieldError("notify_id", "must be in 0.."+strconv.Itoa(maxNotifyID)+", got "+strconv.Itoa(id))
 	}
 	if ttl := m.TimeToLive; ttl < 0 {
 		return fieldError("time_to_live", "must not be negative, got "+ttl.String())
@@ -157,15 +157,23 @@ func (m *Message) validateTop(now time.Time) error {
 		return fieldError("time_to_live", "must be 0 or at least 1ms (it is sent in whole milliseconds), got "+ttl.String())
 	}
 	if t := m.TimeToSend; !t.IsZero() {
-		if t.UnixMilli() < 0 {
-			return fieldError("time_to_send", "must not be before 1970, got "+t.UTC().Format(time.RFC3339))
-		}
 		if now.IsZero() {
 			now = time.Now()
 		}
-		if ahead := t.Sub(now); ahead > maxScheduleAhead {
-			return fieldError("time_to_send", "must be at most 7 days (168h) ahead, got "+ahead.Round(time.Second).String()+" ahead")
-		}
+		return checkTimeToSend(t, now)
+	}
+	return nil
+}
+
+// checkTimeToSend checks a scheduled time t (not zero) against now: not
+// before 1970, at most maxScheduleAhead ahead.
+func checkTimeToSend(t, now time.Time) error {
+	if t.UnixMilli() < 0 {
+		return fieldError("time_to_send", "must not be before 1970, got "+t.UTC().Format(time.RFC3339))
+	}
+	if ahead := t.Sub(now); ahead > maxScheduleAhead {
+		return fieldError("time_to_send", "must be at most "+strconv.Itoa(int(maxScheduleAhead/(24*time.Hour)))+" days ("+
+			strconv.Itoa(int(maxScheduleAhead.Hours()))+"h) ahead, got "+ahead.Round(time.Second).String()+" ahead")
 	}
 	return nil
 }
@@ -405,7 +413,7 @@ func (m *Message) validateExtra(time.Time) error {
 	}
 	if !wrong {
 		if custom > maxExtras {
-			return fieldError("extra", "must hold at most 10 custom extras (documented keys do not count), got "+strconv.Itoa(custom))
+			return fieldError("extra", "must hold at most "+strconv.Itoa(maxExtras)+" custom extras (documented keys do not count), got "+strconv.Itoa(custom))
 		}
 		return nil
 	}
@@ -432,7 +440,7 @@ func (m *Message) checkExtra(k, v string, custom *int) error {
 	// Characters are counted only when the bytes might be too many.
 	if n := len(k); n > maxExtraRunes && utf8.RuneCountInString(k) > maxExtraRunes {
 		n = utf8.RuneCountInString(k)
-		return fieldError("extra", "keys must be at most 1024 characters, got one of "+strconv.Itoa(n))
+		return fieldError("extra", "keys must be at most "+strconv.Itoa(maxExtraRunes)+" characters, got one of "+strconv.Itoa(n))
 	}
 	if indexControl(k) >= 0 || !utf8.ValidString(k) {
 		// Not in Field: the key may hold a line break.
@@ -575,7 +583,7 @@ func checkJobKey(k string) error {
 		return fieldError(field, "must not start with '_', got "+errtext.Short(k))
 	}
 	if len(k) > maxJobKeyLen { // ASCII by now: bytes are characters
-		return fieldError(field, "must be at most 20 characters (older documentation: 12), got "+strconv.Itoa(len(k)))
+		return fieldError(field, "must be at most "+strconv.Itoa(maxJobKeyLen)+" characters (older documentation: 12), got "+strconv.Itoa(len(k)))
 	}
 	return nil
 }

@@ -178,7 +178,7 @@ func (e *pipeline) finish(c *call, res *Result, err error) {
 	c.res, c.err = res, err
 	if !c.async {
 		if err != nil {
-			c.err = &SendError{Message: c.msg, Target: c.target, Err: err, Attempts: c.Tries(), JobKey: c.jobKey, Value: c.value}
+			c.err = c.sendError(err)
 		}
 		close(c.done)
 		e.adm.Release(true)
@@ -186,14 +186,11 @@ func (e *pipeline) finish(c *call, res *Result, err error) {
 	}
 	// The outcome is decided: its token is free for the next send even
 	// while the callback waits or runs.
-	e.adm.Free()
+	e.adm.Release(false)
 	if e.needsDelivery(c, res, err) {
 		e.disp.Push(c)
 		return
 	}
 	c.resolve()
-	e.reported(c)
+	e.adm.AsyncEnded()
 }
-
-// reported ends an async call once its callback (if any) has returned.
-func (e *pipeline) reported(c *call) { e.adm.AsyncEnded() }

@@ -250,7 +250,7 @@ func (c *call) resolve() {
 		return
 	}
 	if c.err != nil {
-		c.err = &SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.Tries(), JobKey: c.jobKey, Value: c.value}
+		c.err = c.sendError(c.err)
 	}
 	close(c.done)
 }
@@ -301,7 +301,7 @@ func (e *pipeline) deliverOutcome(c *call) {
 	case c.handle:
 		c.resolve()
 	case c.err != nil && e.s.OnError != nil:
-		e.s.OnError(&SendError{Message: c.msg, Target: c.target, Err: c.err, Attempts: c.Tries(), JobKey: c.jobKey, Value: c.value, Batched: c.batched})
+		e.s.OnError(c.sendError(c.err))
 	case c.err != nil:
 		if !e.s.DisableFailureLog {
 			e.fails.log(e.s.failureLogger, c)
@@ -357,11 +357,12 @@ func (e *pipeline) Deliver(item any) {
 	e.deliverOutcome(c)
 }
 
-// Delivered ends a call the dispatcher has delivered: an async send is
-// reported; a hook job's caller was let go by deliverOutcome.
+// Delivered ends a call the dispatcher has delivered: an async send ends
+// now that its callbacks have returned; a hook job's caller was let go by
+// deliverOutcome.
 func (e *pipeline) Delivered(item any) {
 	if c := item.(*call); c.async {
-		e.reported(c)
+		e.adm.AsyncEnded()
 	}
 }
 

@@ -142,12 +142,14 @@ func splittable(err error) bool {
 	if !errors.As(err, &ae) || classify(ae) != classFail {
 		return false
 	}
+	if auth, quota := stopKind(ae); auth || quota {
+		return false
+	}
 	switch Code(ae.Code) {
 	case 0: // an HTTP status alone: only a malformed or too large request
 		return ae.HTTPStatus == 400 || ae.HTTPStatus == 413
-	case CodeIllegalRequest, CodeIPOverQuota, CodeBlacklisted, CodeDailyLimit, CodeForbidden,
-		CodeAuthFailed, CodeTokenAuthFailed, CodeRestricted, CodeIllegalApp, CodeBadAppID,
-		CodeBadAppKey, CodeBadSecret, CodeOverQuota:
+	case CodeIllegalRequest, CodeIPOverQuota, CodeForbidden, CodeTokenAuthFailed, CodeRestricted,
+		CodeIllegalApp, CodeBadAppID, CodeBadAppKey:
 		return false
 	}
 	return true

@@ -100,12 +100,10 @@ func encodeBatch(msgs []TargetedMessage, at, now time.Time) ([]byte, error) {
 	}
 	var atMS int64
 	if !at.IsZero() {
-		if atMS = at.UnixMilli(); atMS < 0 {
-			return nil, fieldError("time_to_send", "must not be before 1970, got "+at.UTC().Format(time.RFC3339))
+		if err := checkTimeToSend(at, now); err != nil {
+			return nil, err
 		}
-		if ahead := at.Sub(now); ahead > maxScheduleAhead {
-			return nil, fieldError("time_to_send", "must be at most 7 days (168h) ahead, got "+ahead.Round(time.Second).String()+" ahead")
-		}
+		atMS = at.UnixMilli()
 	}
 	size := 0
 	for i, m := range msgs {

@@ -49,12 +49,9 @@ func (a *Admission) Init(max int, disp *Dispatcher) {
 // Close makes every wait for a token end with ErrClosed.
 func (a *Admission) Close() { close(a.closing) }
 
-// Free returns the token of a send whose outcome is decided and which
-// stays active until its callback has returned (see AsyncEnded).
-func (a *Admission) Free() { <-a.sem }
-
-// AsyncEnded ends an accepted async call whose token was freed (Free)
-// once its callback, if any, has returned.
+// AsyncEnded ends an accepted async call whose token was released
+// (Release(false): its outcome is decided) once its callback, if any,
+// has returned.
 func (a *Admission) AsyncEnded() {
 	a.AsyncPending.Add(-1)
 	a.Active.Add(-1)

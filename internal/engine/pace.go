@@ -55,14 +55,8 @@ func (p *Pacer) Digest(auth string) string { return p.app(auth).digest }
 // Pace waits, before a call of the app of auth is accepted, for the
 // end of the app's pause, then for its turn.
 func (p *Pacer) Pace(ctx context.Context, auth string) error {
-	if d := p.Pause(auth); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		}
+	if d := p.Pause(auth); d > 0 && !SleepCtx(ctx, d) {
+		return ctx.Err()
 	}
 	return p.Turn(ctx, auth)
 }

@@ -70,21 +70,13 @@ type PoolConfig struct {
 // to the client's Host): what to do with the calls it queues, and whom
 // to tell of its connections.
 type PoolHost interface {
-	// Closed reports whether the client is closing.
-	Closed() bool
-	// Answers counts the answers the client has had from any server.
-	Answers() int64
+	Host
 	// Reroute routes ex, which met a retired pool, again and queues it.
 	Reroute(ex *wire.Exchange, from *Pool) bool
 	// FailClosed fails ex with ErrClosed unless its caller withdrew it.
 	FailClosed(ex *wire.Exchange)
 	// QueueExpired reports whether ex has waited longer than QueueTimeout.
 	QueueExpired(ex *wire.Exchange) bool
-	// DialFailed counts a dial that failed.
-	DialFailed()
-	// ConnOpened and ConnClosed tell of a connection's start and end.
-	ConnOpened(addr, protocol string)
-	ConnClosed(addr, protocol string, err error)
 }
 
 // NewPool returns the pool of connections to addr, sending authority as

@@ -41,16 +41,12 @@ type Sender struct {
 
 // SenderConfig is what a Sender's rules depend on.
 type SenderConfig struct {
-	MaxAttempts         int           // attempts that reach the server, per call
-	RetryBudget         int           // tokens of the retry budget; < 0: unlimited
-	RetryMaybeProcessed bool          // retry attempts that may have been processed
-	QueueTimeout        time.Duration // the longest a call waits for a connection
+	MaxAttempts         int  // attempts that reach the server, per call
+	RetryBudget         int  // tokens of the retry budget; < 0: unlimited
+	RetryMaybeProcessed bool // retry attempts that may have been processed
 	// Pacer, if it has a Limiter, gives a retry its turn before it is
 	// queued.
 	Pacer *Pacer
-	// Closed is the error of a call that met a closed pool or was waiting
-	// for a retry when the client closed.
-	Closed error
 }
 
 // Host is the client's side of its pools that a Sender passes on.
@@ -126,31 +122,38 @@ func (s *Sender) Prepare(c *Call, owner any) {
 }
 
 // Accept waits for a MaxPending token (until ctx ends) and queues c,
-// which Prepare made ready. It fails with cfg.Closed if the client
-// closes first.
+// which Prepare made ready. It fails with ErrClosed if the client closes
+// first.
 func (s *Sender) Accept(ctx context.Context, c *Call, async bool) error {
 	if err := s.adm.Acquire(ctx); err != nil {
 		return err
 	}
 	if s.Closed() {
 		s.adm.Release(false)
-		return s.cfg.Closed
+		return ErrClosed
 	}
-	s.adm.Active.Add(1)
-	if async {
-		s.adm.AsyncPending.Add(1)
-	}
-	s.Accepted.Add(1)
+	s.Admitted(async)
 	c.Start = time.Now()
 	c.Queued = c.Start
 	c.Pool.Enqueue(&c.Ex)
 	return nil
 }
 
+// Admitted counts a call accepted with a MaxPending token: it is active
+// (and, if async, pending) until it ends. Accept calls it; so does a
+// message joining a batch, which is accepted without a Call of its own.
+func (s *Sender) Admitted(async bool) {
+	s.adm.Active.Add(1)
+	if async {
+		s.adm.AsyncPending.Add(1)
+	}
+	s.Accepted.Add(1)
+}
+
 // Expired reports whether c has waited for a connection longer than
 // QueueTimeout.
 func (s *Sender) Expired(c *Call) bool {
-	return time.Since(c.Queued) > s.cfg.QueueTimeout
+	return time.Since(c.Queued) > s.pools.cfg.QueueTimeout
 }
 
 // exchangeGate stops a queued call the Judge refuses before it is written.
@@ -205,7 +208,7 @@ func (s *Sender) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 			}
 		}
 	case Retry:
-		if s.mayRetry(c, RetryCost) && s.retryAnswered(c) {
+		if s.mayRetry(c, RetryCost) && s.RetryPaced(c, Backoff(c.Tries())) {
 			return
 		}
 	case Maybe:
@@ -214,7 +217,7 @@ func (s *Sender) exchangeDone(ex *wire.Exchange, resp *wire.Response, err error)
 			s.Requests.Add(1)
 		}
 		c.maybe.Store(true)
-		if s.cfg.RetryMaybeProcessed && s.mayRetry(c, RetryCostTransport) && s.retryAnswered(c) {
+		if s.cfg.RetryMaybeProcessed && s.mayRetry(c, RetryCostTransport) && s.RetryPaced(c, Backoff(c.Tries())) {
 			return
 		}
 	}
@@ -241,13 +244,12 @@ func (s *Sender) mayRetry(c *Call, cost int64) bool {
 	return false
 }
 
-// retryAnswered schedules another attempt of c, whose last attempt the
-// server answered or may have processed: after the backoff, it waits for
-// its turn of the rate limit (until the pool shuts down) and is queued.
-// If the wait ends without a turn the attempt is queued anyway and the
-// pool, which is then closed, fails it.
-func (s *Sender) retryAnswered(c *Call) bool {
-	d := Backoff(c.Tries())
+// RetryPaced sends c again as a request the server will count (an
+// answered retry, or a part of a split batch): after d, it waits for its
+// turn of the rate limit (until the pool shuts down) and is queued, as
+// Retry says. If the wait ends without a turn the attempt is queued
+// anyway and the pool, which is then closed, fails it.
+func (s *Sender) RetryPaced(c *Call, d time.Duration) bool {
 	if s.cfg.Pacer == nil || !s.cfg.Pacer.Limited() {
 		return s.Retry(c, d, nil)
 	}
@@ -257,7 +259,7 @@ func (s *Sender) retryAnswered(c *Call) bool {
 // Retry queues c again after d, routed afresh if the host list chose its
 // host; before, if not nil, runs on the timer's goroutine first. It
 // reports whether it took charge of c (c is then queued, or finished
-// with cfg.Closed if its pool has shut down); false means CancelRetries
+// with ErrClosed if its pool has shut down); false means CancelRetries
 // has run and the caller must finish c itself.
 func (s *Sender) Retry(c *Call, d time.Duration, before func()) bool {
 	if c.Failover {
@@ -276,7 +278,7 @@ func (s *Sender) Retry(c *Call, d time.Duration, before func()) bool {
 	})
 }
 
-// CancelRetries finishes every call waiting for a retry with cfg.Closed,
+// CancelRetries finishes every call waiting for a retry with ErrClosed,
 // unless its sync caller withdrew it; Retry refuses from then on.
 func (s *Sender) CancelRetries() {
 	for _, ex := range s.timers.Cancel() {
@@ -294,11 +296,11 @@ func (s *Sender) Reroute(ex *wire.Exchange, from *Pool) bool {
 	return c.Pool.Enqueue(&c.Ex)
 }
 
-// FailClosed fails the call of ex with cfg.Closed unless its sync caller
+// FailClosed fails the call of ex with ErrClosed unless its sync caller
 // withdrew it.
 func (s *Sender) FailClosed(ex *wire.Exchange) {
 	if ex.Take() {
-		s.judge.Finish(ex.Value.(*Call), nil, s.cfg.Closed)
+		s.judge.Finish(ex.Value.(*Call), nil, ErrClosed)
 	}
 }
 
@@ -313,10 +315,10 @@ const callbackGrace = time.Second
 // Drain ends the client's sends once admission is closed: it waits for
 // every accepted call's outcome until ctx ends (the shutdown is then
 // graceful: connections finish what they hold), fails what still waits
-// for a retry, shuts the pools down, and waits for the callbacks of disp
-// to run, within what is left of ctx or, if it has ended, a short grace.
+// for a retry, shuts the pools down, and waits for the dispatcher's
+// callbacks to run, within what is left of ctx or, if it has ended, a short grace.
 // It returns ctx's error if the wait for outcomes was cut short.
-func (s *Sender) Drain(ctx context.Context, disp *Dispatcher) error {
+func (s *Sender) Drain(ctx context.Context) error {
 	err := s.adm.WaitZero(ctx, &s.adm.Active)
 	graceful := err == nil
 	pools := s.pools.Stopping(graceful)
@@ -335,6 +337,6 @@ func (s *Sender) Drain(ctx context.Context, disp *Dispatcher) error {
 	if werr := s.adm.WaitZero(wctx, &s.adm.Active); werr != nil && err == nil {
 		err = werr
 	}
-	disp.Shutdown(wctx)
+	s.adm.disp.Shutdown(wctx)
 	return err
 }

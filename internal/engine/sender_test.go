@@ -55,16 +55,13 @@ func (quietHost) DialFailed()                      {}
 func (quietHost) ConnOpened(string, string)        {}
 func (quietHost) ConnClosed(string, string, error) {}
 
-var errClosed = errors.New("closed")
-
 // newTestSender returns a Sender judged by j and a call routed to a pool
 // that has no connections: the test takes queued attempts from its queue
 // and ends them by hand, as a connection would.
 func newTestSender(t *testing.T, cfg SenderConfig, j Judge) (*Sender, *Call) {
 	t.Helper()
-	cfg.Closed = errClosed
 	s := new(Sender)
-	pcfg := &PoolConfig{Conns: 1, MaxPending: 8}
+	pcfg := &PoolConfig{Conns: 1, MaxPending: 8, QueueTimeout: time.Hour}
 	var pools Pools
 	pools.Init(pcfg, s, "127.0.0.1:1", "test", nil)
 	var adm Admission
@@ -100,7 +97,7 @@ var (
 func TestSenderRequeuesTheUnprocessedABoundedNumberOfTimes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		j := &verdictJudge{verdict: Requeue}
-		s, c := newTestSender(t, SenderConfig{MaxAttempts: 1, QueueTimeout: time.Hour}, j)
+		s, c := newTestSender(t, SenderConfig{MaxAttempts: 1}, j)
 		for i := range maxUnprocessedRetries {
 			c.Ex.Done(&c.Ex, nil, unwritten)
 			require.True(t, take(c), "re-queue %d", i+1)
@@ -119,7 +116,7 @@ func TestSenderRequeuesTheUnprocessedABoundedNumberOfTimes(t *testing.T) {
 func TestSenderRetriesWithinMaxAttempts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		j := &verdictJudge{verdict: Retry}
-		s, c := newTestSender(t, SenderConfig{MaxAttempts: 3, RetryBudget: -1, QueueTimeout: time.Hour}, j)
+		s, c := newTestSender(t, SenderConfig{MaxAttempts: 3, RetryBudget: -1}, j)
 		for i := range 2 {
 			c.Ex.Done(&c.Ex, answer, nil)
 			require.True(t, take(c), "retry %d", i+1)
@@ -136,7 +133,7 @@ func TestSenderRetryBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		j := &verdictJudge{verdict: Retry}
 		// Enough tokens for one retry.
-		s, c := newTestSender(t, SenderConfig{MaxAttempts: 10, RetryBudget: RetryCost, QueueTimeout: time.Hour}, j)
+		s, c := newTestSender(t, SenderConfig{MaxAttempts: 10, RetryBudget: RetryCost}, j)
 		c.Ex.Done(&c.Ex, answer, nil)
 		require.True(t, take(c))
 		c.Ex.Done(&c.Ex, answer, nil)
@@ -150,7 +147,7 @@ func TestSenderMaybeProcessed(t *testing.T) {
 	for _, rmp := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
 			j := &verdictJudge{verdict: Maybe}
-			_, c := newTestSender(t, SenderConfig{MaxAttempts: 2, RetryBudget: -1, RetryMaybeProcessed: rmp, QueueTimeout: time.Hour}, j)
+			_, c := newTestSender(t, SenderConfig{MaxAttempts: 2, RetryBudget: -1, RetryMaybeProcessed: rmp}, j)
 			c.Ex.Done(&c.Ex, nil, broken)
 			assert.True(t, c.Maybe())
 			assert.Equal(t, 1, c.Tries(), "a written attempt counts")
@@ -169,7 +166,7 @@ func TestSenderMaybeProcessed(t *testing.T) {
 func TestSenderSuccessRefundsTheBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		j := &verdictJudge{verdict: Succeed}
-		s, c := newTestSender(t, SenderConfig{MaxAttempts: 1, RetryBudget: 10, QueueTimeout: time.Hour}, j)
+		s, c := newTestSender(t, SenderConfig{MaxAttempts: 1, RetryBudget: 10}, j)
 		require.True(t, s.Budget().Take(3))
 		c.Ex.Done(&c.Ex, answer, nil)
 		require.Equal(t, 1, j.outcomes())
@@ -182,11 +179,11 @@ func TestSenderSuccessRefundsTheBudget(t *testing.T) {
 func TestSenderCancelRetriesFinishesWaitingCallsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		j := &verdictJudge{verdict: Retry}
-		s, c := newTestSender(t, SenderConfig{MaxAttempts: 5, RetryBudget: -1, QueueTimeout: time.Hour}, j)
+		s, c := newTestSender(t, SenderConfig{MaxAttempts: 5, RetryBudget: -1}, j)
 		c.Ex.Done(&c.Ex, answer, nil) // now waits for its backoff
 		s.CancelRetries()
 		require.Equal(t, 1, j.outcomes())
-		assert.ErrorIs(t, j.finished[0], errClosed)
+		assert.ErrorIs(t, j.finished[0], ErrClosed)
 		assert.False(t, take(c), "the cancelled timer never queues it")
 		assert.False(t, s.Retry(c, time.Second, nil), "Retry refuses after CancelRetries")
 		assert.Equal(t, 1, j.outcomes())
@@ -195,7 +192,8 @@ func TestSenderCancelRetriesFinishesWaitingCallsOnce(t *testing.T) {
 
 func TestSenderExpired(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, c := newTestSender(t, SenderConfig{QueueTimeout: time.Second}, &verdictJudge{})
+		s, c := newTestSender(t, SenderConfig{}, &verdictJudge{})
+		s.pools.cfg.QueueTimeout = time.Second
 		c.Queued = time.Now()
 		assert.False(t, s.Expired(c))
 		time.Sleep(2 * time.Second)
