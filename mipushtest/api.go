@@ -276,12 +276,12 @@ func (x *exchange) checkMessage(f url.Values, now time.Time, at string) (int, st
 		return 10017, "extra.jobkey must be at most " + strconv.Itoa(rules.JobKeyMaxLen) + " of [0-9a-zA-Z_-] and not start with _, not " + strconv.Quote(v)
 	}
 	// The real server answers 65036 to 65038 here (which code for which
-	// field is not documented); 10017 says "invalid parameter value".
+	// field is not documented); see rules.CodeBadCallback.
 	if n := len(f.Get("extra.callback")); n > rules.CallbackURLMaxBytes {
-		return 10017, "extra.callback is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackURLMaxBytes) + " allowed"
+		return rules.CodeBadCallback, "extra.callback is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackURLMaxBytes) + " allowed"
 	}
 	if n := len(f.Get("extra.callback.param")); n > rules.CallbackParamMaxBytes {
-		return 10017, "extra.callback.param is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackParamMaxBytes) + " allowed"
+		return rules.CodeBadCallback, "extra.callback.param is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackParamMaxBytes) + " allowed"
 	}
 	switch v := f.Get("extra.notify_effect"); v {
 	case "", "1":
