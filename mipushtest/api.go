@@ -336,7 +336,7 @@ func isIOSOnly(key string) bool {
 }
 
 // checkTimeToSend checks a time_to_send value (epoch milliseconds, at most
-// seven days ahead).
+// maxSchedule ahead).
 func checkTimeToSend(v string, now time.Time) (int, string) {
 	if v == "" {
 		return 0, ""
@@ -346,7 +346,7 @@ func checkTimeToSend(v string, now time.Time) (int, string) {
 		return 10017, "time_to_send must be epoch milliseconds, not " + strconv.Quote(v)
 	}
 	if ms > now.Add(maxSchedule).UnixMilli() {
-		return 10017, "time_to_send is more than 7 days ahead"
+		return 10017, "time_to_send is more than " + strconv.Itoa(int(maxSchedule/(24*time.Hour))) + " days ahead"
 	}
 	return 0, ""
 }
