@@ -48,7 +48,10 @@ func (s *Server) SetPrivateChannel(id string) {
 // characters, not all white space, no symbols of category So such as
 // emoji, no unassigned code points). Reset forgets templates.
 func (s *Server) SetTemplate(t Template) {
+	// A sorted copy: the caller keeps its slice, and a send compares its
+	// sorted variables without sorting these again.
 	t.Vars = slices.Clone(t.Vars)
+	slices.Sort(t.Vars)
 	st := &s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -104,8 +107,8 @@ func (x *exchange) checkTemplate(f url.Values) (int, string) {
 	case !known:
 		return 0, ""
 	}
-	if got := mapKeys(params); !slices.Equal(got, sortedVars(t.Vars)) {
-		return rules.CodeBadTemplate, "extra.template_param must give exactly the variables [" + strings.Join(sortedVars(t.Vars), " ") +
+	if got := rules.SortedKeys(params); !slices.Equal(got, t.Vars) {
+		return rules.CodeBadTemplate, "extra.template_param must give exactly the variables [" + strings.Join(t.Vars, " ") +
 			"] of template " + strconv.Quote(id) + ", got [" + strings.Join(got, " ") + "]"
 	}
 	return 0, ""
@@ -113,13 +116,3 @@ func (x *exchange) checkTemplate(f url.Values) (int, string) {
 
 // hasPrivate reports whether any channel is private, without the lock.
 func (st *apiState) hasPrivate() bool { return st.nPrivate.Load() > 0 }
-
-// mapKeys returns the keys of m, sorted.
-func mapKeys(m map[string]string) []string { return rules.SortedKeys(m) }
-
-// sortedVars returns a sorted copy of vars.
-func sortedVars(vars []string) []string {
-	v := slices.Clone(vars)
-	slices.Sort(v)
-	return v
-}
