@@ -31,16 +31,7 @@ type Template struct {
 // when it names no template, and with 10017 when the template is not one
 // of the channel's or the variables differ: the real codes are not
 // documented, so these are guesses. Reset forgets private channels.
-func (s *Server) SetPrivateChannel(id string) {
-	st := &s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.private == nil {
-		st.private = make(map[string]bool)
-	}
-	st.private[id] = true
-	st.nPrivate.Store(int32(len(st.private)))
-}
+func (s *Server) SetPrivateChannel(id string) { s.state.setPrivate(id, nil) }
 
 // SetTemplate registers t and marks its channel private (see
 // SetPrivateChannel). A send that names t.ID must carry exactly the
@@ -52,17 +43,24 @@ func (s *Server) SetTemplate(t Template) {
 	// sorted variables without sorting these again.
 	t.Vars = slices.Clone(t.Vars)
 	slices.Sort(t.Vars)
-	st := &s.state
+	s.state.setPrivate(t.ChannelID, &t)
+}
+
+// setPrivate marks channel private and registers t, if not nil, under one
+// lock: a send sees both or neither.
+func (st *apiState) setPrivate(channel string, t *Template) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.templates == nil {
-		st.templates = make(map[string]Template)
+	if t != nil {
+		if st.templates == nil {
+			st.templates = make(map[string]Template)
+		}
+		st.templates[t.ID] = *t
 	}
-	st.templates[t.ID] = t
 	if st.private == nil {
 		st.private = make(map[string]bool)
 	}
-	st.private[t.ChannelID] = true
+	st.private[channel] = true
 	st.nPrivate.Store(int32(len(st.private)))
 }
 
