@@ -275,8 +275,8 @@ func (x *exchange) checkMessage(f url.Values, now time.Time, at string) (int, st
 	if v := f.Get("extra.jobkey"); v != "" && !validJobKey(v) {
 		return 10017, "extra.jobkey must be at most " + strconv.Itoa(rules.JobKeyMaxLen) + " of [0-9a-zA-Z_-] and not start with _, not " + strconv.Quote(v)
 	}
-	// The real server answers 65036 to 65038 here (which code for which
-	// field is not documented); see rules.CodeBadCallback.
+	// Which code the real server answers here is not documented: see
+	// rules.CodeBadCallback.
 	if n := len(f.Get("extra.callback")); n > rules.CallbackURLMaxBytes {
 		return rules.CodeBadCallback, "extra.callback is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackURLMaxBytes) + " allowed"
 	}
