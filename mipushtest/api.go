@@ -275,13 +275,13 @@ func (x *exchange) checkMessage(f url.Values, now time.Time, at string) (int, st
 	if v := f.Get("extra.jobkey"); v != "" && !validJobKey(v) {
 		return 10017, "extra.jobkey must be at most " + strconv.Itoa(rules.JobKeyMaxLen) + " of [0-9a-zA-Z_-] and not start with _, not " + strconv.Quote(v)
 	}
-	// The real server answers 65036 to 65038 here (which code for which
-	// field is not documented); 10017 says "invalid parameter value".
+	// Which code the real server answers here is not documented: see
+	// rules.CodeBadCallback.
 	if n := len(f.Get("extra.callback")); n > rules.CallbackURLMaxBytes {
-		return 10017, "extra.callback is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackURLMaxBytes) + " allowed"
+		return rules.CodeBadCallback, "extra.callback is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackURLMaxBytes) + " allowed"
 	}
 	if n := len(f.Get("extra.callback.param")); n > rules.CallbackParamMaxBytes {
-		return 10017, "extra.callback.param is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackParamMaxBytes) + " allowed"
+		return rules.CodeBadCallback, "extra.callback.param is " + strconv.Itoa(n) + " bytes, at most " + strconv.Itoa(rules.CallbackParamMaxBytes) + " allowed"
 	}
 	switch v := f.Get("extra.notify_effect"); v {
 	case "", "1":
@@ -336,7 +336,7 @@ func isIOSOnly(key string) bool {
 }
 
 // checkTimeToSend checks a time_to_send value (epoch milliseconds, at most
-// seven days ahead).
+// maxSchedule ahead).
 func checkTimeToSend(v string, now time.Time) (int, string) {
 	if v == "" {
 		return 0, ""
@@ -346,7 +346,7 @@ func checkTimeToSend(v string, now time.Time) (int, string) {
 		return 10017, "time_to_send must be epoch milliseconds, not " + strconv.Quote(v)
 	}
 	if ms > now.Add(maxSchedule).UnixMilli() {
-		return 10017, "time_to_send is more than 7 days ahead"
+		return 10017, "time_to_send is more than " + strconv.Itoa(int(maxSchedule/(24*time.Hour))) + " days ahead"
 	}
 	return 0, ""
 }

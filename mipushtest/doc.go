@@ -63,10 +63,10 @@
 // bar_closed, device_condition_unmatch and app_not_register). The retired
 // feedback paths /v1/feedback/fetch_invalid_regids and
 // fetch_invalid_aliases answer 10036, as the real server took them
-// offline. The revoke paths retired on 2026-12-01 (/v1/message/{regid,
-// alias,user_account,topic,multi_topic}/revoke and /v2/message/revoke)
-// answer as removed routes, HTTP 404 with a JSON error naming the notice;
-// the real answer is unknown. Their v3 replacements are served.
+// offline. The retired v1 and v2 revoke paths (rule "revoke retired" in
+// docs/fidelity.md lists them, with their date) answer as removed routes,
+// HTTP 404 with a JSON error naming the notice; the real answer is
+// unknown. Their v3 replacements are served.
 //
 // Some answers have no public source at all, and their shapes are this
 // server's own, not confirmed: presence (/v1 and /v2/regid/presence, both
@@ -98,17 +98,18 @@
 // is inferred (the public sources show only the text "no_channel:2
 // a:3"); an Answer with a Body scripts any other shape.
 //
-// # Notices of 2024–2026
+// # The service's notices
 //
 // The server follows the rules of the package internal/rules, which the
-// client reads too. A notification without extra.notify_effect, a custom
-// notification message retired on 2024-09-30, is accepted with a warning
-// in Request.Warnings (its real answer is unknown); Options.Strict refuses
-// it. SetTemplate and SetPrivateChannel make channels private: a send on
-// one then needs one of its templates (extra.template_id) with exactly the
-// template's variables (extra.template_param, a JSON object), or it is
-// refused (21305 without a template, 10017 with a wrong one: guessed
-// codes). The variables' values are checked on every channel.
+// client reads too; docs/fidelity.md lists every rule with its source and
+// date. A notification without extra.notify_effect, a retired custom
+// notification message, is accepted with a warning in Request.Warnings
+// (its real answer is unknown); Options.Strict refuses it. SetTemplate
+// and SetPrivateChannel make channels private: a send on one then needs
+// one of its templates (extra.template_id) with exactly the template's
+// variables (extra.template_param, a JSON object), or it is refused
+// (guessed codes: rule "template answers"). The variables' values are
+// checked on every channel.
 //
 // # Recording
 //

@@ -168,10 +168,10 @@ func endpointTable() []*endpoint {
 			"regIds=r1,r2", (*exchange).handleRegion),
 
 		// Revoke and stop.
-		// The v1 and v2 revoke paths went offline on 2026-12-01 (see
-		// internal/rules): the server answers them as unknown paths, with
-		// a reason naming the notice. The v3 paths take the v1
-		// parameters (inferred: no public source gives them).
+		// The retired v1 and v2 revoke paths (rules.Retirements) are not
+		// served: the server answers them as unknown paths, with a reason
+		// naming the notice. The v3 paths take the v1 parameters
+		// (inferred: no public source gives them).
 		revoke(rules.RevokeRegIDs, "registration_ids", ",", "registration_ids=r1,r2"),
 		revoke(rules.RevokeAliases, "aliases", ",", "aliases=a1"),
 		revoke(rules.RevokeUserAccounts, "user_accounts", ",", "user_accounts=u1"),

@@ -101,7 +101,9 @@ func TestCustomNotificationWarning(t *testing.T) {
 // values follow the service's rules on any channel.
 func TestTemplates(t *testing.T) {
 	bothProtocols(t, Options{}, func(t *testing.T, s *Server, c *http.Client) {
-		s.SetTemplate(Template{ID: "tpl", ChannelID: "orders", Vars: []string{"name", "order"}})
+		vars := []string{"order", "name"} // not sorted: the server sorts a copy
+		s.SetTemplate(Template{ID: "tpl", ChannelID: "orders", Vars: vars})
+		assert.Equal(t, []string{"order", "name"}, vars, "SetTemplate keeps the caller's slice")
 		s.SetPrivateChannel("alerts")
 		send := with(validSend("r1"), "extra.notify_effect", "1", "extra.channel_id", "orders",
 			"extra.template_id", "tpl", "extra.template_param", `{"order":"42","name":"Li"}`)

@@ -70,8 +70,8 @@ type Request struct {
 	// MsgID is data.id of a successful send, or "".
 	MsgID string
 	// Warnings name what the server accepted but the real service may
-	// not: a notification without extra.notify_effect, a custom
-	// notification message retired on 2024-09-30 (see Options.Strict).
+	// not: a notification without extra.notify_effect, a retired custom
+	// notification message (see Options.Strict).
 	// For a multi-message send each warning starts with the message's
 	// place ("messages[2]: "). Nil when there is nothing to say.
 	Warnings []string

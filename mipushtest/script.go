@@ -37,6 +37,11 @@ type Script struct {
 	Log io.Writer
 }
 
+// codeTooFrequent is the code the real server answers an app calling the
+// API too often, 10027 (应用的API调用太频繁; mipush.CodeTooFrequent, which
+// this package cannot import: the client's tests import it).
+const codeTooFrequent = 10027
+
 // PatternFailure answers Code to the requests naming a target that matches
 // Pattern, a path.Match pattern such as "r-9*".
 type PatternFailure struct {
@@ -125,7 +130,7 @@ type player struct {
 // hook answers the scripted failures and the rate limit.
 func (p *player) hook(r *Request) *Answer {
 	if p.sc.RateLimit > 0 && p.overRate(r.Time) {
-		return ErrorAnswer(10027, "scripted rate limit: more than "+strconv.Itoa(p.sc.RateLimit)+" requests per second")
+		return ErrorAnswer(codeTooFrequent, "scripted rate limit: more than "+strconv.Itoa(p.sc.RateLimit)+" requests per second")
 	}
 	for _, f := range p.sc.Failures {
 		for _, t := range r.Targets {

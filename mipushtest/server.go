@@ -66,11 +66,12 @@ type Options struct {
 
 	// Strict makes the server refuse what the service has retired but
 	// the fake otherwise accepts with a warning (Request.Warnings): a
-	// notification without extra.notify_effect, a "custom notification
-	// message", offline since 2024-09-30 (dev.mi.com notice pId=1856). It
-	// is refused with code 21305, "missing required parameter"; what the
-	// real server answers (an error, or a silent drop) is not known, so
-	// the code is a guess.
+	// notification without extra.notify_effect, a retired "custom
+	// notification message" (rule "notify_effect" in docs/fidelity.md, with
+	// its date and notice). It is refused with a "missing required
+	// parameter" code (rule "custom notification answer"); what the real
+	// server answers (an error, or a silent drop) is not known, so the
+	// code is a guess.
 	Strict bool
 
 	// Addr is the TCP address to listen on, e.g. "127.0.0.1:4443"; empty

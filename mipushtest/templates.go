@@ -10,56 +10,62 @@ import (
 	"github.com/mipush-go/mipush/internal/rules"
 )
 
-// Template is a message template as the server knows it. Since 2026-06
-// every message on a private channel names a template approved for that
-// channel in extra.template_id, and gives the values of its variables in
-// extra.template_param, a JSON object (dev.mi.com pId=2314; the object
-// shape is inferred).
+// Template is a message template as the server knows it. Every message on
+// a private channel names a template approved for that channel in
+// extra.template_id, and gives the values of its variables in
+// extra.template_param, a JSON object (rules "template" and "template_param"
+// in docs/fidelity.md, with their date and notice; the object shape is
+// inferred).
 type Template struct {
 	// ID is the template id, extra.template_id.
 	ID string
 	// ChannelID is the channel the template is bound to. SetTemplate
 	// makes it a private channel.
 	ChannelID string
-	// Vars are the names of the template's variables, at most 9.
+	// Vars are the names of the template's variables, at most as many as
+	// rule "template_param" in docs/fidelity.md allows.
 	Vars []string
 }
 
 // SetPrivateChannel marks the channel id as private (私信): every send
 // on it must then name one of the channel's templates (see SetTemplate)
-// and give exactly its variables. Such a send is refused with code 21305
-// when it names no template, and with 10017 when the template is not one
-// of the channel's or the variables differ: the real codes are not
-// documented, so these are guesses. Reset forgets private channels.
-func (s *Server) SetPrivateChannel(id string) {
-	st := &s.state
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.private == nil {
-		st.private = make(map[string]bool)
-	}
-	st.private[id] = true
-	st.nPrivate.Store(int32(len(st.private)))
-}
+// and give exactly its variables. Such a send is refused with a "missing
+// required parameter" code when it names no template, and with an
+// "invalid parameter value" code when the template is not one of the
+// channel's or the variables differ (rule "template answers" in
+// docs/fidelity.md): the real codes are not documented, so these are
+// guesses. Reset forgets private channels.
+func (s *Server) SetPrivateChannel(id string) { s.state.setPrivate(id, nil) }
 
 // SetTemplate registers t and marks its channel private (see
 // SetPrivateChannel). A send that names t.ID must carry exactly the
-// variables t.Vars, with values that follow the service's rules (1 to 128
-// characters, not all white space, no symbols of category So such as
-// emoji, no unassigned code points). Reset forgets templates.
+// variables t.Vars, with values that follow rule "template_param" in
+// docs/fidelity.md (a bounded length, not all white space, no symbols of
+// category So such as emoji, no unassigned code points). Reset forgets
+// templates.
 func (s *Server) SetTemplate(t Template) {
+	// A sorted copy: the caller keeps its slice, and a send compares its
+	// sorted variables without sorting these again.
 	t.Vars = slices.Clone(t.Vars)
-	st := &s.state
+	slices.Sort(t.Vars)
+	s.state.setPrivate(t.ChannelID, &t)
+}
+
+// setPrivate marks channel private and registers t, if not nil, under one
+// lock: a send sees both or neither.
+func (st *apiState) setPrivate(channel string, t *Template) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.templates == nil {
-		st.templates = make(map[string]Template)
+	if t != nil {
+		if st.templates == nil {
+			st.templates = make(map[string]Template)
+		}
+		st.templates[t.ID] = *t
 	}
-	st.templates[t.ID] = t
 	if st.private == nil {
 		st.private = make(map[string]bool)
 	}
-	st.private[t.ChannelID] = true
+	st.private[channel] = true
 	st.nPrivate.Store(int32(len(st.private)))
 }
 
@@ -104,8 +110,8 @@ func (x *exchange) checkTemplate(f url.Values) (int, string) {
 	case !known:
 		return 0, ""
 	}
-	if got := mapKeys(params); !slices.Equal(got, sortedVars(t.Vars)) {
-		return rules.CodeBadTemplate, "extra.template_param must give exactly the variables [" + strings.Join(sortedVars(t.Vars), " ") +
+	if got := rules.SortedKeys(params); !slices.Equal(got, t.Vars) {
+		return rules.CodeBadTemplate, "extra.template_param must give exactly the variables [" + strings.Join(t.Vars, " ") +
 			"] of template " + strconv.Quote(id) + ", got [" + strings.Join(got, " ") + "]"
 	}
 	return 0, ""
@@ -113,13 +119,3 @@ func (x *exchange) checkTemplate(f url.Values) (int, string) {
 
 // hasPrivate reports whether any channel is private, without the lock.
 func (st *apiState) hasPrivate() bool { return st.nPrivate.Load() > 0 }
-
-// mapKeys returns the keys of m, sorted.
-func mapKeys(m map[string]string) []string { return rules.SortedKeys(m) }
-
-// sortedVars returns a sorted copy of vars.
-func sortedVars(vars []string) []string {
-	v := slices.Clone(vars)
-	slices.Sort(v)
-	return v
-}
