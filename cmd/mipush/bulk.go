@@ -554,13 +554,9 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 	var stopped, drainErr error
 	var elapsed time.Duration
 	var sess *session
-	requests := new(requestCounter)
+	var requests int64 // requests that reached the server, from the client's metrics
 	if len(j.list.ids) > 0 {
-		opts := s.options(j.opts)
-		if opts.Limiter == nil {
-			opts.Limiter = requests
-		}
-		sess = sf.connect(ctx, opts)
+		sess = sf.connect(ctx, s.options(j.opts))
 		s.unreachable = sess.unreachable
 		start := time.Now()
 		prog := startProgress(progressOut, bf.progress, bf.interval, s.snapshot)
@@ -585,6 +581,9 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 		cancel()
 		elapsed = time.Since(start)
 		prog.stop()
+		// Every request has ended once Shutdown returned: the count is
+		// final (a batch is one request, a retry another).
+		requests = sess.client.Metrics().Requests
 	}
 
 	t := s.snapshot()
@@ -616,7 +615,7 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 		sum.Signal = signalName(ctx)
 	}
 	sum.Seconds = elapsed.Seconds()
-	sum.Requests = requests.count()
+	sum.Requests = int(requests)
 	if sum.Seconds > 0 {
 		sum.RequestsPerSecond = float64(sum.Requests) / sum.Seconds
 		sum.MessagesPerSecond = float64(sum.DoneRegIDs) / sum.Seconds

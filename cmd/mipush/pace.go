@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/mipush-go/mipush"
@@ -49,21 +47,3 @@ func (f *paceFlags) apply(o *mipush.Options) error {
 	}
 	return nil
 }
-
-// requestCounter is a mipush.Limiter that paces nothing and counts the
-// requests the client sends (each waits for its turn once, retries
-// included; see mipush.Limiter), so that a summary can tell requests from
-// messages when batching gathers many messages into one request.
-type requestCounter struct{ n atomic.Int64 }
-
-// Wait counts n requests.
-func (c *requestCounter) Wait(ctx context.Context, _ string, n int) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.n.Add(int64(n))
-	return nil
-}
-
-// count returns the requests counted so far.
-func (c *requestCounter) count() int { return int(c.n.Load()) }
