@@ -568,16 +568,14 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 		// Flush what is in flight, then close; every outcome has been
 		// reported when Shutdown returns. An unreachable server or a
 		// second Ctrl-C ends the wait at once.
-		drainCtx, cancel := context.WithTimeout(context.Background(), bf.drain)
+		drainCtx, cancel := context.WithTimeout(hardStop(ctx), bf.drain)
 		stopDrain := context.AfterFunc(sess.ctx, func() {
 			if sess.unreachable() != nil {
 				cancel()
 			}
 		})
-		stopHard := afterChan(hardStop(ctx), cancel)
 		drainErr = sess.client.Shutdown(drainCtx)
 		stopDrain()
-		stopHard()
 		cancel()
 		elapsed = time.Since(start)
 		prog.stop()
@@ -636,7 +634,7 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 	sum.NothingSent = t.ok == 0 && t.invalid == 0 && s.maybeProcessed() == 0 && sum.Chunks > 0
 	if drainErr != nil && sess.unreachable() == nil {
 		sum.DrainError = fmt.Sprintf("requests still in flight after %v failed: %v", bf.drain, oneLine(describe(drainErr)))
-		if chanClosed(hardStop(ctx)) {
+		if hardStop(ctx).Err() != nil {
 			sum.DrainError = "second Ctrl-C: requests in flight failed, maybe processed"
 		}
 	}
@@ -659,38 +657,6 @@ func stoppingText(t tally, batched bool, drain time.Duration) string {
 	n := t.accepted - t.ok - t.failed - t.invalid
 	return fmt.Sprintf("stopping: finishing %s %s in flight (up to %v); Ctrl-C again to stop at once, the report will still be written",
 		thousands(float64(n)), what, drain)
-}
-
-// afterChan calls f when c is closed, until the returned stop is called.
-// A nil c is never closed.
-func afterChan(c <-chan struct{}, f func()) (stop func()) {
-	if c == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		select {
-		case <-c:
-			f()
-		case <-done:
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-	}
-}
-
-// chanClosed reports whether c is closed (a nil c is not).
-func chanClosed(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
 }
 
 // signalName names the signal that ended ctx: "SIGTERM", or "SIGINT"
