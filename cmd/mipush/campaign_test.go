@@ -54,6 +54,7 @@ func TestBulkRateAndBatch(t *testing.T) {
 
 	r = mipushCmd(bulkArgs(flags, report, input, "--rate", "-1")...)
 	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "--rate", "the library's check names the flag")
 	r = mipushCmd(bulkArgs(flags, report, input, "--batch", "--batch-size", "1001")...)
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "--batch-size")

@@ -12,7 +12,6 @@ type paceFlags struct {
 	batch     bool
 	batchSize int
 	linger    time.Duration
-	personal  bool // --batch is defined (bulk only)
 }
 
 // register defines the flags on fs; withBatch adds the batching flags.
@@ -21,20 +20,19 @@ func (f *paceFlags) register(fs *flagSet, withBatch bool) {
 	if !withBatch {
 		return
 	}
-	f.personal = true
 	fs.BoolVar(&f.batch, "batch", false, "gather personalised lines into multi-message requests of up to --batch-size messages, so that --rate requests carry many more messages")
 	fs.IntVar(&f.batchSize, "batch-size", mipush.DefaultBatchMessages, "with --batch, the most messages in one request (1 to 1000)")
 	fs.DurationVar(&f.linger, "linger", mipush.DefaultBatchLinger, "with --batch, how long a request waits for more messages after its first")
 }
 
-// apply sets the pacing and batching options of o.
+// apply sets the pacing and batching options of o. It checks what the
+// command asks beyond the library (whose zero values mean defaults, which a
+// flag's explicit 0 must not); o.Validate checks the rest, its errors
+// naming the flags (see flagName).
 func (f *paceFlags) apply(o *mipush.Options) error {
-	if f.rate < 0 {
-		return usagef("--rate: want 0 or more requests per second, got %v", f.rate)
-	}
 	o.RateLimit = f.rate
 	if f.batch {
-		if f.batchSize < 1 || f.batchSize > mipush.MaxBatch {
+		if f.batchSize < 1 {
 			return usagef("--batch-size: want 1 to %d, got %d", mipush.MaxBatch, f.batchSize)
 		}
 		if f.linger <= 0 {
