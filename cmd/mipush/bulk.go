@@ -8,13 +8,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mipush-go/mipush"
 )
 
-const bulkAbout = `
+// bulkAbout is the help text of bulk.
+func bulkAbout() string {
+	return `
 Send to every regid of FILE ("-" for standard input). FILE is either
 
   one regid a line: the message of the flags goes to all of them, --chunk
@@ -40,7 +43,7 @@ the rest and puts the bad lines in the report.
 
 Quota: --rate N sends at most N requests a second (the app's quota,
 retries included). A personalised line is one message; --batch gathers
-them into multi-message requests of up to --batch-size (100), each
+them into multi-message requests of up to --batch-size (` + strconv.Itoa(mipush.DefaultBatchMessages) + `), each
 waiting at most --linger for more, so that 100,000 lines at --rate 1000
 take about a second instead of 100. A batched message shares its
 request's answer (one message id for the batch).
@@ -118,7 +121,8 @@ server rejected, listed in the report, do not change it), also for a
 2 bad input or flags (nothing was sent); 130 interrupted by Ctrl-C, 143 by
 SIGTERM, after the requests in flight were flushed (up to --drain-timeout,
 or until a second Ctrl-C) and the report was written.
-` + messageHelp
+` + messageHelp()
+}
 
 // defaultReport is the report file when --report is not given.
 const defaultReport = "mipush-report.jsonl"
@@ -185,7 +189,7 @@ func (f *bulkFlags) check() error {
 
 // bulkCmd sends one message to a file of regids, or a message each.
 func bulkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("bulk", "[flags] FILE|- [flags]", bulkAbout, stderr)
+	fs := newFlags("bulk", "[flags] FILE|- [flags]", bulkAbout(), stderr)
 	var sf serverFlags
 	var mf messageFlags
 	var bf bulkFlags

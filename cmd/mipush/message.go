@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/internal/rules"
 )
 
 // messageFlags are the flags that build the message of send and bulk.
@@ -46,12 +47,13 @@ func (f *messageFlags) register(fs *flagSet) {
 	fs.DurationVar(&f.ttl, "ttl", 0, "time_to_live: how long the server keeps the message for an offline device (e.g. 2h)")
 	fs.StringVar(&f.at, "at", "", "time_to_send: schedule the message at this RFC 3339 `time`, at most 7 days ahead")
 	fs.Var(&f.extras, "extra", "an extra as `key=value`, without the \"extra.\" prefix (repeatable), e.g. channel_id=news")
-	fs.StringVar(&f.template, "template", "", "extra.template_id: the `id` of the template of a private channel (required there since 2026-06)")
+	fs.StringVar(&f.template, "template", "", "extra.template_id: the `id` of the template of a private channel (required there since "+rules.TemplateRequiredSince+")")
 	fs.Var(&f.tplParams, "template-param", "a template variable as `name=value` (repeatable; sent in extra.template_param)")
 }
 
 // messageHelp describes the message flags and the message file.
-const messageHelp = `
+func messageHelp() string {
+	return `
 The message comes from the message flags, from a JSON file (--message), or
 both (the flags win). The file holds the form fields of the MiPush API:
 
@@ -67,7 +69,7 @@ sound_uri, callback, locale, model, template_id, template_param, ...) go to
 their typed fields; others are sent as given. The message is checked before
 anything is sent.
 
-Since 2026-06 a message on a private channel needs the channel's template:
+Since ` + rules.TemplateRequiredSince + ` a message on a private channel needs the channel's template:
 
   mipush send --package com.example.app --extra channel_id=orders \
     --template tpl-shipped --template-param order=42 --template-param eta=Friday \
@@ -75,8 +77,9 @@ Since 2026-06 a message on a private channel needs the channel's template:
 
 (in a file: "extra": {"template_id": "tpl-shipped",
 "template_param": "{\"order\":\"42\",\"eta\":\"Friday\"}"}). Each value is
-1 to 128 characters, not only spaces, without emoji; at most 9 variables.
+1 to ` + strconv.Itoa(rules.TemplateValueMaxRunes) + ` characters, not only spaces, without emoji; at most ` + strconv.Itoa(rules.TemplateMaxVars) + ` variables.
 `
+}
 
 // build returns the message, checked with Message.Validate.
 func (f *messageFlags) build() (*mipush.Message, error) {

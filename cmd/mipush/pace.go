@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/mipush-go/mipush"
@@ -21,7 +22,7 @@ func (f *paceFlags) register(fs *flagSet, withBatch bool) {
 		return
 	}
 	fs.BoolVar(&f.batch, "batch", false, "gather personalised lines into multi-message requests of up to --batch-size messages, so that --rate requests carry many more messages")
-	fs.IntVar(&f.batchSize, "batch-size", mipush.DefaultBatchMessages, "with --batch, the most messages in one request (1 to 1000)")
+	fs.IntVar(&f.batchSize, "batch-size", mipush.DefaultBatchMessages, "with --batch, the most messages in one request (1 to "+strconv.Itoa(mipush.MaxBatch)+")")
 	fs.DurationVar(&f.linger, "linger", mipush.DefaultBatchLinger, "with --batch, how long a request waits for more messages after its first")
 }
 
