@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"iter"
 	"maps"
 	"os"
 	"slices"
@@ -146,15 +147,21 @@ func (f *messageFlags) buildUnchecked() (*mipush.Message, error) {
 		msg.TemplateID = f.template
 	}
 	if len(f.tplParams) > 0 {
-		msg.TemplateParams = maps.Clone(msg.TemplateParams)
-		if msg.TemplateParams == nil {
-			msg.TemplateParams = make(map[string]string, len(f.tplParams))
-		}
-		for _, kv := range f.tplParams {
-			msg.TemplateParams[kv.key] = kv.value
-		}
+		msg.TemplateParams = layParams(msg.TemplateParams, f.tplParams.all())
 	}
 	return msg, nil
+}
+
+// layParams returns the template params of base with those of over laid
+// on them, in a new map: base's may be shared (with every line of a bulk
+// input), so it is never written.
+func layParams(base map[string]string, over iter.Seq2[string, string]) map[string]string {
+	params := maps.Clone(base)
+	if params == nil {
+		params = make(map[string]string)
+	}
+	maps.Insert(params, over)
+	return params
 }
 
 // noteSet records which flags of fs were given, so that only those
