@@ -8,13 +8,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mipush-go/mipush"
 )
 
-const bulkAbout = `
+// bulkAbout is the help text of bulk.
+func bulkAbout() string {
+	return `
 Send to every regid of FILE ("-" for standard input). FILE is either
 
   one regid a line: the message of the flags goes to all of them, --chunk
@@ -40,7 +43,7 @@ the rest and puts the bad lines in the report.
 
 Quota: --rate N sends at most N requests a second (the app's quota,
 retries included). A personalised line is one message; --batch gathers
-them into multi-message requests of up to --batch-size (100), each
+them into multi-message requests of up to --batch-size (` + strconv.Itoa(mipush.DefaultBatchMessages) + `), each
 waiting at most --linger for more, so that 100,000 lines at --rate 1000
 take about a second instead of 100. A batched message shares its
 request's answer (one message id for the batch).
@@ -118,7 +121,8 @@ server rejected, listed in the report, do not change it), also for a
 2 bad input or flags (nothing was sent); 130 interrupted by Ctrl-C, 143 by
 SIGTERM, after the requests in flight were flushed (up to --drain-timeout,
 or until a second Ctrl-C) and the report was written.
-` + messageHelp
+` + messageHelp()
+}
 
 // defaultReport is the report file when --report is not given.
 const defaultReport = "mipush-report.jsonl"
@@ -185,7 +189,7 @@ func (f *bulkFlags) check() error {
 
 // bulkCmd sends one message to a file of regids, or a message each.
 func bulkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("bulk", "[flags] FILE|- [flags]", bulkAbout, stderr)
+	fs := newFlags("bulk", "[flags] FILE|- [flags]", bulkAbout(), stderr)
 	var sf serverFlags
 	var mf messageFlags
 	var bf bulkFlags
@@ -554,13 +558,9 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 	var stopped, drainErr error
 	var elapsed time.Duration
 	var sess *session
-	requests := new(requestCounter)
+	var requests int64 // requests that reached the server, from the client's metrics
 	if len(j.list.ids) > 0 {
-		opts := s.options(j.opts)
-		if opts.Limiter == nil {
-			opts.Limiter = requests
-		}
-		sess = sf.connect(ctx, opts)
+		sess = sf.connect(ctx, s.options(j.opts))
 		s.unreachable = sess.unreachable
 		start := time.Now()
 		prog := startProgress(progressOut, bf.progress, bf.interval, s.snapshot)
@@ -572,19 +572,20 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 		// Flush what is in flight, then close; every outcome has been
 		// reported when Shutdown returns. An unreachable server or a
 		// second Ctrl-C ends the wait at once.
-		drainCtx, cancel := context.WithTimeout(context.Background(), bf.drain)
+		drainCtx, cancel := context.WithTimeout(hardStop(ctx), bf.drain)
 		stopDrain := context.AfterFunc(sess.ctx, func() {
 			if sess.unreachable() != nil {
 				cancel()
 			}
 		})
-		stopHard := afterChan(hardStop(ctx), cancel)
 		drainErr = sess.client.Shutdown(drainCtx)
 		stopDrain()
-		stopHard()
 		cancel()
 		elapsed = time.Since(start)
 		prog.stop()
+		// Every request has ended once Shutdown returned: the count is
+		// final (a batch is one request, a retry another).
+		requests = sess.client.Metrics().Requests
 	}
 
 	t := s.snapshot()
@@ -616,7 +617,7 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 		sum.Signal = signalName(ctx)
 	}
 	sum.Seconds = elapsed.Seconds()
-	sum.Requests = requests.count()
+	sum.Requests = int(requests)
 	if sum.Seconds > 0 {
 		sum.RequestsPerSecond = float64(sum.Requests) / sum.Seconds
 		sum.MessagesPerSecond = float64(sum.DoneRegIDs) / sum.Seconds
@@ -637,7 +638,7 @@ func (j *bulkJob) send(ctx context.Context, sf *serverFlags, bf *bulkFlags, prog
 	sum.NothingSent = t.ok == 0 && t.invalid == 0 && s.maybeProcessed() == 0 && sum.Chunks > 0
 	if drainErr != nil && sess.unreachable() == nil {
 		sum.DrainError = fmt.Sprintf("requests still in flight after %v failed: %v", bf.drain, oneLine(describe(drainErr)))
-		if chanClosed(hardStop(ctx)) {
+		if hardStop(ctx).Err() != nil {
 			sum.DrainError = "second Ctrl-C: requests in flight failed, maybe processed"
 		}
 	}
@@ -660,38 +661,6 @@ func stoppingText(t tally, batched bool, drain time.Duration) string {
 	n := t.accepted - t.ok - t.failed - t.invalid
 	return fmt.Sprintf("stopping: finishing %s %s in flight (up to %v); Ctrl-C again to stop at once, the report will still be written",
 		thousands(float64(n)), what, drain)
-}
-
-// afterChan calls f when c is closed, until the returned stop is called.
-// A nil c is never closed.
-func afterChan(c <-chan struct{}, f func()) (stop func()) {
-	if c == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		select {
-		case <-c:
-			f()
-		case <-done:
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-	}
-}
-
-// chanClosed reports whether c is closed (a nil c is not).
-func chanClosed(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
 }
 
 // signalName names the signal that ended ctx: "SIGTERM", or "SIGINT"

@@ -7,12 +7,17 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/internal/rules"
 	"github.com/mipush-go/mipush/mipushtest"
 )
 
-const fakeAbout = `
+// fakeAbout is the help text of fake.
+func fakeAbout() string {
+	return `
 Run the fake MiPush server on its own until Ctrl-C (or SIGTERM), so that
 any client, in any language, can run its tests against it. It speaks
 HTTP/2 and HTTP/1.1 over TLS (--proto h1: HTTP/1.1 only), accepts any
@@ -24,12 +29,12 @@ reported as bad.
 To rehearse a campaign, --log writes one JSON line per request (seq,
 time, path, targets, status, code, the bad regids of an accepted send,
 and warnings: what it accepted but the real service may not, such as a
-notification without extra.notify_effect, retired on 2024-09-30; --strict
+notification without extra.notify_effect, retired on ` + rules.NotifyEffectRequiredSince + `; --strict
 refuses those instead), and faults can be scripted: --drop-rate drops connections at that
 share of requests (before processing them: the client cannot know),
 --delay delays every answer, --fail CODE:PATTERN answers CODE to every
 request naming a target that matches PATTERN (e.g. 10017:r-9*), and
---rate-limit N answers 10027 ("too frequent") to the requests beyond N in
+--rate-limit N answers ` + tooFrequent() + ` ("too frequent") to the requests beyond N in
 one second, as the real server does to an app over its quota.
 
 It writes its CA certificate to --ca-file and prints the host and how to
@@ -39,10 +44,15 @@ point a client at it, e.g.:
   export MIPUSH_APP_SECRET=any
   mipush send --host 127.0.0.1:4443 --ca mipush-fake-ca.pem --regid r1 --title Hi --description Hello
 `
+}
+
+// tooFrequent returns the code the fake answers to the requests over
+// --rate-limit.
+func tooFrequent() string { return strconv.Itoa(int(mipush.CodeTooFrequent)) }
 
 // fakeCmd runs the fake server until ctx ends.
 func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("fake", "[flags]", fakeAbout, stderr)
+	fs := newFlags("fake", "[flags]", fakeAbout(), stderr)
 	addr := fs.String("addr", "127.0.0.1:4443", "listen on this `host:port` (port 0: any free port)")
 	proto := fs.String("proto", "h2", "protocols offered: h2 (HTTP/2, and HTTP/1.1) or h1 (HTTP/1.1 only)")
 	caFile := fs.String("ca-file", "mipush-fake-ca.pem", "write the server's CA certificate (PEM) to this `file`")
@@ -53,7 +63,7 @@ func fakeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&script.DropRate, "drop-rate", 0, "drop the connection at this share of requests, 0 to 1, before processing them")
 	fs.DurationVar(&script.Delay, "delay", 0, "delay every answer by this long")
 	fs.Var(&fails, "fail", "answer error CODE to the requests naming a target that matches PATTERN, given as `CODE:PATTERN` (repeatable)")
-	fs.IntVar(&script.RateLimit, "rate-limit", 0, "answer 10027 to the requests beyond `N` in one second (0: no limit)")
+	fs.IntVar(&script.RateLimit, "rate-limit", 0, "answer "+tooFrequent()+" to the requests beyond `N` in one second (0: no limit)")
 	strict := fs.Bool("strict", false, "refuse what the real service may refuse (a notification without extra.notify_effect) instead of logging a warning")
 	if code, ok := fs.parse(args, stdout, 0); !ok {
 		return code

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 )
 
@@ -145,6 +146,17 @@ func (p *pairFlag) Set(s string) error {
 	}
 	*p = append(*p, pair{k, v})
 	return nil
+}
+
+// all yields the pairs in order, so that a later key wins.
+func (p pairFlag) all() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, kv := range p {
+			if !yield(kv.key, kv.value) {
+				return
+			}
+		}
+	}
 }
 
 // usageError is bad input found before anything was sent: the command

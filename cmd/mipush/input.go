@@ -236,12 +236,7 @@ func personalMessage(line []byte, base *mipush.Message) (string, *mipush.Message
 		}
 	}
 	if len(p.TemplateParams) > 0 {
-		params := maps.Clone(msg.TemplateParams) // the base's map is shared by every line
-		if params == nil {
-			params = make(map[string]string, len(p.TemplateParams))
-		}
-		maps.Copy(params, p.TemplateParams)
-		msg.TemplateParams = params
+		msg.TemplateParams = layParams(msg.TemplateParams, maps.All(p.TemplateParams))
 	}
 	if err := msg.Validate(); err != nil {
 		return "", nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "mipush: "))

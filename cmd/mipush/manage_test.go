@@ -125,6 +125,7 @@ func TestRevokeRetired(t *testing.T) {
 		{"revoke", "--package", "p", "--message", "m"},
 		{"revoke", "--package", "p", "--job", "k"},
 		{"revoke", "--package", "p", "--notify-id", "1", "--topic", "t"},
+		{"revoke", "--package", "p", "--notify-id", "1", "--topics", "a,b"},
 	} {
 		r := mipushCmd(append(args, flags...)...)
 		assert.Equal(t, exitUsage, r.code, "%v", args)
@@ -132,4 +133,6 @@ func TestRevokeRetired(t *testing.T) {
 		assert.Contains(t, r.stderr, "D2367", "%v", args)
 	}
 	assert.Zero(t, srv.Count())
+	// A path without its rule is a bug, not a silent empty notice.
+	assert.Panics(t, func() { _ = retiredRevoke("x", "/v1/message/none/revoke", "") })
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"iter"
 	"maps"
 	"os"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mipush-go/mipush"
+	"github.com/mipush-go/mipush/internal/rules"
 )
 
 // messageFlags are the flags that build the message of send and bulk.
@@ -46,12 +48,13 @@ func (f *messageFlags) register(fs *flagSet) {
 	fs.DurationVar(&f.ttl, "ttl", 0, "time_to_live: how long the server keeps the message for an offline device (e.g. 2h)")
 	fs.StringVar(&f.at, "at", "", "time_to_send: schedule the message at this RFC 3339 `time`, at most 7 days ahead")
 	fs.Var(&f.extras, "extra", "an extra as `key=value`, without the \"extra.\" prefix (repeatable), e.g. channel_id=news")
-	fs.StringVar(&f.template, "template", "", "extra.template_id: the `id` of the template of a private channel (required there since 2026-06)")
+	fs.StringVar(&f.template, "template", "", "extra.template_id: the `id` of the template of a private channel (required there since "+rules.TemplateRequiredSince+")")
 	fs.Var(&f.tplParams, "template-param", "a template variable as `name=value` (repeatable; sent in extra.template_param)")
 }
 
 // messageHelp describes the message flags and the message file.
-const messageHelp = `
+func messageHelp() string {
+	return `
 The message comes from the message flags, from a JSON file (--message), or
 both (the flags win). The file holds the form fields of the MiPush API:
 
@@ -67,7 +70,7 @@ sound_uri, callback, locale, model, template_id, template_param, ...) go to
 their typed fields; others are sent as given. The message is checked before
 anything is sent.
 
-Since 2026-06 a message on a private channel needs the channel's template:
+Since ` + rules.TemplateRequiredSince + ` a message on a private channel needs the channel's template:
 
   mipush send --package com.example.app --extra channel_id=orders \
     --template tpl-shipped --template-param order=42 --template-param eta=Friday \
@@ -75,8 +78,9 @@ Since 2026-06 a message on a private channel needs the channel's template:
 
 (in a file: "extra": {"template_id": "tpl-shipped",
 "template_param": "{\"order\":\"42\",\"eta\":\"Friday\"}"}). Each value is
-1 to 128 characters, not only spaces, without emoji; at most 9 variables.
+1 to ` + strconv.Itoa(rules.TemplateValueMaxRunes) + ` characters, not only spaces, without emoji; at most ` + strconv.Itoa(rules.TemplateMaxVars) + ` variables.
 `
+}
 
 // build returns the message, checked with Message.Validate.
 func (f *messageFlags) build() (*mipush.Message, error) {
@@ -143,15 +147,21 @@ func (f *messageFlags) buildUnchecked() (*mipush.Message, error) {
 		msg.TemplateID = f.template
 	}
 	if len(f.tplParams) > 0 {
-		msg.TemplateParams = maps.Clone(msg.TemplateParams)
-		if msg.TemplateParams == nil {
-			msg.TemplateParams = make(map[string]string, len(f.tplParams))
-		}
-		for _, kv := range f.tplParams {
-			msg.TemplateParams[kv.key] = kv.value
-		}
+		msg.TemplateParams = layParams(msg.TemplateParams, f.tplParams.all())
 	}
 	return msg, nil
+}
+
+// layParams returns the template params of base with those of over laid
+// on them, in a new map: base's may be shared (with every line of a bulk
+// input), so it is never written.
+func layParams(base map[string]string, over iter.Seq2[string, string]) map[string]string {
+	params := maps.Clone(base)
+	if params == nil {
+		params = make(map[string]string)
+	}
+	maps.Insert(params, over)
+	return params
 }
 
 // noteSet records which flags of fs were given, so that only those

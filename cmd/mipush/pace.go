@@ -1,8 +1,7 @@
 package main
 
 import (
-	"context"
-	"sync/atomic"
+	"strconv"
 	"time"
 
 	"github.com/mipush-go/mipush"
@@ -14,7 +13,6 @@ type paceFlags struct {
 	batch     bool
 	batchSize int
 	linger    time.Duration
-	personal  bool // --batch is defined (bulk only)
 }
 
 // register defines the flags on fs; withBatch adds the batching flags.
@@ -23,20 +21,19 @@ func (f *paceFlags) register(fs *flagSet, withBatch bool) {
 	if !withBatch {
 		return
 	}
-	f.personal = true
 	fs.BoolVar(&f.batch, "batch", false, "gather personalised lines into multi-message requests of up to --batch-size messages, so that --rate requests carry many more messages")
-	fs.IntVar(&f.batchSize, "batch-size", mipush.DefaultBatchMessages, "with --batch, the most messages in one request (1 to 1000)")
+	fs.IntVar(&f.batchSize, "batch-size", mipush.DefaultBatchMessages, "with --batch, the most messages in one request (1 to "+strconv.Itoa(mipush.MaxBatch)+")")
 	fs.DurationVar(&f.linger, "linger", mipush.DefaultBatchLinger, "with --batch, how long a request waits for more messages after its first")
 }
 
-// apply sets the pacing and batching options of o.
+// apply sets the pacing and batching options of o. It checks what the
+// command asks beyond the library (whose zero values mean defaults, which a
+// flag's explicit 0 must not); o.Validate checks the rest, its errors
+// naming the flags (see flagName).
 func (f *paceFlags) apply(o *mipush.Options) error {
-	if f.rate < 0 {
-		return usagef("--rate: want 0 or more requests per second, got %v", f.rate)
-	}
 	o.RateLimit = f.rate
 	if f.batch {
-		if f.batchSize < 1 || f.batchSize > mipush.MaxBatch {
+		if f.batchSize < 1 {
 			return usagef("--batch-size: want 1 to %d, got %d", mipush.MaxBatch, f.batchSize)
 		}
 		if f.linger <= 0 {
@@ -49,21 +46,3 @@ func (f *paceFlags) apply(o *mipush.Options) error {
 	}
 	return nil
 }
-
-// requestCounter is a mipush.Limiter that paces nothing and counts the
-// requests the client sends (each waits for its turn once, retries
-// included; see mipush.Limiter), so that a summary can tell requests from
-// messages when batching gathers many messages into one request.
-type requestCounter struct{ n atomic.Int64 }
-
-// Wait counts n requests.
-func (c *requestCounter) Wait(ctx context.Context, _ string, n int) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.n.Add(int64(n))
-	return nil
-}
-
-// count returns the requests counted so far.
-func (c *requestCounter) count() int { return int(c.n.Load()) }

@@ -16,20 +16,17 @@ import (
 // journalSuffix ends the name of a report being written.
 const journalSuffix = ".partial"
 
-// flushEvery is how often a journal's new records are written out (to the
-// system, which keeps them when the process is killed), and syncEvery how
-// often they are fsync'ed (to the disk, kept when the machine stops).
-const (
-	flushEvery = 10 * time.Millisecond
-	syncEvery  = 100 * time.Millisecond
-)
+// syncEvery is how often a journal's records are fsync'ed (to the disk,
+// kept when the machine stops). Every record is written out (to the
+// system, which keeps it when the process is killed) at once.
+const syncEvery = 100 * time.Millisecond
 
 // report is the report of a bulk send. Until the end it is a journal: a
 // temporary file next to the report (named REPORT.*.partial, mode 0600),
 // created before the first send, that holds the job record, every request
 // of the job (pending), how far the queueing went (queued) and every
-// outcome as it arrives (ok, failed, ...), written out at once (the
-// others every flushEvery) and fsync'ed every syncEvery. A run killed at any moment leaves it behind,
+// outcome as it arrives (ok, failed, ...), each written out at once and
+// fsync'ed every syncEvery. A run killed at any moment leaves it behind,
 // and --retry reads it: every regid not yet accepted is in it. At the end
 // (close) the report proper, the job record and the records of the regids
 // the server did not accept, is written to another temporary file,
@@ -45,7 +42,6 @@ type report struct {
 	mu       sync.Mutex
 	j        *os.File // the journal; nil for "-" and once closed
 	w        *bufio.Writer
-	dirty    bool // records not yet written out
 	unsynced bool // records written out, not yet fsync'ed
 	mark     int  // chunks below it may have been queued
 	step     int  // how far the next queued record moves mark
@@ -96,35 +92,28 @@ func (r *report) journalName() string {
 	return r.j.Name()
 }
 
-// syncLoop writes out the journal's new records every flushEvery and
-// fsyncs them every syncEvery, until close or discard.
+// syncLoop fsyncs the journal's records written out since the last fsync
+// every syncEvery, until close or discard.
 func (r *report) syncLoop() {
 	defer close(r.done)
-	t := time.NewTicker(flushEvery)
+	t := time.NewTicker(syncEvery)
 	defer t.Stop()
-	lastSync := time.Now()
 	for {
 		select {
 		case <-r.stop:
 			return
-		case now := <-t.C:
+		case <-t.C:
 			r.mu.Lock()
-			switch {
-			case r.j == nil:
-			case (r.dirty || r.unsynced) && now.Sub(lastSync) >= syncEvery:
+			if r.j != nil && r.unsynced {
 				_ = r.syncLocked() // an error is kept in r.err
-				lastSync = now
-			case r.dirty:
-				r.keep(r.w.Flush())
-				r.dirty, r.unsynced = false, true
 			}
 			r.mu.Unlock()
 		}
 	}
 }
 
-// writeRecord writes rec to the journal; r.mu is held (or r is not yet
-// shared).
+// writeRecord writes rec to the journal's buffer, for writeOut or
+// syncLocked to write out; r.mu is held (or r is not yet shared).
 func (r *report) writeRecord(rec reportRecord) {
 	if r.j == nil || r.err != nil {
 		return
@@ -134,7 +123,6 @@ func (r *report) writeRecord(rec reportRecord) {
 		_, err = r.w.Write(append(b, '\n'))
 	}
 	r.keep(err)
-	r.dirty = true
 }
 
 // keep records the first error; r.mu is held.
@@ -150,7 +138,7 @@ func (r *report) syncLocked() error {
 	if r.err == nil {
 		r.keep(r.j.Sync())
 	}
-	r.dirty, r.unsynced = false, false
+	r.unsynced = false
 	return r.err
 }
 
@@ -187,7 +175,7 @@ func (r *report) queued(i int) {
 	r.mark = i + r.step
 	r.step = min(2*r.step, r.maxStep)
 	r.writeRecord(reportRecord{Kind: kindQueued, Chunk: r.mark})
-	r.keep(r.w.Flush())
+	r.writeOut()
 }
 
 // ok notes in the journal that the server accepted chunk i.
@@ -204,15 +192,15 @@ func (r *report) ok(i int) {
 	r.writeOut()
 }
 
-// writeOut writes an outcome out at once, so that a run killed a moment
-// after a request's answer still has it in its journal: the window in
-// which a request accepted by the server is not yet in the journal, and
-// so counts as maybe processed, is then the round trip alone. r.mu is
-// held.
+// writeOut writes the buffered records (an outcome, a queued mark) out at
+// once, so that a run killed a moment after a request's answer still has
+// it in its journal: the window in which a request accepted by the server
+// is not yet in the journal, and so counts as maybe processed, is then
+// the round trip alone. The fsync is left to syncLoop. r.mu is held.
 func (r *report) writeOut() {
 	if r.j != nil && r.err == nil {
 		r.keep(r.w.Flush())
-		r.dirty, r.unsynced = false, true
+		r.unsynced = true
 	}
 }
 

@@ -21,13 +21,17 @@ values):
   mipush revoke --package P --stop (--message ID,... | --job KEY,...)
 
 Revoking by message id, job key or topic is no longer possible: Xiaomi took
-those paths offline on 2026-12-01 (notice D2367) without a replacement.
+those paths offline on ` + rules.RevokeRetiredSince + ` (notice ` + rules.RevokeRetiredSource + `) without a replacement.
 `
 
 // retiredRevoke explains a recall by what the service no longer offers,
 // in the words of the rule table: the retired path, its date and notice.
+// A path the table does not hold is a bug: it panics.
 func retiredRevoke(by, path, hint string) error {
-	r, _ := rules.Retired(path)
+	r, ok := rules.Retired(path)
+	if !ok {
+		panic("mipush revoke: no retirement rule for " + path)
+	}
 	return usagef("recalling by %s is retired: %s; %s", by, r.Notice(), hint)
 }
 
@@ -77,18 +81,18 @@ func revokeCall(pkg string, msgIDs, jobs []string, notifyID int, stop bool, tf *
 	case stop:
 		return func(ctx context.Context, c *mipush.Client) (*mipush.Result, error) { return c.StopJobs(ctx, pkg, jobs) }, nil
 	case len(msgIDs) > 0:
-		return nil, retiredRevoke("message id", "/v2/message/revoke", "use --stop to stop its delivery, or --notify-id with its targets")
+		return nil, retiredRevoke("message id", rules.RetiredRevokeMessageJob, "use --stop to stop its delivery, or --notify-id with its targets")
 	case len(jobs) > 0:
-		return nil, retiredRevoke("job key", "/v2/message/revoke", "use --stop to stop its delivery, or --notify-id with its targets")
+		return nil, retiredRevoke("job key", rules.RetiredRevokeMessageJob, "use --stop to stop its delivery, or --notify-id with its targets")
 	}
 	t, err := tf.target()
 	if err != nil {
 		return nil, err
 	}
 	if t.Kind == mipush.TargetTopic || t.Kind == mipush.TargetTopics {
-		path := "/v1/message/topic/revoke"
+		path := rules.RetiredRevokeTopic
 		if t.Kind == mipush.TargetTopics {
-			path = "/v1/message/multi_topic/revoke"
+			path = rules.RetiredRevokeTopics
 		}
 		return nil, retiredRevoke("topic", path, "name the devices with --regid, --alias or --account")
 	}

@@ -107,7 +107,7 @@ func pushTo(ctx context.Context, c *mipush.Client, t mipush.Target, msg *mipush.
 // sendCmd sends one message and prints the server's answer.
 func sendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("send", "[flags] --regid ID,... | --alias A,... | --account U,... | --topic T | --topics T,... | --all",
-		"Send one message to up to 1000 targets, or broadcast it, and print the\nserver's answer: the message id, the trace id and any bad regids.\n"+messageHelp, stderr)
+		"Send one message to up to 1000 targets, or broadcast it, and print the\nserver's answer: the message id, the trace id and any bad regids.\n"+messageHelp(), stderr)
 	var sf serverFlags
 	var mf messageFlags
 	var tf targetFlags

@@ -53,13 +53,13 @@ func (s *stopper) release() {
 	s.cancelHard()
 }
 
-// hardStop returns a channel closed by the second signal (nil, never
-// closed, for a context without a stopper).
-func hardStop(ctx context.Context) <-chan struct{} {
+// hardStop returns the context that the second signal ends
+// (context.Background(), never ended, for a context without a stopper).
+func hardStop(ctx context.Context) context.Context {
 	if h, ok := ctx.Value(hardStopKey{}).(context.Context); ok {
-		return h.Done()
+		return h
 	}
-	return nil
+	return context.Background()
 }
 
 // exitInterruptedBy returns the exit status of a command stopped by the

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # campaign.sh: rehearse a campaign against "mipush fake": a rate limit and
 # faults, "bulk --rate --batch", a kill -9 midway, "--retry" until done,
-# and the fake's request log checked: every regid accepted exactly once.
+# and the fake's request log checked: every regid accepted, and only those
+# the kill -9 left maybe processed (which --at-least-once sends again)
+# accepted more than once.
 #
 # Usage: cmd/mipush/testdata/campaign.sh [MIPUSH_BINARY]
 set -uo pipefail
@@ -66,7 +68,7 @@ while left && [ $try -lt 8 ]; do
 done
 kill -INT $fakepid; wait $fakepid
 
-say "# the fake's request log: every regid accepted exactly once?"
+say "# the fake's request log: every regid accepted, and once unless maybe processed at the kill?"
 python3 - "$n" <<'PY'
 import json, sys, collections
 n = int(sys.argv[1])
@@ -86,10 +88,12 @@ want = {"r-%05d" % i for i in range(n)}
 print("requests logged:", reqs)
 for (st, code), k in sorted(codes.items()):
     print("  status %d code %-5d %6d requests" % (st, code, k))
+never = want - set(acc)
+stray = set(acc) - want
 print("regids accepted:", len(acc), "of", n)
-print("never accepted: ", len(want - set(acc)))
+print("never accepted: ", len(never))
 print("accepted twice: ", sum(1 for c in acc.values() if c > 1))
-print("not in the campaign:", len(set(acc) - want))
+print("not in the campaign:", len(stray))
 # Exactly once cannot be promised across a kill -9: a request the server
 # accepted whose answer the killed client never read is, in the journal,
 # maybe processed; --at-least-once sends it again. Those are the only
@@ -112,7 +116,12 @@ for c, ids in pending.items():
 print("recorded as maybe processed at the kill:", len(maybe))
 twice = {t for t, c in acc.items() if c > 1}
 print("accepted twice and not recorded as maybe processed:", len(twice - maybe))
-ok = set(acc) == want and all(c == 1 for c in acc.values())
-print("EVERY REGID ACCEPTED EXACTLY ONCE" if ok else "NOT EXACTLY ONCE")
+ok = not never and not stray and twice <= maybe
+if not ok:
+    print("FAILED: a regid never accepted, not in the campaign, or accepted twice without being maybe processed")
+elif twice:
+    print("EVERY REGID ACCEPTED, ONCE EXCEPT %d MAYBE PROCESSED AT THE KILL (--at-least-once)" % len(twice))
+else:
+    print("EVERY REGID ACCEPTED EXACTLY ONCE")
 sys.exit(0 if ok else 1)
 PY
