@@ -137,6 +137,13 @@ func TestRedisDownFallsBackAndReturns(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	require.NoError(t, c.Close())
+	// A fallback the load caused late returns within a probe interval:
+	// wait for the return, and for its log line, before counting.
+	waitShared(true)
+	require.Eventually(t, func() bool {
+		out := logs.String()
+		return strings.Count(out, "Redis unreachable") == strings.Count(out, "Redis reachable again")
+	}, 30*time.Second, time.Millisecond, "every fallback logged its return; log:\n%s", logs)
 	say("done; %d sends failed", failed.Load())
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		t.Log("log: " + line)
