@@ -2,6 +2,7 @@ package redislimit
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -124,11 +125,7 @@ func (l *Limiter) turns(ctx context.Context, a *app, want int) (turnReply, error
 }
 
 // errBadReply is the error of a script answer of the wrong shape.
-var errBadReply = redisError("unexpected reply from Redis")
-
-type redisError string
-
-func (e redisError) Error() string { return "redislimit: " + string(e) }
+var errBadReply = errors.New("redislimit: unexpected reply from Redis")
 
 // A stop in the hash is "<end>:<set>": when it ends, in unix ms, and
 // when it was made, in unix µs by the clock of the instance that made it.
