@@ -115,7 +115,7 @@ func (a *app) wait(ctx context.Context, n int) error {
 		if len(a.queue) == 0 && a.take(n, now) {
 			a.plan(now)
 			a.mu.Unlock()
-			return a.afterTurn(ctx, n)
+			return a.afterTurn(ctx, n, now)
 		}
 		w := &waiter{n: n, ch: make(chan struct{})}
 		a.queue = append(a.queue, w)
@@ -125,7 +125,8 @@ func (a *app) wait(ctx context.Context, n int) error {
 		select {
 		case <-w.ch:
 			if w.state == granted {
-				return a.afterTurn(ctx, n)
+				// now is from before the wait: the grace may have ended since.
+				return a.afterTurn(ctx, n, time.Now())
 			}
 		case <-ctx.Done():
 			now := time.Now()
@@ -145,8 +146,8 @@ func (a *app) wait(ctx context.Context, n int) error {
 
 // afterTurn applies the local limit too while other instances may still
 // be under theirs, after a return to Redis.
-func (a *app) afterTurn(ctx context.Context, n int) error {
-	if !a.l.health.inGrace(time.Now()) {
+func (a *app) afterTurn(ctx context.Context, n int, now time.Time) error {
+	if !a.l.health.inGrace(now) {
 		return nil
 	}
 	return a.localN(ctx, n)

@@ -114,9 +114,15 @@ func TestRedisDownFallsBackAndReturns(t *testing.T) {
 	waitShared(true)
 	say("back on the shared limit")
 	sendsMore(500)
+	// A fallback the load causes meanwhile leaves the Waits on the local
+	// limit for a while, and the limit's key may expire: wait for it.
 	ctx := context.Background()
-	keys, err := rdb.Keys(ctx, "mipush:*:tat").Result()
-	require.NoError(t, err)
+	var keys []string
+	require.Eventually(t, func() bool {
+		var err error
+		keys, err = rdb.Keys(ctx, "mipush:*:tat").Result()
+		return err == nil && len(keys) > 0
+	}, 30*time.Second, 10*time.Millisecond, "the restarted Redis holds the limit again; log:\n%s", logs)
 	require.Len(t, keys, 1, "the restarted Redis holds the limit again")
 	say("sending under the shared limit; longest Wait %v", timed.phase())
 
@@ -137,6 +143,13 @@ func TestRedisDownFallsBackAndReturns(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	require.NoError(t, c.Close())
+	// A fallback the load caused late returns within a probe interval:
+	// wait for the return, and for its log line, before counting.
+	waitShared(true)
+	require.Eventually(t, func() bool {
+		out := logs.String()
+		return strings.Count(out, "Redis unreachable") == strings.Count(out, "Redis reachable again")
+	}, 30*time.Second, time.Millisecond, "every fallback logged its return; log:\n%s", logs)
 	say("done; %d sends failed", failed.Load())
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		t.Log("log: " + line)

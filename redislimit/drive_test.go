@@ -2,7 +2,6 @@ package redislimit_test
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,7 +21,7 @@ type driver struct {
 type driven struct {
 	turns atomic.Int64
 	mu    sync.Mutex
-	waits []time.Duration
+	waits map[int]int64 // histogram, by waitBucket
 }
 
 // drive starts goroutines callers per Limiter, each waiting for one turn
@@ -30,7 +29,7 @@ type driven struct {
 func drive(lims []*redislimit.Limiter, app string, callers int) *driver {
 	d := &driver{stop: make(chan struct{})}
 	for _, l := range lims {
-		p := &driven{}
+		p := &driven{waits: make(map[int]int64)}
 		d.per = append(d.per, p)
 		for range callers {
 			d.wg.Add(1)
@@ -47,10 +46,10 @@ func drive(lims []*redislimit.Limiter, app string, callers int) *driver {
 					if l.Wait(ctx, app, 1) != nil {
 						continue
 					}
-					w := time.Since(start)
+					b := waitBucket(time.Since(start))
 					p.turns.Add(1)
 					p.mu.Lock()
-					p.waits = append(p.waits, w)
+					p.waits[b]++
 					p.mu.Unlock()
 				}
 			}()
@@ -80,7 +79,7 @@ func (d *driver) counts() ([]int64, int64) {
 func (d *driver) resetWaits() {
 	for _, p := range d.per {
 		p.mu.Lock()
-		p.waits = nil
+		clear(p.waits)
 		p.mu.Unlock()
 	}
 }
@@ -88,17 +87,15 @@ func (d *driver) resetWaits() {
 // quantile returns the q-quantile of the waits recorded since the last
 // reset, across the Limiters.
 func (d *driver) quantile(q float64) time.Duration {
-	var all []time.Duration
+	all := make(map[int]int64)
 	for _, p := range d.per {
 		p.mu.Lock()
-		all = append(all, p.waits...)
+		for b, n := range p.waits {
+			all[b] += n
+		}
 		p.mu.Unlock()
 	}
-	if len(all) == 0 {
-		return 0
-	}
-	slices.Sort(all)
-	return all[min(len(all)-1, int(q*float64(len(all))))]
+	return quantileOf(all, q)
 }
 
 // window counts the turns of each Limiter over d, after the ones before.

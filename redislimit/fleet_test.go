@@ -146,10 +146,11 @@ func TestFleetSharesOneLimit(t *testing.T) {
 		fleetLimit, localRate, localN, window, localRate/fleetLimit)
 	assert.LessOrEqual(t, sharedRate, fleetLimit*1.05, "the shared limit holds")
 	assert.GreaterOrEqual(t, sharedRate, fleetLimit*0.75, "the fleet uses its quota")
-	// Showing the overshoot takes a machine that can send far more than
-	// the shared limit; a loaded one may not.
-	if localRate > 1.5*fleetLimit {
-		assert.Greater(t, localRate, 1.5*sharedRate, "local limits overshoot")
+	// The bound shows the shared limit at work only if the fleet could
+	// exceed it: with local limits, it does on a machine fast enough.
+	if localRate <= 1.5*fleetLimit {
+		t.Logf("local limits reached only %.2f× the limit: this machine could not exceed it much, so the bound proves little",
+			localRate/fleetLimit)
 	}
 }
 

@@ -19,7 +19,10 @@ type health struct {
 	failures   int       // failed calls in a row
 	lastAnswer time.Time // of any call
 	returned   time.Time // the last return to Redis: calls begun before it do not count
-	graceUntil time.Time // the local limit applies too until then
+
+	// graceUntil is when the local limit stops applying too, in unix ns:
+	// read by every Wait that gets a turn, so without the lock.
+	graceUntil atomic.Int64
 }
 
 func (h *health) isDown() bool { return h.down.Load() }
@@ -27,16 +30,18 @@ func (h *health) isDown() bool { return h.down.Load() }
 // inGrace reports whether the Limiter returned to Redis so recently that
 // other instances may still be under their fallback limits.
 func (h *health) inGrace(now time.Time) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return now.Before(h.graceUntil)
+	return now.UnixNano() < h.graceUntil.Load()
 }
 
 // graceFor applies the local limit too for d from now.
 func (h *health) graceFor(now time.Time, d time.Duration) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.graceUntil = later(h.graceUntil, now.Add(d))
+	until := now.Add(d).UnixNano()
+	for {
+		cur := h.graceUntil.Load()
+		if cur >= until || h.graceUntil.CompareAndSwap(cur, until) {
+			return
+		}
+	}
 }
 
 // call runs f on Redis in the background and then done with its error.
@@ -71,10 +76,13 @@ func (l *Limiter) answered() {
 	h.mu.Lock()
 	h.failures = 0
 	h.lastAnswer = now
-	back := h.down.CompareAndSwap(true, false)
+	// Only here does down turn false, under h.mu: the grace is set
+	// first, so that a Wait that sees the return sees the grace too.
+	back := h.down.Load()
 	if back {
 		h.returned = now
-		h.graceUntil = later(h.graceUntil, now.Add(l.o.ProbeInterval+l.o.Timeout))
+		h.graceFor(now, l.o.ProbeInterval+l.o.Timeout)
+		h.down.Store(false)
 	}
 	h.mu.Unlock()
 	if !back {

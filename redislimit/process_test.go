@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,20 +98,11 @@ func (f *fleetRun) begin() {
 
 // evals is how many scripts Redis ran, -1 when it does not answer.
 func (f *fleetRun) evals() int64 {
-	info, err := f.rdb.Info(f.t.Context(), "commandstats").Result()
+	n, err := scriptCalls(f.t.Context(), f.rdb)
 	if err != nil {
 		return -1
 	}
-	var total int64
-	for _, line := range strings.Split(info, "\n") {
-		if strings.HasPrefix(line, "cmdstat_evalsha:") || strings.HasPrefix(line, "cmdstat_eval:") {
-			_, rest, _ := strings.Cut(line, "calls=")
-			v, _, _ := strings.Cut(rest, ",")
-			n, _ := strconv.ParseInt(v, 10, 64)
-			total += n
-		}
-	}
-	return total
+	return n
 }
 
 // end ends the window of a row: it adds the row to the table and

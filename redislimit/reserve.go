@@ -28,15 +28,15 @@ func (a *app) plan(now time.Time) {
 	want := need
 	if need > 0 || now.Sub(a.lastUsed) < hold {
 		// Keep a batch ahead, and what is used during a round trip.
-		share := float64(l.o.Rate) / float64(max(1, a.fleet))
-		want += a.batch + int(share*a.rtt.Seconds())
+		want += a.batch + int(a.share()*a.rtt.Seconds())
 	}
 	wait := now.Before(a.notBefore) || now.Before(a.pauseUntil)
+	most := a.batchCap()
 	for have < want && a.inflight < maxInflight && !wait {
 		if (need > 0 && usable == 0) || now.Sub(a.granted) < hold/2 {
-			a.batch = min(a.batch*2, a.batchCap()) // used up quickly: ask for more
+			a.batch *= 2 // used up quickly: ask for more
 		}
-		a.batch = min(a.batch, a.batchCap()) // the fleet grew
+		a.batch = min(a.batch, most) // within the cap, which shrinks as the fleet grows
 		size := min(max(a.batch, head), l.o.Burst)
 		if !a.reserve(size, now) {
 			return
@@ -63,8 +63,13 @@ func (a *app) plan(now time.Time) {
 // batchCap is the largest batch: one the fair share of an instance uses
 // within half the hold time, at most MaxBatch.
 func (a *app) batchCap() int {
-	share := float64(a.l.o.Rate) / float64(max(1, a.fleet))
-	return max(1, min(a.l.o.MaxBatch, int(share*hold.Seconds()/2)))
+	return max(1, min(a.l.o.MaxBatch, int(a.share()*hold.Seconds()/2)))
+}
+
+// share is the fair share of the rate of an instance of the fleet seen
+// last, per second (a.mu held).
+func (a *app) share() float64 {
+	return float64(a.l.o.Rate) / float64(max(1, a.fleet))
 }
 
 // reserve asks Redis for size turns (a.mu held).

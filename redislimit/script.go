@@ -2,6 +2,7 @@ package redislimit
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -80,13 +81,13 @@ return out
 
 // turnReply is the answer of turnScript.
 type turnReply struct {
-	granted     int
-	delay       time.Duration
-	live, fleet int
-	pause       time.Duration
-	ahead       int64 // ms
-	gen         string
-	stops       map[string]time.Time
+	granted int
+	delay   time.Duration
+	fleet   int
+	pause   time.Duration
+	ahead   int64 // ms
+	gen     string
+	stops   map[string]time.Time
 }
 
 // turns runs turnScript for a, reserving want turns (0: only announce and
@@ -104,8 +105,7 @@ func (l *Limiter) turns(ctx context.Context, a *app, want int) (turnReply, error
 	r := turnReply{
 		granted: int(num(0)),
 		delay:   time.Duration(num(1)) * time.Microsecond,
-		live:    int(num(2)),
-		fleet:   int(num(3)),
+		fleet:   int(num(3)), // num(2), the live instances, is not needed here
 		pause:   time.Duration(num(4)) * time.Millisecond,
 		ahead:   num(5),
 	}
@@ -125,11 +125,7 @@ func (l *Limiter) turns(ctx context.Context, a *app, want int) (turnReply, error
 }
 
 // errBadReply is the error of a script answer of the wrong shape.
-var errBadReply = redisError("unexpected reply from Redis")
-
-type redisError string
-
-func (e redisError) Error() string { return "redislimit: " + string(e) }
+var errBadReply = errors.New("redislimit: unexpected reply from Redis")
 
 // A stop in the hash is "<end>:<set>": when it ends, in unix ms, and
 // when it was made, in unix µs by the clock of the instance that made it.

@@ -47,7 +47,6 @@ type senderReport struct {
 	Failed  int64 `json:",omitempty"` // sends failed, but stopped ones
 	Stopped int64 `json:",omitempty"` // sends refused by a stop
 	Quota   int64 `json:",omitempty"` // sends answered "over quota"
-	OK      int64 `json:",omitempty"`
 	Stop    bool  `json:",omitempty"` // a stop of the class asked about is in force
 }
 
@@ -167,8 +166,6 @@ func runSender() int {
 				m.ChannelID = f[1]
 				_, err := c.PushToRegID(ctx, []string{"q"}, m)
 				switch {
-				case err == nil:
-					rep.OK++
 				case errors.Is(err, mipush.ErrStopped):
 					rep.Stopped++
 				case mipush.IsQuotaExceeded(err):

@@ -217,7 +217,7 @@ func TestRoundTripsStayFlat(t *testing.T) {
 				worst = max(worst, abs(s-1/float64(n)))
 			}
 			t.Logf("%2d instances: %.0f turns/s, %.3f round trips per turn, p99 wait %v, shares %v",
-				n, float64(total)/took.Seconds(), perTurn, d.quantile(0.99), shares)
+				n, float64(total)/took.Seconds(), perTurn, d.quantile(0.99).Round(time.Millisecond), shares)
 			assert.LessOrEqual(t, float64(total)/took.Seconds(), rate*1.05)
 			assert.LessOrEqual(t, perTurn, 0.1)
 			if n == 4 {
