@@ -87,6 +87,23 @@ func sendTogether(t *testing.T, c *mipush.Client, n, first int) {
 	wg.Wait()
 }
 
+// sendAsTwoApps has five senders of app A hold a turn at once (one opens
+// the batch, the others keep theirs), then sends three messages of app B,
+// each flushed as a request of its own.
+func sendAsTwoApps(t *testing.T, srv *mipushtest.Server, c *mipush.Client, lim *appTurns) {
+	t.Helper()
+	a, b := c.WithSecret("app-a"), c.WithSecret("app-b")
+	ctx := context.Background()
+	lim.holdTurns(mipush.AppDigest("app-a"), 5)
+	sendTogether(t, a, 5, 0)
+	for i := range 3 {
+		require.NoError(t, b.PushToRegIDAsync(ctx, []string{"r"}, note(10+i)))
+		require.NoError(t, c.Flush(ctx))
+	}
+	assert.Equal(t, 1, requestsOf(srv, "app-a"))
+	assert.Equal(t, 3, requestsOf(srv, "app-b"))
+}
+
 // With batching, the rate-limit turns a sender of one app took and did
 // not need (another sender of the app had opened the batch) are that
 // app's: a batch of another app waits for a turn of its own.
@@ -94,18 +111,7 @@ func TestBatchTurnsBelongToTheirApp(t *testing.T) {
 	protocols(t, func(t *testing.T, h2 bool) {
 		lim := &appTurns{}
 		srv, c := newPair(t, h2, mipush.Options{Limiter: lim, Batch: batchOn(10, time.Hour)})
-		a, b := c.WithSecret("app-a"), c.WithSecret("app-b")
-		ctx := context.Background()
-
-		// Five senders of app A hold a turn at once; one opens the batch.
-		lim.holdTurns(mipush.AppDigest("app-a"), 5)
-		sendTogether(t, a, 5, 0)
-		for i := range 3 {
-			require.NoError(t, b.PushToRegIDAsync(ctx, []string{"r"}, note(10+i)))
-			require.NoError(t, c.Flush(ctx)) // each of B's messages a request of its own
-		}
-		assert.Equal(t, 1, requestsOf(srv, "app-a"))
-		assert.Equal(t, 3, requestsOf(srv, "app-b"))
+		sendAsTwoApps(t, srv, c, lim)
 		for _, app := range []string{"app-a", "app-b"} {
 			assert.GreaterOrEqual(t, lim.of(app), requestsOf(srv, app), "%s: each request waited for a turn of its own app", app)
 		}
@@ -120,16 +126,7 @@ func TestBatchTurnsBelongToTheirAppOnFakeClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		lim := &appTurns{}
 		srv, c := inMemoryPair(t, false, mipush.Options{Limiter: lim, Batch: batchOn(10, time.Hour)})
-		a, b := c.WithSecret("app-a"), c.WithSecret("app-b")
-		ctx := context.Background()
-		lim.holdTurns(mipush.AppDigest("app-a"), 5)
-		sendTogether(t, a, 5, 0)
-		for i := range 3 {
-			require.NoError(t, b.PushToRegIDAsync(ctx, []string{"r"}, note(10+i)))
-			require.NoError(t, c.Flush(ctx))
-		}
-		assert.Equal(t, 1, requestsOf(srv, "app-a"))
-		assert.Equal(t, 3, requestsOf(srv, "app-b"))
+		sendAsTwoApps(t, srv, c, lim)
 		assert.Equal(t, 5, lim.of("app-a"), "each of A's senders took a turn")
 		assert.Equal(t, 3, lim.of("app-b"), "B's requests took turns of B's own, none of A's spares")
 	})
